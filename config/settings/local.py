@@ -1,0 +1,8 @@
+"""Development settings: `make run` on a laptop."""
+
+from .base import *  # noqa: F403
+from .base import SECRET_KEY, env
+
+DEBUG = env.bool("DEBUG", default=True)
+# A development key is fine here; production.py refuses to start without SECRET_KEY.
+SECRET_KEY = SECRET_KEY or "django-insecure-warroom-local-development-key"

@@ -1,0 +1,419 @@
+"""The commander's cockpit. Every state change goes through incidents.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
+from django.views.decorators.http import require_POST
+from simple_history.admin import SimpleHistoryAdmin
+
+from incidents import selectors, services
+from incidents.forms import IncidentDeclareForm, NoteForm, SeverityChangeForm
+from incidents.models import ChecklistItem, Component, Incident, IncidentStatus, SeverityPolicy
+from incidents.severity import ImpactFacts, suggest_severity
+
+
+def error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def severity_badge(policy: SeverityPolicy) -> str:
+    return format_html(
+        '<span class="wr-badge" style="background:{}" title="{}">{}</span>', policy.colour, policy.name, policy.level
+    )
+
+
+def sla_state(incident: Incident) -> str:
+    deadline = incident.next_sla_deadline
+    if incident.breached:
+        return mark_safe('<span class="wr-sla wr-sla-breached">breached</span>')
+    if deadline is None:
+        return mark_safe('<span class="wr-sla wr-sla-ok">met</span>') if not incident.is_open else "best effort"
+    clock, due = deadline
+    return format_html(
+        '<span class="wr-sla wr-sla-running" data-due="{}">{} left to {}</span>',
+        due.isoformat(),
+        timesince(timezone.now(), due),
+        clock,
+    )
+
+
+@admin.register(SeverityPolicy)
+class SeverityPolicyAdmin(SimpleHistoryAdmin):
+    list_display = ["level", "name", "response_target", "resolution_target", "update_cadence", "colour_swatch"]
+    ordering = ["level"]
+
+    @admin.display(description="colour")
+    def colour_swatch(self, obj: SeverityPolicy) -> str:
+        return severity_badge(obj)
+
+
+@admin.register(Component)
+class ComponentAdmin(admin.ModelAdmin):
+    list_display = ["name", "group", "position", "status", "updated_at"]
+    list_editable = ["position", "status"]
+    list_filter = ["status", "group"]
+    search_fields = ["name", "description"]
+
+
+class BreachFilter(admin.SimpleListFilter):
+    title = "SLA"
+    parameter_name = "sla"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("breached", "Breached"), ("ok", "Within target")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "breached":
+            return queryset.filter(sla_breached=True)
+        if self.value() == "ok":
+            return queryset.filter(sla_breached=False)
+        return queryset
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = "open"
+    parameter_name = "open"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Open"), ("no", "Resolved or closed")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        from incidents.models import OPEN_STATUSES
+
+        if self.value() == "yes":
+            return queryset.filter(status__in=OPEN_STATUSES)
+        if self.value() == "no":
+            return queryset.exclude(status__in=OPEN_STATUSES)
+        return queryset
+
+
+# Buttons of the cockpit: (status, label) in the order they are offered.
+MOVE_LABELS = {
+    IncidentStatus.INVESTIGATING: "Back to investigating",
+    IncidentStatus.IDENTIFIED: "Mark identified",
+    IncidentStatus.MONITORING: "Start monitoring",
+    IncidentStatus.RESOLVED: "Resolve",
+    IncidentStatus.CLOSED: "Close",
+}
+
+
+@admin.register(Incident)
+class IncidentAdmin(SimpleHistoryAdmin):
+    list_display = ["reference", "title", "severity_display", "status", "age", "sla_display", "commander"]
+    list_display_links = ["reference", "title"]
+    list_filter = [
+        OpenFilter,
+        "severity",
+        "status",
+        BreachFilter,
+        "components",
+        ("started_at", admin.DateFieldListFilter),
+    ]
+    search_fields = ["reference", "title"]
+    date_hierarchy = "started_at"
+    list_per_page = 50
+    actions = ["acknowledge_selected", "resolve_selected"]
+    autocomplete_fields = ["commander", "responders", "components"]
+    change_form_template = "admin/incidents/incident/change_form.html"
+    add_form_template = "admin/incidents/incident/add_form.html"
+    readonly_fields = [
+        "reference",
+        "severity",
+        "status",
+        "started_at",
+        "detected_at",
+        "declared_at",
+        "acknowledged_at",
+        "acknowledged_by",
+        "identified_at",
+        "monitoring_at",
+        "resolved_at",
+        "closed_at",
+        "reporter",
+    ]
+    fieldsets = [
+        (None, {"fields": ["reference", "title", "summary", "severity", "status"]}),
+        ("People", {"fields": ["commander", "reporter", "responders"]}),
+        ("Impact", {"fields": ["components", "users_affected_pct", "data_impact", "security_breach"]}),
+        ("Status page", {"fields": ["public", "public_impact_override"]}),
+        ("Links", {"fields": ["external_ticket", "chat_channel"]}),
+        (
+            "Times (UTC)",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "started_at",
+                    "detected_at",
+                    "declared_at",
+                    ("acknowledged_at", "acknowledged_by"),
+                    "identified_at",
+                    "monitoring_at",
+                    "resolved_at",
+                    "closed_at",
+                ],
+            },
+        ),
+    ]
+
+    class Media:
+        css = {"all": ["incidents/admin.css"]}
+        js = ["incidents/admin.js"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Incident | None = None) -> bool:
+        # Incidents are the record of what happened; only a superuser may remove one (e.g. a test).
+        return request.user.is_superuser
+
+    # List
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Incident]:
+        return selectors.incidents_with_sla()
+
+    @admin.display(description="severity", ordering="severity__level")
+    def severity_display(self, obj: Incident) -> str:
+        return severity_badge(obj.severity)
+
+    @admin.display(description="age", ordering="started_at")
+    def age(self, obj: Incident) -> str:
+        return timesince(obj.started_at, obj.resolved_at or timezone.now())
+
+    @admin.display(description="SLA", ordering="sla_breached")
+    def sla_display(self, obj: Incident) -> str:
+        return sla_state(obj)
+
+    # Add (declare) and change (edit details): both through services.
+    def get_fieldsets(self, request: HttpRequest, obj: Incident | None = None) -> Any:
+        if obj is None:
+            return [(None, {"fields": IncidentDeclareForm.Meta.fields})]
+        return self.fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Incident | None = None) -> Any:
+        return [] if obj is None else self.readonly_fields
+
+    def get_form(self, request: HttpRequest, obj: Incident | None = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = IncidentDeclareForm
+            kwargs["fields"] = IncidentDeclareForm.Meta.fields
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        try:
+            if not change:
+                incident = services.incident_declare(
+                    by=request.user,
+                    title=data["title"],
+                    summary=data["summary"],
+                    severity=data["severity"],
+                    started_at=data.get("started_at"),
+                    components=data["components"],
+                    users_affected_pct=data["users_affected_pct"],
+                    data_impact=data["data_impact"],
+                    security_breach=data["security_breach"],
+                    service_down=data["service_down"],
+                    core_function_impaired=data["core_function_impaired"],
+                    severe_degradation=data["severe_degradation"],
+                    public=data["public"],
+                    public_impact_override=data["public_impact_override"],
+                    commander=data["commander"],
+                    external_ticket=data["external_ticket"],
+                    chat_channel=data["chat_channel"],
+                )
+                obj.pk = incident.pk
+                obj.reference = incident.reference
+            else:
+                details = {name: data[name] for name in services.EDITABLE_DETAILS if name in form.changed_data}
+                services.incident_update_details(
+                    obj,
+                    by=request.user,
+                    components=data.get("components") if "components" in form.changed_data else None,
+                    responders=data.get("responders") if "responders" in form.changed_data else None,
+                    **details,
+                )
+        except ValidationError as error:
+            # The form validated, so this is a rule of the domain (e.g. start in the future).
+            raise_form_error(form, error)
+
+    def response_add(self, request: HttpRequest, obj: Incident, post_url_continue: str | None = None) -> HttpResponse:
+        """After declaring, the commander lands in the incident's cockpit."""
+        if "_addanother" in request.POST or "_popup" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(request, f"Declared {obj.reference}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[obj.pk]))
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Related objects are written by the services in save_model."""
+
+    def _changeform_view(self, request: HttpRequest, object_id: Any, form_url: str, extra_context: Any) -> Any:
+        try:
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+        except DomainFormError as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    # Cockpit
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        extra_context = extra_context or {}
+        try:
+            incident = selectors.incident_detail(int(object_id))
+        except (Incident.DoesNotExist, ValueError):
+            return super().change_view(request, object_id, form_url, extra_context)
+        can_command = request.user.has_perm("incidents.command_incident")
+        can_change = self.has_change_permission(request, incident)
+        extra_context.update(
+            incident=incident,
+            moves=[(status, MOVE_LABELS[IncidentStatus(status)]) for status in services.legal_moves(incident)]
+            if can_command
+            else [],
+            can_acknowledge=can_change and incident.acknowledged_at is None and incident.is_open,
+            can_change=can_change,
+            can_command=can_command,
+            severity_form=SeverityChangeForm(initial={"severity": incident.severity_id}),
+            severities=SeverityPolicy.objects.all(),
+            note_form=NoteForm(),
+            checklist=selectors.incident_checklist(incident),
+            timeline=selectors.incident_timeline(incident),
+            severity_badge=severity_badge(incident.severity),
+            sla=sla_state(incident),
+        )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self) -> list:
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "suggest-severity/",
+                self.admin_site.admin_view(self.suggest_severity_view),
+                name=f"{info[0]}_{info[1]}_suggest_severity",
+            ),
+            path(
+                "<int:pk>/cockpit/<str:action>/",
+                self.admin_site.admin_view(self.cockpit_action_view),
+                name=f"{info[0]}_{info[1]}_cockpit",
+            ),
+            *super().get_urls(),
+        ]
+
+    def suggest_severity_view(self, request: HttpRequest) -> JsonResponse:
+        def flag(name: str) -> bool:
+            return request.GET.get(name) in ("1", "true", "on")
+
+        pct_text = request.GET.get("users_affected_pct", "").strip()
+        pct = int(pct_text) if pct_text.isdigit() else None
+        suggestion = suggest_severity(
+            ImpactFacts(
+                service_down=flag("service_down"),
+                data_impact=flag("data_impact"),
+                security_breach=flag("security_breach"),
+                core_function_impaired=flag("core_function_impaired"),
+                severe_degradation=flag("severe_degradation"),
+                users_affected_pct=pct,
+            )
+        )
+        policy = SeverityPolicy.objects.filter(level=suggestion.level).first()
+        return JsonResponse(
+            {"level": suggestion.level, "reasons": suggestion.reasons, "policy_id": policy.pk if policy else None}
+        )
+
+    def cockpit_action_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        return require_POST(self._cockpit_action)(request, pk, action)
+
+    def _cockpit_action(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        incident = get_object_or_404(Incident, pk=pk)
+        if not self.has_change_permission(request, incident):
+            raise PermissionDenied
+        commander_only = action.startswith("move-") or action == "severity"
+        if commander_only and not request.user.has_perm("incidents.command_incident"):
+            raise PermissionDenied
+        back = reverse("admin:incidents_incident_change", args=[incident.pk])
+        try:
+            done = self._run_cockpit_action(request, incident, action)
+        except ValidationError as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+        else:
+            if done:
+                self.log_change(request, incident, done)
+                self.message_user(request, f"{incident.reference}: {done}", messages.SUCCESS)
+        return HttpResponseRedirect(back)
+
+    def _run_cockpit_action(self, request: HttpRequest, incident: Incident, action: str) -> str:
+        user = request.user
+        if action == "acknowledge":
+            services.incident_acknowledge(incident, by=user)
+            return "acknowledged"
+        if action.startswith("move-"):
+            status = action.removeprefix("move-")
+            services.incident_move_status(incident, status=status, by=user, note=request.POST.get("note", ""))
+            return f"moved to {status}"
+        if action == "severity":
+            form = SeverityChangeForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(form.errors.as_text())
+            services.incident_change_severity(
+                incident, severity=form.cleaned_data["severity"], by=user, reason=form.cleaned_data["reason"]
+            )
+            return f"severity set to {form.cleaned_data['severity'].level}"
+        if action == "note":
+            note = NoteForm(request.POST)
+            if not note.is_valid():
+                raise ValidationError("A note cannot be empty.")
+            services.incident_add_note(incident, by=user, text=note.cleaned_data["text"])
+            return "note added"
+        if action == "tick":
+            item = get_object_or_404(ChecklistItem, pk=request.POST.get("item"), incident=incident)
+            services.checklist_item_tick(item, by=user)
+            return f"checked “{item.label}”"
+        raise ValidationError(f"Unknown action {action!r}.")
+
+    # Changelist actions
+    @admin.action(description="Acknowledge selected incidents", permissions=["change"])
+    def acknowledge_selected(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
+        self._bulk(request, queryset, services.incident_acknowledge, "acknowledged")
+
+    @admin.action(description="Resolve selected incidents", permissions=["command"])
+    def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
+        self._bulk(request, queryset, services.incident_resolve, "resolved")
+
+    def has_command_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("incidents.command_incident")
+
+    def _bulk(self, request: HttpRequest, queryset: QuerySet[Incident], service: Any, verb: str) -> None:
+        done, refused = [], []
+        for incident in queryset.order_by("reference"):
+            try:
+                service(incident, by=request.user)
+            except ValidationError as error:
+                refused.append(error_text(error))
+            else:
+                done.append(incident.reference)
+                self.log_change(request, incident, verb)
+        if done:
+            self.message_user(request, f"{verb.capitalize()}: {', '.join(done)}.", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, f"Refused: {reason}", messages.WARNING)
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any) -> TemplateResponse:
+        context.setdefault("suggest_url", reverse("admin:incidents_incident_suggest_severity"))
+        return super().render_change_form(request, context, *args, **kwargs)
+
+
+class DomainFormError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def raise_form_error(form: Any, error: ValidationError) -> None:
+    raise DomainFormError(error_text(error))

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class IncidentsConfig(AppConfig):
+    name = "incidents"
+    verbose_name = "Incidents"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from incidents.roles import ensure_role_groups
+
+        # After every migrate (tests included) so that permissions of models added later are granted.
+        post_migrate.connect(ensure_role_groups, dispatch_uid="incidents.ensure_role_groups")

@@ -1,0 +1,53 @@
+"""The admin groups that carry Warroom's roles, kept in step with the models after every migrate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps as global_apps
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+COMMANDER = "Incident Commander"
+RESPONDER = "Responder"
+MANAGER = "Manager"
+VIEWER = "Viewer"
+
+WARROOM_APPS = ("incidents", "postmortems")
+
+# Per role: which actions on which apps' models. "*" is every model of the Warroom apps.
+ROLE_PERMISSIONS: dict[str, dict[str, Any]] = {
+    COMMANDER: {"actions": ("view", "add", "change", "delete"), "extra": ("command_incident",)},
+    RESPONDER: {
+        "actions": ("view",),
+        "add_change": ("incident", "timelineentry", "checklistitem", "postmortem", "actionitem", "fivewhy"),
+    },
+    MANAGER: {
+        "actions": ("view",),
+        "add_change": ("actionitem", "reviewmeeting", "postmortem", "severitypolicy", "escalationpolicy"),
+        "extra": ("view_reports",),
+    },
+    VIEWER: {"actions": ("view",)},
+}
+
+
+def role_permissions(role: str) -> Q:
+    spec = ROLE_PERMISSIONS[role]
+    in_apps = Q(content_type__app_label__in=WARROOM_APPS)
+    query = Q(pk__in=[])
+    for action in spec.get("actions", ()):
+        query |= in_apps & Q(codename__startswith=f"{action}_")
+    for model in spec.get("add_change", ()):
+        query |= in_apps & Q(content_type__model=model, codename__in=[f"add_{model}", f"change_{model}"])
+    if spec.get("extra"):
+        query |= in_apps & Q(codename__in=spec["extra"])
+    return query
+
+
+def ensure_role_groups(sender: Any = None, **kwargs: Any) -> None:
+    """Create the role groups and grant their permissions; idempotent (post_migrate receiver)."""
+    if not global_apps.is_installed("django.contrib.auth"):
+        return
+    for role in ROLE_PERMISSIONS:
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.add(*Permission.objects.filter(role_permissions(role)))

@@ -1,0 +1,80 @@
+"""Reads shared by the admin, the API and reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import BooleanField as BooleanFieldType
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from incidents.models import OPEN_STATUSES, Incident, SeverityPolicy
+
+
+def incidents_with_sla(now: datetime | None = None) -> QuerySet[Incident]:
+    """Incidents annotated with their SLA due times and breach flag, computed in the database."""
+    now = now or timezone.now()
+    ack_due = ExpressionWrapper(F("started_at") + F("severity__response_target"), output_field=DateTimeField())
+    resolve_due = ExpressionWrapper(F("started_at") + F("severity__resolution_target"), output_field=DateTimeField())
+    ack_breached = Q(acknowledged_at__isnull=True, sla_ack_due__lt=Value(now)) | Q(acknowledged_at__gt=F("sla_ack_due"))
+    resolve_breached = Q(sla_resolve_due__isnull=False) & (
+        Q(resolved_at__isnull=True, sla_resolve_due__lt=Value(now)) | Q(resolved_at__gt=F("sla_resolve_due"))
+    )
+    return (
+        Incident.objects.select_related("severity", "commander")
+        .annotate(sla_ack_due=ack_due, sla_resolve_due=resolve_due)
+        .annotate(
+            sla_breached=Case(
+                When(ack_breached | resolve_breached, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanFieldType(),
+            )
+        )
+    )
+
+
+def open_incidents() -> QuerySet[Incident]:
+    return incidents_with_sla().filter(status__in=OPEN_STATUSES)
+
+
+def open_incident_counts_by_severity() -> list[dict]:
+    """One row per severity policy, with its open and breached counts (admin index)."""
+    breached_ids = open_incidents().filter(sla_breached=True).values("pk")  # type: ignore[misc]
+    rows = SeverityPolicy.objects.annotate(
+        open_count=Count("incidents", filter=Q(incidents__status__in=OPEN_STATUSES)),
+        breached_count=Count("incidents", filter=Q(incidents__pk__in=breached_ids)),
+    ).order_by("level")
+    return [
+        {"policy": row, "open": row.open_count, "breached": row.breached_count}  # type: ignore[attr-defined]
+        for row in rows
+    ]
+
+
+def breached_open_incidents(limit: int = 20) -> list[Incident]:
+    return list(open_incidents().filter(sla_breached=True).order_by("started_at")[:limit])  # type: ignore[misc]
+
+
+def incident_detail(pk: int) -> Incident:
+    return (
+        Incident.objects.select_related("severity", "commander", "reporter", "acknowledged_by")
+        .prefetch_related("components", "responders")
+        .get(pk=pk)
+    )
+
+
+def incident_timeline(incident: Incident):
+    return incident.timeline.select_related("author").order_by("-at", "-id")
+
+
+def incident_checklist(incident: Incident):
+    return incident.checklist.select_related("done_by").order_by("position")

@@ -1,0 +1,352 @@
+"""Every write that changes an incident. Admin actions, API views, tasks and commands call these.
+
+Each function is atomic, locks the incident row, validates the move, and writes the timeline entry
+in the same transaction. A refused move raises ValidationError and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from incidents.models import (
+    INITIAL_RESPONSE_CHECKLIST,
+    ChecklistItem,
+    Component,
+    DailySequence,
+    Incident,
+    IncidentStatus,
+    SeverityPolicy,
+    TimelineEntry,
+    TimelineKind,
+)
+from incidents.severity import ImpactFacts, suggest_severity
+
+User = AbstractBaseUser | AnonymousUser | None
+
+# Legal status moves. Resolved incidents may be reopened; closed is final.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    IncidentStatus.INVESTIGATING: (IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING, IncidentStatus.RESOLVED),
+    IncidentStatus.IDENTIFIED: (IncidentStatus.INVESTIGATING, IncidentStatus.MONITORING, IncidentStatus.RESOLVED),
+    IncidentStatus.MONITORING: (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.RESOLVED),
+    IncidentStatus.RESOLVED: (IncidentStatus.CLOSED, IncidentStatus.INVESTIGATING),
+    IncidentStatus.CLOSED: (),
+}
+
+STATUS_TIMESTAMP: dict[str, str] = {
+    IncidentStatus.IDENTIFIED: "identified_at",
+    IncidentStatus.MONITORING: "monitoring_at",
+    IncidentStatus.RESOLVED: "resolved_at",
+    IncidentStatus.CLOSED: "closed_at",
+}
+
+
+def _user(by: User) -> Any:
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def _lock(incident: Incident) -> Incident:
+    return Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
+
+
+def timeline_append(
+    incident: Incident,
+    *,
+    kind: str,
+    text: str,
+    by: User = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> TimelineEntry:
+    """Append to the incident log. Call inside the transaction that makes the change."""
+    return TimelineEntry.objects.create(
+        incident=incident, kind=kind, text=text, author=_user(by), data=data or {}, at=at or timezone.now()
+    )
+
+
+def next_reference(day: datetime) -> str:
+    """INC-YYYY-MM-DD-NNN, the day's next number. Safe under concurrent declares: the counter row's
+    UPDATE takes a row lock, so two transactions cannot read the same value."""
+    date = day.astimezone(UTC).date()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                DailySequence.objects.get_or_create(day=date)
+        except IntegrityError:
+            pass  # another transaction created today's row first; the update below waits for it
+        DailySequence.objects.filter(day=date).update(last=F("last") + 1)
+        number = DailySequence.objects.get(day=date).last
+    return f"INC-{date:%Y-%m-%d}-{number:03d}"
+
+
+@transaction.atomic
+def incident_declare(
+    *,
+    title: str,
+    severity: SeverityPolicy,
+    by: User,
+    summary: str = "",
+    started_at: datetime | None = None,
+    detected_at: datetime | None = None,
+    components: Iterable[Component] = (),
+    users_affected_pct: int | None = None,
+    data_impact: bool = False,
+    security_breach: bool = False,
+    service_down: bool = False,
+    core_function_impaired: bool = False,
+    severe_degradation: bool = False,
+    public: bool = False,
+    public_impact_override: str = "",
+    commander: Any = None,
+    external_ticket: str = "",
+    chat_channel: str = "",
+) -> Incident:
+    now = timezone.now()
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": "An incident needs a title."})
+    started_at = started_at or now
+    detected_at = detected_at or now
+    if started_at > now:
+        raise ValidationError({"started_at": "The start of an incident cannot be in the future."})
+    if detected_at < started_at:
+        detected_at = started_at
+    if users_affected_pct is not None and not 0 <= users_affected_pct <= 100:
+        raise ValidationError({"users_affected_pct": "Users affected must be between 0 and 100 (%)."})
+
+    reference = next_reference(now)
+    incident = Incident(
+        reference=reference,
+        title=title,
+        summary=summary,
+        severity=severity,
+        started_at=started_at,
+        detected_at=detected_at,
+        declared_at=now,
+        commander=commander if commander is not None else _user(by),
+        reporter=_user(by),
+        users_affected_pct=users_affected_pct,
+        data_impact=data_impact,
+        security_breach=security_breach,
+        public=public,
+        public_impact_override=public_impact_override,
+        external_ticket=external_ticket,
+        chat_channel=chat_channel or "#incident-" + reference.removeprefix("INC-").lower(),
+    )
+    incident.full_clean()
+    incident.save()
+    if components:
+        incident.components.set(components)
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(incident=incident, position=position, label=label)
+        for position, label in enumerate(INITIAL_RESPONSE_CHECKLIST, start=1)
+    )
+
+    suggestion = suggest_severity(
+        ImpactFacts(
+            service_down=service_down,
+            data_impact=data_impact,
+            security_breach=security_breach,
+            core_function_impaired=core_function_impaired,
+            severe_degradation=severe_degradation,
+            users_affected_pct=users_affected_pct,
+        )
+    )
+    text = f"Declared as {severity.level} ({severity.name}): {title}"
+    if suggestion.level != severity.level:
+        text += (
+            f". Suggested {suggestion.level} ({'; '.join(suggestion.reasons)}); the commander chose {severity.level}."
+        )
+    timeline_append(
+        incident,
+        kind=TimelineKind.DECLARED,
+        text=text,
+        by=by,
+        at=now,
+        data={
+            "severity": severity.level,
+            "suggested_severity": suggestion.level,
+            "suggestion_reasons": suggestion.reasons,
+            "started_at": started_at.isoformat(),
+        },
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_acknowledge(incident: Incident, *, by: User) -> Incident:
+    incident = _lock(incident)
+    if incident.acknowledged_at is not None:
+        raise ValidationError(f"{incident.reference} was already acknowledged at {incident.acknowledged_at:%H:%M} UTC.")
+    if not incident.is_open:
+        raise ValidationError(
+            f"{incident.reference} is {incident.get_status_display().lower()}; nothing to acknowledge."
+        )
+    now = timezone.now()
+    incident.acknowledged_at = now
+    incident.acknowledged_by = _user(by)
+    incident.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
+    late = now > incident.acknowledge_due_at
+    timeline_append(
+        incident,
+        kind=TimelineKind.ACKNOWLEDGED,
+        text="Acknowledged" + (" after the response target" if late else " within the response target"),
+        by=by,
+        at=now,
+        data={"time_to_acknowledge_seconds": int((now - incident.started_at).total_seconds()), "breached": late},
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_change_severity(incident: Incident, *, severity: SeverityPolicy, by: User, reason: str = "") -> Incident:
+    incident = _lock(incident)
+    if not incident.is_open:
+        raise ValidationError(
+            f"{incident.reference} is {incident.get_status_display().lower()}; its severity is final."
+        )
+    old = incident.severity
+    if old.pk == severity.pk:
+        raise ValidationError({"severity": f"{incident.reference} is already {severity.level}."})
+    incident.severity = severity
+    incident.save(update_fields=["severity", "updated_at"])
+    verb = "Upgraded" if severity.level < old.level else "Downgraded"
+    text = f"{verb} from {old.level} to {severity.level}" + (f": {reason}" if reason else "")
+    timeline_append(
+        incident, kind=TimelineKind.SEVERITY, text=text, by=by, data={"from": old.level, "to": severity.level}
+    )
+    return incident
+
+
+def legal_moves(incident: Incident) -> tuple[str, ...]:
+    return TRANSITIONS[IncidentStatus(incident.status)]
+
+
+@transaction.atomic
+def incident_move_status(incident: Incident, *, status: str, by: User, note: str = "") -> Incident:
+    incident = _lock(incident)
+    if status not in IncidentStatus.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    if status not in legal_moves(incident):
+        raise ValidationError(
+            {
+                "status": f"{incident.reference} is {incident.get_status_display().lower()}; it cannot move to "
+                f"{IncidentStatus(status).label.lower()}."
+            }
+        )
+    now = timezone.now()
+    old = incident.status
+    incident.status = status
+    fields = ["status", "updated_at"]
+    if status in STATUS_TIMESTAMP and getattr(incident, STATUS_TIMESTAMP[status]) is None:
+        setattr(incident, STATUS_TIMESTAMP[status], now)
+        fields.append(STATUS_TIMESTAMP[status])
+    if old == IncidentStatus.RESOLVED and status == IncidentStatus.INVESTIGATING:
+        incident.resolved_at = None  # reopened: the resolution clock runs again
+        fields.append("resolved_at")
+    incident.save(update_fields=fields)
+    text = f"Status {IncidentStatus(old).label.lower()} → {IncidentStatus(status).label.lower()}"
+    timeline_append(
+        incident,
+        kind=TimelineKind.STATUS,
+        text=text + (f": {note}" if note else ""),
+        by=by,
+        at=now,
+        data={"from": old, "to": status},
+    )
+    return incident
+
+
+def incident_resolve(incident: Incident, *, by: User, note: str = "") -> Incident:
+    return incident_move_status(incident, status=IncidentStatus.RESOLVED, by=by, note=note)
+
+
+def incident_close(incident: Incident, *, by: User) -> Incident:
+    return incident_move_status(incident, status=IncidentStatus.CLOSED, by=by)
+
+
+@transaction.atomic
+def incident_add_note(incident: Incident, *, by: User, text: str) -> TimelineEntry:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "A note cannot be empty."})
+    incident = _lock(incident)
+    Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
+    return timeline_append(incident, kind=TimelineKind.NOTE, text=text, by=by)
+
+
+@transaction.atomic
+def checklist_item_tick(item: ChecklistItem, *, by: User) -> ChecklistItem:
+    item = ChecklistItem.objects.select_for_update().select_related("incident").get(pk=item.pk)
+    if item.done_at is not None:
+        raise ValidationError(f"“{item.label}” was already ticked at {item.done_at:%H:%M} UTC.")
+    now = timezone.now()
+    item.done_at = now
+    item.done_by = _user(by)
+    item.save(update_fields=["done_at", "done_by"])
+    timeline_append(
+        item.incident, kind=TimelineKind.CHECKLIST, text=f"Checked: {item.label}", by=by, at=now, data={"item": item.pk}
+    )
+    return item
+
+
+# Details a commander may edit freely; state, clocks and severity have their own services.
+EDITABLE_DETAILS = (
+    "title",
+    "summary",
+    "commander",
+    "users_affected_pct",
+    "data_impact",
+    "security_breach",
+    "public",
+    "public_impact_override",
+    "external_ticket",
+    "chat_channel",
+)
+
+
+@transaction.atomic
+def incident_update_details(
+    incident: Incident,
+    *,
+    by: User,
+    components: Iterable[Component] | None = None,
+    responders: Iterable[Any] | None = None,
+    **changes: Any,
+) -> Incident:
+    """Edit descriptive fields; logs which ones changed."""
+    unknown = set(changes) - set(EDITABLE_DETAILS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+    incident = _lock(incident)
+    changed: list[str] = []
+    for name, value in changes.items():
+        if getattr(incident, name) != value:
+            setattr(incident, name, value)
+            changed.append(name)
+    if changed:
+        incident.full_clean(exclude=["severity"])
+        incident.save(update_fields=[*changed, "updated_at"])
+    if components is not None:
+        new = {c.pk for c in components}
+        if new != set(incident.components.values_list("pk", flat=True)):
+            incident.components.set(list(components))
+            changed.append("components")
+    if responders is not None:
+        new = {u.pk for u in responders}
+        if new != set(incident.responders.values_list("pk", flat=True)):
+            incident.responders.set(list(responders))
+            changed.append("responders")
+    if changed:
+        labels = [str(getattr(Incident._meta.get_field(name), "verbose_name", name)) for name in changed]
+        timeline_append(
+            incident, kind=TimelineKind.EDIT, text="Edited " + ", ".join(labels), by=by, data={"fields": changed}
+        )
+    return incident
