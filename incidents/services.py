@@ -28,6 +28,8 @@ from incidents.models import (
     TimelineKind,
 )
 from incidents.severity import ImpactFacts, suggest_severity
+from incidents.timers import plan_incident_timers
+from postmortems.services import check_incident_can_close, on_incident_resolved
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -177,6 +179,7 @@ def incident_declare(
             "started_at": started_at.isoformat(),
         },
     )
+    plan_incident_timers(incident)
     return incident
 
 
@@ -202,6 +205,7 @@ def incident_acknowledge(incident: Incident, *, by: User) -> Incident:
         at=now,
         data={"time_to_acknowledge_seconds": int((now - incident.started_at).total_seconds()), "breached": late},
     )
+    plan_incident_timers(incident)
     return incident
 
 
@@ -222,6 +226,7 @@ def incident_change_severity(incident: Incident, *, severity: SeverityPolicy, by
     timeline_append(
         incident, kind=TimelineKind.SEVERITY, text=text, by=by, data={"from": old.level, "to": severity.level}
     )
+    plan_incident_timers(incident)
     return incident
 
 
@@ -241,6 +246,8 @@ def incident_move_status(incident: Incident, *, status: str, by: User, note: str
                 f"{IncidentStatus(status).label.lower()}."
             }
         )
+    if status == IncidentStatus.CLOSED:
+        check_incident_can_close(incident)  # the closeout may require a published post-mortem
     now = timezone.now()
     old = incident.status
     incident.status = status
@@ -261,6 +268,9 @@ def incident_move_status(incident: Incident, *, status: str, by: User, note: str
         at=now,
         data={"from": old, "to": status},
     )
+    plan_incident_timers(incident)
+    if status == IncidentStatus.RESOLVED:
+        on_incident_resolved(incident, by=by)
     return incident
 
 
