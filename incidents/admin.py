@@ -19,8 +19,18 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents import selectors, services
-from incidents.forms import IncidentDeclareForm, NoteForm, SeverityChangeForm
-from incidents.models import ChecklistItem, Component, Incident, IncidentStatus, SeverityPolicy
+from incidents.communications import render_message, templates_for
+from incidents.forms import CommunicationForm, IncidentDeclareForm, NoteForm, SeverityChangeForm
+from incidents.models import (
+    ChecklistItem,
+    CommunicationTemplate,
+    Component,
+    Incident,
+    IncidentStatus,
+    Playbook,
+    QuickReferenceLink,
+    SeverityPolicy,
+)
 from incidents.severity import ImpactFacts, suggest_severity
 
 
@@ -65,6 +75,42 @@ class ComponentAdmin(admin.ModelAdmin):
     list_editable = ["position", "status"]
     list_filter = ["status", "group"]
     search_fields = ["name", "description"]
+
+
+@admin.register(Playbook)
+class PlaybookAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "keywords", "last_reviewed_at", "review_state"]
+    search_fields = ["title", "keywords", "symptoms"]
+    filter_horizontal = ["components"]
+    readonly_fields = ["last_reviewed_at"]
+    actions = ["mark_reviewed"]
+
+    @admin.display(description="review")
+    def review_state(self, obj: Playbook) -> str:
+        due = obj.review_due_at
+        if due is None:
+            return "never reviewed"
+        return f"overdue since {due:%Y-%m-%d}" if due < timezone.now() else f"due {due:%Y-%m-%d}"
+
+    @admin.action(description="Mark selected playbooks as reviewed today", permissions=["change"])
+    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[Playbook]) -> None:
+        for playbook in queryset:
+            services.playbook_mark_reviewed(playbook, by=request.user)
+            self.log_change(request, playbook, "reviewed")
+        self.message_user(request, f"Marked {queryset.count()} playbook(s) as reviewed.", messages.SUCCESS)
+
+
+@admin.register(CommunicationTemplate)
+class CommunicationTemplateAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "subject"]
+    list_filter = ["kind"]
+    filter_horizontal = ["severities"]
+
+
+@admin.register(QuickReferenceLink)
+class QuickReferenceLinkAdmin(admin.ModelAdmin):
+    list_display = ["label", "target", "position"]
+    list_editable = ["position"]
 
 
 class BreachFilter(admin.SimpleListFilter):
@@ -286,6 +332,8 @@ class IncidentAdmin(SimpleHistoryAdmin):
             checklist=selectors.incident_checklist(incident),
             timeline=selectors.incident_timeline(incident),
             severity_badge=severity_badge(incident.severity),
+            playbooks=selectors.suggested_playbooks(incident),
+            quick_reference=QuickReferenceLink.objects.all(),
             sla=sla_state(incident),
         )
         return super().change_view(request, object_id, form_url, extra_context)
@@ -297,6 +345,11 @@ class IncidentAdmin(SimpleHistoryAdmin):
                 "suggest-severity/",
                 self.admin_site.admin_view(self.suggest_severity_view),
                 name=f"{info[0]}_{info[1]}_suggest_severity",
+            ),
+            path(
+                "<int:pk>/communicate/",
+                self.admin_site.admin_view(self.communicate_view),
+                name=f"{info[0]}_{info[1]}_communicate",
             ),
             path(
                 "<int:pk>/cockpit/<str:action>/",
@@ -326,6 +379,51 @@ class IncidentAdmin(SimpleHistoryAdmin):
         return JsonResponse(
             {"level": suggestion.level, "reasons": suggestion.reasons, "policy_id": policy.pk if policy else None}
         )
+
+    def communicate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Pick a runbook template, preview it rendered from the incident, edit and send it."""
+        incident = get_object_or_404(selectors.incidents_with_sla(), pk=pk)
+        if not self.has_change_permission(request, incident):
+            raise PermissionDenied
+        templates = templates_for(incident.severity)
+        chosen = next((t for t in templates if str(t.pk) == request.GET.get("template")), None)
+        chosen = chosen or (templates[0] if templates else None)
+        if request.method == "POST":
+            form = CommunicationForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.communication_send(
+                        incident,
+                        template=chosen,
+                        by=request.user,
+                        recipients=form.cleaned_data["recipients"],
+                        subject=form.cleaned_data["subject"],
+                        body=form.cleaned_data["body"],
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error_text(error))
+                else:
+                    self.message_user(request, f"{incident.reference}: message sent.", messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
+        else:
+            initial = {}
+            if chosen is not None:
+                try:
+                    message = render_message(chosen, incident)
+                    initial = {"subject": message.subject, "body": message.body}
+                except ValidationError as error:
+                    self.message_user(request, error_text(error), messages.ERROR)
+            form = CommunicationForm(initial=initial)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Communicate: {incident.reference}",
+            "incident": incident,
+            "templates": templates,
+            "chosen": chosen,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/incidents/incident/communicate.html", context)
 
     def cockpit_action_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return require_POST(self._cockpit_action)(request, pk, action)

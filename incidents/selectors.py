@@ -78,3 +78,19 @@ def incident_timeline(incident: Incident):
 
 def incident_checklist(incident: Incident):
     return incident.checklist.select_related("done_by").order_by("position")
+
+
+def suggested_playbooks(incident: Incident, limit: int = 3) -> list:
+    """Playbooks whose components or keywords match the incident, best match first."""
+    from incidents.models import Playbook
+
+    text = f"{incident.title} {incident.summary}".lower()
+    component_ids = {c.pk for c in incident.components.all()}
+    scored = []
+    for playbook in Playbook.objects.prefetch_related("components"):
+        score = 2 * len(component_ids & {c.pk for c in playbook.components.all()})
+        score += sum(1 for word in playbook.keyword_list if word in text)
+        if score:
+            scored.append((score, playbook.title, playbook))
+    scored.sort(key=lambda row: (-row[0], row[1]))
+    return [playbook for _, _, playbook in scored[:limit]]

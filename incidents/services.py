@@ -6,6 +6,7 @@ in the same transaction. A refused move raises ValidationError and writes nothin
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +32,8 @@ from incidents.severity import ImpactFacts, suggest_severity
 from incidents.timers import plan_incident_timers
 from postmortems.services import check_incident_can_close, on_incident_resolved
 
+logger = logging.getLogger(__name__)
+
 User = AbstractBaseUser | AnonymousUser | None
 
 # Legal status moves. Resolved incidents may be reopened; closed is final.
@@ -41,6 +44,11 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     IncidentStatus.RESOLVED: (IncidentStatus.CLOSED, IncidentStatus.INVESTIGATING),
     IncidentStatus.CLOSED: (),
 }
+
+# Positions in INITIAL_RESPONSE_CHECKLIST of the items Warroom ticks itself when the action happens.
+CHECKLIST_ACKNOWLEDGE = 1
+CHECKLIST_IDENTIFY_SEVERITY = 4
+CHECKLIST_BEGIN_LOG = 5
 
 STATUS_TIMESTAMP: dict[str, str] = {
     IncidentStatus.IDENTIFIED: "identified_at",
@@ -146,8 +154,16 @@ def incident_declare(
     incident.save()
     if components:
         incident.components.set(components)
+    # Declaring begins the incident log and sets the severity: those two items are done by the declarer.
+    done_at_declare = {CHECKLIST_IDENTIFY_SEVERITY, CHECKLIST_BEGIN_LOG}
     ChecklistItem.objects.bulk_create(
-        ChecklistItem(incident=incident, position=position, label=label)
+        ChecklistItem(
+            incident=incident,
+            position=position,
+            label=label,
+            done_at=now if position in done_at_declare else None,
+            done_by=_user(by) if position in done_at_declare else None,
+        )
         for position, label in enumerate(INITIAL_RESPONSE_CHECKLIST, start=1)
     )
 
@@ -196,6 +212,9 @@ def incident_acknowledge(incident: Incident, *, by: User) -> Incident:
     incident.acknowledged_at = now
     incident.acknowledged_by = _user(by)
     incident.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
+    ChecklistItem.objects.filter(incident=incident, position=CHECKLIST_ACKNOWLEDGE, done_at__isnull=True).update(
+        done_at=now, done_by=_user(by)
+    )
     late = now > incident.acknowledge_due_at
     timeline_append(
         incident,
@@ -360,3 +379,53 @@ def incident_update_details(
             incident, kind=TimelineKind.EDIT, text="Edited " + ", ".join(labels), by=by, data={"fields": changed}
         )
     return incident
+
+
+@transaction.atomic
+def communication_send(
+    incident: Incident, *, template: Any, by: User, recipients: Iterable[str], subject: str, body: str
+) -> TimelineEntry:
+    """Email a message (usually rendered from a runbook template, then edited) and log it on the timeline.
+
+    The email goes out after the transaction commits, so a refused change never sends anything.
+    """
+    from django.core.mail import send_mail
+    from django.core.validators import validate_email
+
+    addresses = [address.strip() for address in recipients if address.strip()]
+    if not addresses:
+        raise ValidationError({"recipients": "Name at least one recipient."})
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError as error:
+            raise ValidationError({"recipients": f"{address!r} is not an email address."}) from error
+    if not subject.strip() or not body.strip():
+        raise ValidationError({"body": "A message needs a subject and a body."})
+    from django.conf import settings
+
+    def deliver() -> None:
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses, fail_silently=False)
+        except Exception:  # the change is committed; a mail server outage must not turn it into an error page
+            logger.exception("Could not email %r for %s", subject, incident.reference)
+
+    transaction.on_commit(deliver)
+    return timeline_append(
+        incident,
+        kind=TimelineKind.COMMUNICATION,
+        text=f"Emailed “{subject}” to {', '.join(addresses)}",
+        by=by,
+        data={"template": getattr(template, "name", None), "recipients": addresses, "subject": subject, "body": body},
+    )
+
+
+@transaction.atomic
+def playbook_mark_reviewed(playbook: Any, *, by: User) -> Any:
+    from incidents.models import Playbook
+
+    playbook = Playbook.objects.select_for_update().get(pk=playbook.pk)
+    playbook.last_reviewed_at = timezone.now()
+    playbook._change_reason = f"Reviewed by {getattr(by, 'username', 'system')}"
+    playbook.save(update_fields=["last_reviewed_at"])
+    return playbook

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.conftest import need_browser
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls made by the test
-# itself (fixtures, assertions) are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(autouse=True)
+def allow_orm_beside_playwright(monkeypatch):
+    """Playwright's sync API runs an event loop in the test thread; the test's own ORM calls
+    (fixtures, assertions) are still synchronous and safe."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    """One browser per test: Playwright's event loop must not outlive the test that needs it."""
     executable = need_browser()
     from playwright.sync_api import sync_playwright
 

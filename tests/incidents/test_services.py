@@ -39,6 +39,8 @@ def test_declare_writes_reference_checklist_and_timeline(severities, commander):
     assert incident.chat_channel == "#incident-2026-11-27-001"
     assert list(incident.components.all()) == [api]
     assert list(incident.checklist.values_list("label", flat=True)) == list(INITIAL_RESPONSE_CHECKLIST)
+    done = set(incident.checklist.filter(done_at__isnull=False).values_list("label", flat=True))
+    assert done == {"Identify severity level", "Begin incident log"}
     entry = incident.timeline.get()
     assert entry.kind == TimelineKind.DECLARED
     assert entry.author == commander
@@ -96,6 +98,8 @@ def test_acknowledge_once(severities, commander, responder):
     assert incident.acknowledged_at is not None
     assert incident.acknowledged_by == responder
     assert kinds(incident) == [TimelineKind.DECLARED, TimelineKind.ACKNOWLEDGED]
+    ack_item = incident.checklist.get(position=1)
+    assert (ack_item.done_by, ack_item.done_at) == (responder, incident.acknowledged_at)
     with pytest.raises(ValidationError, match="already acknowledged"):
         services.incident_acknowledge(incident, by=commander)
     assert incident.timeline.count() == 2

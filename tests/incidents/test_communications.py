@@ -1,0 +1,107 @@
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from incidents import selectors, services
+from incidents.communications import render_message
+from incidents.models import CommunicationTemplate, Playbook, TimelineKind
+from tests.factories import ComponentFactory, IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_runbook_library_is_loaded_by_migrate():
+    assert Playbook.objects.filter(title="Database connection pool exhaustion").exists()
+    assert set(CommunicationTemplate.objects.values_list("kind", flat=True)) == {
+        "internal",
+        "customer",
+        "status_page",
+    }
+
+
+def test_internal_notification_renders_the_runbook_template(severities, commander):
+    incident = IncidentFactory.create(by=commander, level="P1", title="API down", users_affected_pct=80)
+    services.incident_acknowledge(incident, by=commander)
+    message = render_message(CommunicationTemplate.objects.get(name="Internal notification"), incident)
+    assert message.subject == "[INCIDENT] P1 - API down"
+    assert f"Incident ID: {incident.reference}" in message.body
+    assert "Severity: P1 - Critical (Service Down)" in message.body
+    assert "Impact: 80% of users affected" in message.body
+    assert "- [x] Acknowledge incident (within SLA)" in message.body
+    assert "- [x] Begin incident log" in message.body
+    assert "- [ ] Notify stakeholders if P1/P2" in message.body
+    assert "Next Update: +30 minutes" in message.body
+    assert f"Slack: {incident.chat_channel}" in message.body
+    assert "&" not in message.body  # plain text, not HTML-escaped
+
+
+def test_template_with_syntax_error_is_refused_on_save():
+    template = CommunicationTemplate(name="Broken", kind="internal", subject="x", body="{% if %}")
+    with pytest.raises(ValidationError) as refused:
+        template.full_clean()
+    assert "body" in refused.value.message_dict
+
+
+def test_communicate_preview_and_send(commander_client, commander, severities, django_capture_on_commit_callbacks):
+    incident = IncidentFactory.create(by=commander, level="P2", title="Checkout slow")
+    url = reverse("admin:incidents_incident_communicate", args=[incident.pk])
+    customer = CommunicationTemplate.objects.get(name="Customer notification")
+    page = commander_client.get(url, {"template": customer.pk}).content.decode()
+    assert "Service Disruption - Checkout slow" in page
+    assert "We will provide updates every 30 minutes." in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = commander_client.post(
+            url, {"recipients": "ops@example.com, cto@example.com", "subject": "Service Disruption", "body": "Hello"}
+        )
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["ops@example.com", "cto@example.com"]
+    entry = incident.timeline.get(kind=TimelineKind.COMMUNICATION)
+    assert entry.data["recipients"] == ["ops@example.com", "cto@example.com"]
+
+
+def test_communicate_refuses_bad_recipient(commander_client, commander, severities):
+    incident = IncidentFactory.create(by=commander)
+    url = reverse("admin:incidents_incident_communicate", args=[incident.pk])
+    response = commander_client.post(url, {"recipients": "not-an-address", "subject": "s", "body": "b"})
+    assert response.status_code == 200
+    assert "is not an email address" in response.content.decode()
+    assert not incident.timeline.filter(kind=TimelineKind.COMMUNICATION).exists()
+    assert mail.outbox == []
+
+
+def test_viewer_cannot_communicate(viewer_client, commander, severities):
+    incident = IncidentFactory.create(by=commander)
+    url = reverse("admin:incidents_incident_communicate", args=[incident.pk])
+    assert viewer_client.get(url).status_code == 403
+
+
+def test_playbooks_suggested_by_component_and_keywords(severities, commander):
+    database = ComponentFactory.create(name="Database")
+    pool = Playbook.objects.get(title="Database connection pool exhaustion")
+    pool.components.add(database)
+    incident = IncidentFactory.create(by=commander, title="Too many connections errors", components=[database])
+    suggested = selectors.suggested_playbooks(incident)
+    assert suggested[0] == pool
+    assert selectors.suggested_playbooks(IncidentFactory.create(by=commander, title="Typo on billing page")) == []
+
+
+def test_cockpit_shows_playbooks_and_quick_reference(commander_client, commander, severities):
+    incident = IncidentFactory.create(by=commander, title="Redis connection errors")
+    page = commander_client.get(reverse("admin:incidents_incident_change", args=[incident.pk])).content.decode()
+    assert "Suggested playbooks" in page
+    assert "Redis connection issues" in page
+    assert "Quick reference" in page
+
+
+def test_mark_playbook_reviewed(commander_client):
+    playbook = Playbook.objects.first()
+    assert playbook is not None
+    commander_client.post(
+        reverse("admin:incidents_playbook_changelist"), {"action": "mark_reviewed", "_selected_action": [playbook.pk]}
+    )
+    playbook.refresh_from_db()
+    assert playbook.last_reviewed_at is not None
+    assert playbook.review_due_at is not None
