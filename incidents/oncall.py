@@ -48,6 +48,10 @@ def _members(rotation: Rotation) -> list[Any]:
 
 
 def _overrides(rotation: Rotation, start: datetime, end: datetime) -> list[RotationOverride]:
+    cache = getattr(rotation, "_prefetched_objects_cache", {})
+    if "overrides" in cache:  # prefetched by a list view: filter in memory
+        rows = [o for o in cache["overrides"] if o.starts_at < end and o.ends_at > start]
+        return sorted(rows, key=lambda o: (o.starts_at, o.pk))
     return list(
         rotation.overrides.filter(starts_at__lt=end, ends_at__gt=start).select_related("user").order_by("starts_at")
     )
