@@ -55,7 +55,7 @@ from incidents.timers.engine import (
     tick,
     timers_for,
 )
-from incidents.timers.runbook import RUNBOOK_KINDS, plan_incident_timers, step_targets
+from incidents.timers.clocks import RUNBOOK_KINDS, plan_incident_timers, step_targets
 
 __all__ = [
     "RUNBOOK_KINDS",
