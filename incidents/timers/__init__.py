@@ -43,6 +43,7 @@ Example, from another app::
 
 from __future__ import annotations
 
+from incidents.timers.clocks import RUNBOOK_KINDS, plan_incident_timers, step_targets
 from incidents.timers.engine import (
     HeartbeatState,
     TickResult,
@@ -55,7 +56,6 @@ from incidents.timers.engine import (
     tick,
     timers_for,
 )
-from incidents.timers.clocks import RUNBOOK_KINDS, plan_incident_timers, step_targets
 
 __all__ = [
     "RUNBOOK_KINDS",

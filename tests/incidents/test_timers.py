@@ -10,8 +10,8 @@ from django.contrib.auth.models import Group
 
 from incidents import services, timers
 from incidents.models import Incident, TimelineKind
-from incidents.timer_models import EscalationPolicy, Notification, Rotation, RotationMember, Timer
 from incidents.runbook import ESCALATION_GROUPS, PRIMARY_ROTATION
+from incidents.timer_models import EscalationPolicy, Notification, Rotation, RotationMember, Timer
 from incidents.timers import clocks as runbook
 from tests.factories import IncidentFactory, UserFactory
 
@@ -40,7 +40,9 @@ def pending(incident: Incident) -> set[tuple[str, str]]:
 
 
 def fired(incident: Incident) -> list[tuple[str, str]]:
-    return [(t.kind, t.step) for t in timers.timers_for(incident).filter(fired_at__isnull=False).order_by("fired_at", "id")]
+    return [
+        (t.kind, t.step) for t in timers.timers_for(incident).filter(fired_at__isnull=False).order_by("fired_at", "id")
+    ]
 
 
 def paged(incident: Incident) -> list[str]:
@@ -126,9 +128,7 @@ def test_resolving_cancels_every_pending_clock(severities, commander, people):
     assert Notification.objects.count() == 0
 
 
-def test_upgrade_plans_the_new_steps_from_the_original_start_and_fires_past_ones_once(
-    severities, commander, people
-):
+def test_upgrade_plans_the_new_steps_from_the_original_start_and_fires_past_ones_once(severities, commander, people):
     with time_machine.travel(T0, tick=False):
         incident = IncidentFactory.create(by=commander, level="P3")
     tick_at(T0)
@@ -261,7 +261,12 @@ def test_other_apps_kinds_on_any_subject_and_a_failing_handler_does_not_block_ot
         raise RuntimeError("handler bug")
 
     timers.register_kind("test.broken", broken)
-    timers.register_kind("test.policy", lambda timer, subject: calls.append(subject.name) or "ok")
+
+    def record(timer, subject):
+        calls.append(subject.name)
+        return "ok"
+
+    timers.register_kind("test.policy", record)
     policy = EscalationPolicy.objects.get(severity=severities["P1"])
     timers.schedule(subject=policy, kind="test.broken", due_at=T0)
     timers.schedule(subject=policy, kind="test.policy", due_at=T0 + timedelta(seconds=1))
@@ -279,7 +284,12 @@ def test_concurrent_claims_fire_once(severities, commander):
     from incidents.timers import engine
 
     calls: list[int] = []
-    timers.register_kind("test.count", lambda timer, subject: calls.append(timer.pk) or "counted")
+
+    def count(timer, subject):
+        calls.append(timer.pk)
+        return "counted"
+
+    timers.register_kind("test.count", count)
     with time_machine.travel(T0, tick=False):
         incident = IncidentFactory.create(by=commander, level="P4")
         timer = timers.schedule(subject=incident, kind="test.count", due_at=T0)
