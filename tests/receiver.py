@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ class Receiver:
         self.hits: dict[str, int] = defaultdict(int)  # every request per path, answered or not
         # path -> list of status codes to answer in turn; the last one repeats. Default: 200.
         self.script: dict[str, list[int]] = {}
+        self.delay: dict[str, float] = {}  # path -> seconds to wait before answering
         self.port = 0
 
     def url(self, path: str) -> str:
@@ -44,6 +46,8 @@ def running_receiver() -> Iterator[Receiver]:
             raw = self.rfile.read(length)
             path = self.path.strip("/")
             code = receiver.answer(path)
+            if receiver.delay.get(path):
+                time.sleep(receiver.delay[path])
             if code == 200:
                 with receiver.lock:
                     receiver.deliveries.append((path, json.loads(raw or b"{}")))
