@@ -388,3 +388,7 @@ class QuickReferenceLink(models.Model):
     @property
     def is_url(self) -> bool:
         return self.target.startswith(("http://", "https://"))
+
+
+# The timer engine's rows live in their own module; importing them here registers them with the app.
+from incidents.timer_models import *  # noqa: E402, F403

@@ -94,3 +94,32 @@ def suggested_playbooks(incident: Incident, limit: int = 3) -> list:
             scored.append((score, playbook.title, playbook))
     scored.sort(key=lambda row: (-row[0], row[1]))
     return [playbook for _, _, playbook in scored[:limit]]
+
+
+# Timer engine reads for the cockpit.
+
+
+def incident_upcoming_timers(incident: Incident, limit: int = 20) -> list:
+    from incidents.timers import kind_label, timers_for
+
+    rows = list(
+        timers_for(incident).filter(fired_at__isnull=True, cancelled_at__isnull=True).order_by("due_at")[:limit]
+    )
+    for row in rows:
+        row.label = kind_label(row.kind)  # type: ignore[attr-defined]
+    return rows
+
+
+def incident_fired_timers(incident: Incident, limit: int = 50) -> list:
+    from incidents.timers import kind_label, timers_for
+
+    rows = list(timers_for(incident).filter(fired_at__isnull=False).order_by("-fired_at")[:limit])
+    for row in rows:
+        row.label = kind_label(row.kind)  # type: ignore[attr-defined]
+    return rows
+
+
+def incident_notifications(incident: Incident, limit: int = 50) -> list:
+    from incidents.timer_models import Notification
+
+    return list(Notification.objects.filter(incident=incident).select_related("user").order_by("-created_at")[:limit])
