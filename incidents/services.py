@@ -29,7 +29,7 @@ from incidents.models import (
     TimelineKind,
 )
 from incidents.severity import ImpactFacts, suggest_severity
-from incidents.timers import plan_incident_timers
+from incidents.timers import plan_incident_timers, plan_playbook_review
 from postmortems.services import check_incident_can_close, on_incident_resolved
 
 logger = logging.getLogger(__name__)
@@ -428,4 +428,5 @@ def playbook_mark_reviewed(playbook: Any, *, by: User) -> Any:
     playbook.last_reviewed_at = timezone.now()
     playbook._change_reason = f"Reviewed by {getattr(by, 'username', 'system')}"
     playbook.save(update_fields=["last_reviewed_at"])
+    plan_playbook_review(playbook)
     return playbook

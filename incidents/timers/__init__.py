@@ -56,8 +56,10 @@ from incidents.timers.engine import (
     tick,
     timers_for,
 )
+from incidents.timers.playbooks import PLAYBOOK_REVIEW, plan_playbook_review
 
 __all__ = [
+    "PLAYBOOK_REVIEW",
     "RUNBOOK_KINDS",
     "HeartbeatState",
     "TickResult",
@@ -65,6 +67,7 @@ __all__ = [
     "heartbeat",
     "kind_label",
     "plan_incident_timers",
+    "plan_playbook_review",
     "register_kind",
     "registered_kinds",
     "schedule",

@@ -105,3 +105,37 @@ def test_mark_playbook_reviewed(commander_client):
     playbook.refresh_from_db()
     assert playbook.last_reviewed_at is not None
     assert playbook.review_due_at is not None
+
+
+def test_playbook_review_timer_reminds_managers_once_per_cycle(manager, commander, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from incidents import timers
+    from incidents.timer_models import Notification
+
+    playbook = Playbook.objects.get(title="SSL certificate expiry")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        playbook = services.playbook_mark_reviewed(playbook, by=commander)
+        timer = timers.timers_for(playbook).get(kind=timers.PLAYBOOK_REVIEW)
+        assert timer.due_at == start + timedelta(days=91)
+
+        clock.move_to(start + timedelta(days=90))
+        timers.tick()
+        assert not Notification.objects.filter(timer=timer).exists()
+
+        clock.move_to(start + timedelta(days=91, minutes=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            timers.tick()
+            timers.tick()
+        reminders = Notification.objects.filter(timer=timer)
+        assert [n.user for n in reminders] == [manager]
+        assert "SSL certificate expiry" in reminders.get().subject
+
+        # Reviewing again arms the next quarter's timer.
+        playbook = services.playbook_mark_reviewed(playbook, by=manager)
+        pending = timers.timers_for(playbook).filter(fired_at__isnull=True, cancelled_at__isnull=True).get()
+        assert pending.due_at == playbook.last_reviewed_at + timedelta(days=91)
