@@ -53,3 +53,6 @@ SEVERITY_DEFAULTS = [
         "requires_postmortem": False,
     },
 ]
+
+# Post-mortem deadlines after resolution (runbook 3.3 promises customers a post-mortem within 24 hours).
+POSTMORTEM_DUE_DEFAULTS = {"P1": timedelta(hours=24), "P2": timedelta(hours=72)}
