@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+from incidents import health
+
 admin.site.site_header = "Warroom"
 admin.site.site_title = "Warroom"
 admin.site.index_title = "Incident command"
@@ -9,4 +11,6 @@ admin.site.index_title = "Incident command"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]

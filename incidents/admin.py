@@ -417,3 +417,7 @@ class DomainFormError(Exception):
 
 def raise_form_error(form: Any, error: ValidationError) -> None:
     raise DomainFormError(error_text(error))
+
+
+# Escalation policies, rotations and notifications: the timer engine's admin.
+from incidents import timer_admin  # noqa: E402, F401

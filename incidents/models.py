@@ -310,3 +310,7 @@ class ChecklistItem(models.Model):
     @property
     def done(self) -> bool:
         return self.done_at is not None
+
+
+# The timer engine's rows live in their own module; importing them here registers them with the app.
+from incidents.timer_models import *  # noqa: E402, F403

@@ -56,3 +56,21 @@ SEVERITY_DEFAULTS = [
 
 # Post-mortem deadlines after resolution (runbook 3.3 promises customers a post-mortem within 24 hours).
 POSTMORTEM_DUE_DEFAULTS = {"P1": timedelta(hours=24), "P2": timedelta(hours=72)}
+
+# Runbook 2.3, the escalation path: 0-15 min on-call engineer, 15-30 senior engineer, 30-60 engineering
+# manager, 60+ VP Engineering / CTO. Groups start empty; add people in the admin (Users → Groups).
+PRIMARY_ROTATION = "Primary on-call"
+ESCALATION_GROUPS = {
+    "senior": "Senior Engineers",
+    "manager": "Engineering Managers",
+    "executive": "VP Engineering / CTO",
+}
+# (minutes, tier, who, stop condition)
+ESCALATION_PATH = [
+    (0, "On-call Engineer", "on_call", "acknowledged"),
+    (15, "Senior Engineer", "senior", "acknowledged"),
+    (30, "Engineering Manager", "manager", "acknowledged"),
+    (60, "VP Engineering / CTO", "executive", "resolved"),
+]
+# P1 and P2 follow the whole path; P3 and P4 page the on-call engineer only.
+ESCALATION_TIERS_BY_SEVERITY = {"P1": 4, "P2": 4, "P3": 1, "P4": 1}

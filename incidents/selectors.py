@@ -78,3 +78,32 @@ def incident_timeline(incident: Incident):
 
 def incident_checklist(incident: Incident):
     return incident.checklist.select_related("done_by").order_by("position")
+
+
+# Timer engine reads for the cockpit.
+
+
+def incident_upcoming_timers(incident: Incident, limit: int = 20) -> list:
+    from incidents.timers import kind_label, timers_for
+
+    rows = list(
+        timers_for(incident).filter(fired_at__isnull=True, cancelled_at__isnull=True).order_by("due_at")[:limit]
+    )
+    for row in rows:
+        row.label = kind_label(row.kind)  # type: ignore[attr-defined]
+    return rows
+
+
+def incident_fired_timers(incident: Incident, limit: int = 50) -> list:
+    from incidents.timers import kind_label, timers_for
+
+    rows = list(timers_for(incident).filter(fired_at__isnull=False).order_by("-fired_at")[:limit])
+    for row in rows:
+        row.label = kind_label(row.kind)  # type: ignore[attr-defined]
+    return rows
+
+
+def incident_notifications(incident: Incident, limit: int = 50) -> list:
+    from incidents.timer_models import Notification
+
+    return list(Notification.objects.filter(incident=incident).select_related("user").order_by("-created_at")[:limit])

@@ -1,7 +1,7 @@
 """The post-incident clocks: post-mortem due, action item reminder and overdue notice, weekly digest.
 
 Planning functions are called by the services inside their transaction; handlers are called by the
-timer engine's tick with the Timer row (its `subject` and `step`) and return a short outcome.
+timer engine's tick with the claimed Timer and its locked subject, and return a short outcome.
 """
 
 from __future__ import annotations
@@ -10,13 +10,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import timers as engine
+from incidents import notify, timers
 
 POSTMORTEM_DUE = "postmortem.due"
 ACTION_ITEM_DUE = "action_item.due"
@@ -43,55 +40,43 @@ def _link(name: str, pk: int) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(name, args=[pk])
 
 
-def _schedule(*, subject: Any, kind: str, step: str, due_at: datetime) -> None:
-    schedule = getattr(engine, "schedule", None)
-    if schedule is not None:
-        schedule(subject=subject, kind=kind, step=step, due_at=due_at)
-
-
-def _cancel(subject: Any, kinds: list[str]) -> None:
-    cancel = getattr(engine, "cancel", None)
-    if cancel is not None:
-        cancel(subject, kinds=kinds)
-
-
 # Planning
 
 
 def plan_postmortem_due(postmortem: Any) -> None:
     """A reminder some hours before the post-mortem is due, and an overdue notice when it is."""
-    _cancel(postmortem, kinds=[POSTMORTEM_DUE])
+    timers.cancel(postmortem, kinds=[POSTMORTEM_DUE])
     if postmortem.due_at is None or postmortem.is_published:
         return
     due = postmortem.due_at
     stamp = f"{due:%Y%m%dT%H%M}"
     reminder = due - postmortem_reminder_before()
     if reminder > timezone.now():
-        _schedule(subject=postmortem, kind=POSTMORTEM_DUE, step=f"reminder:{stamp}", due_at=reminder)
-    _schedule(subject=postmortem, kind=POSTMORTEM_DUE, step=f"due:{stamp}", due_at=due)
+        timers.schedule(subject=postmortem, kind=POSTMORTEM_DUE, step=f"reminder:{stamp}", due_at=reminder)
+    timers.schedule(subject=postmortem, kind=POSTMORTEM_DUE, step=f"due:{stamp}", due_at=due)
 
 
 def cancel_postmortem_due(postmortem: Any) -> None:
-    _cancel(postmortem, kinds=[POSTMORTEM_DUE])
+    timers.cancel(postmortem, kinds=[POSTMORTEM_DUE])
 
 
 def plan_action_item(item: Any) -> None:
     """Reminder before the due date, overdue notice the day after; the owner's weekly digest."""
-    _cancel(item, kinds=[ACTION_ITEM_DUE])
+    timers.cancel(item, kinds=[ACTION_ITEM_DUE])
     if not item.is_open:
         return
     stamp = item.due_date.isoformat()
     reminder = _at(item.due_date - action_item_reminder_before(), settings.ACTION_ITEM_NOTICE_HOUR)
     if reminder > timezone.now():
-        _schedule(subject=item, kind=ACTION_ITEM_DUE, step=f"reminder:{stamp}", due_at=reminder)
-    _schedule(
+        timers.schedule(subject=item, kind=ACTION_ITEM_DUE, step=f"reminder:{stamp}", due_at=reminder)
+    timers.schedule(
         subject=item, kind=ACTION_ITEM_DUE, step=f"overdue:{stamp}", due_at=_at(item.due_date + timedelta(days=1))
     )
     plan_digest(item.owner)
 
 
 def cancel_action_item(item: Any) -> None:
-    _cancel(item, kinds=[ACTION_ITEM_DUE])
+    timers.cancel(item, kinds=[ACTION_ITEM_DUE])
 
 
 def next_digest_at(now: datetime) -> datetime:
@@ -106,31 +91,15 @@ def plan_digest(owner: Any, after: datetime | None = None) -> None:
     """One digest timer per owner and week; scheduling the same week again changes nothing."""
     due = next_digest_at(after or timezone.now())
     year, week, _ = due.isocalendar()
-    _schedule(subject=owner, kind=ACTION_ITEM_DIGEST, step=f"{year}-W{week:02d}", due_at=due)
+    timers.schedule(subject=owner, kind=ACTION_ITEM_DIGEST, step=f"{year}-W{week:02d}", due_at=due)
 
 
 # Handlers
 
 
-def _notify(*, user: Any, subject: str, body: str, timer: Any, incident: Any = None) -> None:
-    try:
-        from incidents import notify  # type: ignore[attr-defined]
-    except ImportError:
-        notify = None
-    if notify is not None:
-        notify.enqueue(user=user, subject=subject, body=body, timer=timer, incident=incident)
-        return
-    email = getattr(user, "email", "")
-    if email:
-        transaction.on_commit(lambda: send_mail(subject, body, None, [email], fail_silently=True))
-
-
-def handle_postmortem_due(timer: Any) -> str:
-    from postmortems.models import PostMortem
-
-    postmortem = PostMortem.objects.select_related("incident", "author").filter(pk=timer.subject_id).first()
-    if postmortem is None or postmortem.is_published:
-        return "published already" if postmortem else "post-mortem gone"
+def handle_postmortem_due(timer: Any, postmortem: Any) -> str:
+    if postmortem.is_published:
+        return "published already"
     author = postmortem.author or postmortem.incident.commander
     if author is None:
         return "no author to remind"
@@ -148,22 +117,19 @@ def handle_postmortem_due(timer: Any) -> str:
         )
         repeat = int(phase.removeprefix("overdue").lstrip("-") or 1) if phase.startswith("overdue") else 1
         if repeat < POSTMORTEM_OVERDUE_REPEATS:
-            _schedule(
+            timers.schedule(
                 subject=postmortem,
                 kind=POSTMORTEM_DUE,
                 step=f"overdue-{repeat + 1}:{timer.step.partition(':')[2]}",
                 due_at=timezone.now() + timedelta(days=1),
             )
-    _notify(user=author, subject=subject, body=body, timer=timer, incident=postmortem.incident)
+    notify.enqueue(timer=timer, target=author, subject=subject, body=body, incident=postmortem.incident)
     return f"{phase} sent to {author}"
 
 
-def handle_action_item_due(timer: Any) -> str:
-    from postmortems.models import ActionItem
-
-    item = ActionItem.objects.select_related("owner", "postmortem__incident").filter(pk=timer.subject_id).first()
-    if item is None or not item.is_open:
-        return "closed already" if item else "action item gone"
+def handle_action_item_due(timer: Any, item: Any) -> str:
+    if not item.is_open:
+        return f"{item.get_status_display().lower()} already"
     phase, _, stamp = timer.step.partition(":")
     if stamp != item.due_date.isoformat():
         return "due date changed"
@@ -178,16 +144,13 @@ def handle_action_item_due(timer: Any) -> str:
             f"Your action item from {reference} ({item.get_priority_display()}) was due {item.due_date} and is "
             f"{item.get_status_display().lower()}.\n{url}"
         )
-    _notify(user=item.owner, subject=subject, body=body, timer=timer, incident=item.postmortem.incident)
+    notify.enqueue(timer=timer, target=item.owner, subject=subject, body=body, incident=item.postmortem.incident)
     return f"{phase} sent to {item.owner}"
 
 
-def handle_action_item_digest(timer: Any) -> str:
+def handle_action_item_digest(timer: Any, owner: Any) -> str:
     from postmortems.models import OPEN_ACTION_STATUSES, ActionItem
 
-    owner = get_user_model().objects.filter(pk=timer.subject_id).first()
-    if owner is None:
-        return "owner gone"
     items = list(
         ActionItem.objects.filter(owner=owner, status__in=OPEN_ACTION_STATUSES)
         .select_related("postmortem__incident")
@@ -203,22 +166,19 @@ def handle_action_item_digest(timer: Any) -> str:
         for item in items
     ]
     subject = f"Your open action items: {len(items)} open, {overdue} overdue"
-    _notify(user=owner, subject=subject, body="\n".join(lines), timer=timer)
+    notify.enqueue(timer=timer, target=owner, subject=subject, body="\n".join(lines))
     plan_digest(owner, after=timezone.now())
     return f"digest of {len(items)} sent to {owner}"
 
 
 HANDLERS = {
-    POSTMORTEM_DUE: handle_postmortem_due,
-    ACTION_ITEM_DUE: handle_action_item_due,
-    ACTION_ITEM_DIGEST: handle_action_item_digest,
+    POSTMORTEM_DUE: (handle_postmortem_due, "Post-mortem due"),
+    ACTION_ITEM_DUE: (handle_action_item_due, "Action item due"),
+    ACTION_ITEM_DIGEST: (handle_action_item_digest, "Action items weekly digest"),
 }
 
 
 def register() -> None:
-    """Called once from PostmortemsConfig.ready()."""
-    register_kind = getattr(engine, "register_kind", None)
-    if register_kind is None:
-        return
-    for kind, handler in HANDLERS.items():
-        register_kind(kind, handler)
+    """Called once from PostmortemsConfig.ready(), so web, worker and beat all know the kinds."""
+    for kind, (handler, label) in HANDLERS.items():
+        timers.register_kind(kind, handler, label=label)

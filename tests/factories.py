@@ -62,6 +62,16 @@ def resolved_incident(*, by: Any, level: str = "P1", **kwargs: Any) -> Incident:
     return services.incident_resolve(incident, by=by)
 
 
+def publish_postmortem(incident: Incident, *, by: Any) -> Any:
+    """Write, submit and publish the incident's post-mortem draft (so that the incident may close)."""
+    from postmortems import services as postmortem_services
+
+    postmortem = incident.postmortem
+    postmortem_services.postmortem_update(postmortem, by=by, summary="Summary.", what_happened="What happened.")
+    postmortem_services.postmortem_submit(postmortem, by=by)
+    return postmortem_services.postmortem_publish(postmortem, by=by)
+
+
 class ActionItemFactory(factory.Factory[Any]):
     """Created through postmortems.services.action_item_create; needs `postmortem=`."""
 

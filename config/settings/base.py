@@ -148,6 +148,19 @@ CELERY_TIMEZONE = "UTC"
 
 # The timer engine's beat interval (seconds).
 TIMER_TICK_SECONDS = env.float("TIMER_TICK_SECONDS", default=15.0)
+# Exactly one beat process sends this; a tick not started within one interval is dropped, not piled up.
+CELERY_BEAT_SCHEDULE = {
+    "timer-tick": {
+        "task": "incidents.tasks.tick",
+        "schedule": TIMER_TICK_SECONDS,
+        "options": {"expires": TIMER_TICK_SECONDS},
+    },
+}
+# Notification delivery: attempts before `failed`, first retry delay (doubling), and how long a queued
+# or in-flight delivery may take before the tick queues it again.
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=5)
+NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=30.0)
+NOTIFY_LEASE_SECONDS = env.float("NOTIFY_LEASE_SECONDS", default=60.0)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

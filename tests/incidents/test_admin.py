@@ -34,6 +34,10 @@ def sample(model, commander):
         return ComponentFactory.create()
     if model._meta.label_lower == "auth.user":
         return UserFactory.create()
+    if model._meta.label_lower == "incidents.notification":
+        from incidents import notify
+
+        return notify.enqueue(timer=None, target=commander, subject="Sample", body="Sample notification")
     pytest.fail(f"add a sample row for {model._meta.label} in tests/incidents/test_admin.py")
 
 
