@@ -196,7 +196,7 @@ def meeting_ics(meeting: ReviewMeeting) -> bytes:
         address.params["role"] = vText("OPT-PARTICIPANT" if attendee.optional else "REQ-PARTICIPANT")
         address.params["partstat"] = vText("NEEDS-ACTION")
         address.params["rsvp"] = vText("TRUE")
-        event.add("attendee", address, encode=0)
+        event.add("attendee", address, encode=False)
     calendar.add_component(event)
     return calendar.to_ical()
 

@@ -162,7 +162,7 @@ class Attachment(models.Model):
         ordering = ["postmortem", "kind", "uploaded_at"]
 
     def __str__(self) -> str:
-        return self.caption or self.file.name.rsplit("/", 1)[-1]
+        return self.caption or (self.file.name or "").rsplit("/", 1)[-1]
 
 
 class ActionPriority(models.TextChoices):

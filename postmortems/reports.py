@@ -82,6 +82,11 @@ def parse_filters(params: Any) -> tuple[ReportFilters, dict[str, str]]:
     return ReportFilters(start=start, end=end, severity=severity, component=component), errors
 
 
+def _rows(queryset: Any) -> list[dict[str, Any]]:
+    """values() rows as plain dicts (they get extra keys below)."""
+    return [dict(row) for row in queryset]
+
+
 def _minutes(value: timedelta | None) -> float | None:
     return round(value.total_seconds() / 60, 1) if value is not None else None
 
@@ -123,7 +128,7 @@ def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]
         **age_counts(),
     )
     users = get_user_model()
-    by_owner = list(
+    by_owner = _rows(
         items.values("owner")
         .annotate(
             open=Count("pk", filter=is_open),
@@ -144,11 +149,13 @@ def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]
         del row["oldest_open"]
     priority_rows = {
         row["priority"]: row
-        for row in items.values("priority").annotate(
-            open=Count("pk", filter=is_open),
-            overdue=Count("pk", filter=overdue),
-            done=Count("pk", filter=Q(status=ActionStatus.DONE)),
-            oldest_open=Min("created_at", filter=is_open),
+        for row in _rows(
+            items.values("priority").annotate(
+                open=Count("pk", filter=is_open),
+                overdue=Count("pk", filter=overdue),
+                done=Count("pk", filter=Q(status=ActionStatus.DONE)),
+                oldest_open=Min("created_at", filter=is_open),
+            )
         )
     }
     by_priority = []
@@ -166,7 +173,7 @@ def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]
         )
     # Completion over time: items grouped by the month they were due, how many got done (and on time).
     completion = []
-    for row in (
+    for row in _rows(
         items.exclude(status=ActionStatus.WONT_DO)
         .annotate(month=TruncMonth("due_date"))
         .values("month")
@@ -199,18 +206,18 @@ def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]
             "overdue": row["overdue"],
             "progress_pct": _pct(row["done"] + row["wont_do"], row["total"]),
         }
-        for row in items.values(
-            "postmortem__incident", "postmortem__incident__reference", "postmortem__incident__title"
+        for row in _rows(
+            items.values("postmortem__incident", "postmortem__incident__reference", "postmortem__incident__title")
+            .annotate(
+                total=Count("pk"),
+                done=Count("pk", filter=Q(status=ActionStatus.DONE)),
+                wont_do=Count("pk", filter=Q(status=ActionStatus.WONT_DO)),
+                open=Count("pk", filter=is_open),
+                overdue=Count("pk", filter=overdue),
+            )
+            .filter(open__gt=0)
+            .order_by("-overdue", "-open", "postmortem__incident__reference")[:FOLLOW_UP_LIMIT]
         )
-        .annotate(
-            total=Count("pk"),
-            done=Count("pk", filter=Q(status=ActionStatus.DONE)),
-            wont_do=Count("pk", filter=Q(status=ActionStatus.WONT_DO)),
-            open=Count("pk", filter=is_open),
-            overdue=Count("pk", filter=overdue),
-        )
-        .filter(open__gt=0)
-        .order_by("-overdue", "-open", "postmortem__incident__reference")[:FOLLOW_UP_LIMIT]
     ]
     return {
         "open": totals["open"],
@@ -240,29 +247,29 @@ def incident_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]:
     res_met = Q(resolve_due__isnull=False, resolved_at__isnull=False, resolved_at__lte=F("resolve_due"))
     rows = {
         row["severity__level"]: row
-        for row in annotated.values("severity__level").annotate(
-            count=Count("pk"),
-            mtta=Avg(
-                ExpressionWrapper(F("acknowledged_at") - F("started_at"), output_field=DurationField()),
-                filter=Q(acknowledged_at__isnull=False),
-            ),
-            mttr=Avg(
-                ExpressionWrapper(F("resolved_at") - F("started_at"), output_field=DurationField()),
-                filter=Q(resolved_at__isnull=False),
-            ),
-            ack_decided=Count("pk", filter=ack_decided),
-            ack_met=Count("pk", filter=ack_met),
-            res_decided=Count("pk", filter=res_decided),
-            res_met=Count("pk", filter=res_met),
+        for row in _rows(
+            annotated.values("severity__level").annotate(
+                count=Count("pk"),
+                mtta=Avg(
+                    ExpressionWrapper(F("acknowledged_at") - F("started_at"), output_field=DurationField()),
+                    filter=Q(acknowledged_at__isnull=False),
+                ),
+                mttr=Avg(
+                    ExpressionWrapper(F("resolved_at") - F("started_at"), output_field=DurationField()),
+                    filter=Q(resolved_at__isnull=False),
+                ),
+                ack_decided=Count("pk", filter=ack_decided),
+                ack_met=Count("pk", filter=ack_met),
+                res_decided=Count("pk", filter=res_decided),
+                res_met=Count("pk", filter=res_met),
+            )
         )
     }
     by_severity = []
     totals = {"count": 0, "ack_decided": 0, "ack_met": 0, "res_decided": 0, "res_met": 0}
     for policy in SeverityPolicy.objects.order_by("level"):
-        row = rows.get(policy.level)
-        if row is None:
-            row = {"count": 0, "mtta": None, "mttr": None, "ack_decided": 0, "ack_met": 0, "res_decided": 0}
-            row["res_met"] = 0
+        empty: dict[str, Any] = {"count": 0, "mtta": None, "mttr": None, "ack_decided": 0, "ack_met": 0}
+        row = rows.get(policy.level) or {**empty, "res_decided": 0, "res_met": 0}
         for key in totals:
             totals[key] += row[key]
         by_severity.append(
@@ -294,7 +301,7 @@ def incident_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]:
 def _per_period(incidents: QuerySet[Incident], trunc: Any, fmt: str) -> list[dict[str, Any]]:
     """[{period, P1: n, P2: n, ..., total}] in period order."""
     periods: dict[str, dict[str, Any]] = {}
-    for row in (
+    for row in _rows(
         incidents.annotate(period=trunc).values("period", "severity__level").annotate(n=Count("pk")).order_by("period")
     ):
         key = f"{row['period']:{fmt}}"

@@ -318,7 +318,7 @@ def action_item_create(
     errors = _validate_action(action=action, owner=owner, priority=priority, due_date=due_date)
     if meeting is not None and meeting.postmortem_id != postmortem.pk:
         errors["meeting"] = "The meeting reviews another post-mortem."
-    if errors:
+    if errors or due_date is None:
         raise ValidationError(errors)
     postmortem = _lock(postmortem)
     item = ActionItem.objects.create(

@@ -89,3 +89,23 @@ class ActionItemFactory(factory.Factory[Any]):
         from postmortems import services as postmortem_services
 
         return postmortem_services.action_item_create(**kwargs)
+
+
+def postmortem_sample(model: Any, commander: Any) -> Any:
+    """One row of a postmortems model, for the admin smoke tests."""
+    from postmortems import meetings
+    from postmortems.models import ActionItem, AttendeeRole, PostMortem, ReviewMeeting
+
+    postmortem = PostMortem.objects.first() or resolved_incident(by=commander).postmortem
+    if model is PostMortem:
+        return postmortem
+    if model is ActionItem:
+        return ActionItemFactory.create(postmortem=postmortem, by=commander)
+    if model is ReviewMeeting:
+        return meetings.review_meeting_schedule(
+            postmortem=postmortem,
+            starts_at=timezone.now() + timedelta(days=1),
+            attendees=[(commander, AttendeeRole.INCIDENT_COMMANDER)],
+            by=commander,
+        )
+    raise LookupError(f"no sample for {model._meta.label}")

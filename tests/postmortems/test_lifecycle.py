@@ -42,6 +42,7 @@ def test_resolving_a_p1_creates_a_prefilled_draft_with_the_incident_timeline(com
         "API",
     )
     # 24 hours after resolution for P1 (the runbook's promise), from the severity policy.
+    assert incident.resolved_at is not None
     assert postmortem.due_at == incident.resolved_at + timedelta(hours=24)
     texts = list(postmortem.timeline.order_by("at", "id").values_list("text", flat=True))
     assert texts[0].startswith("Declared as P1")
@@ -64,6 +65,7 @@ def test_requirement_is_configurable_per_severity(commander, severities):
     severities["P3"].postmortem_due_after = timedelta(days=5)
     severities["P3"].save()
     incident = resolved_incident(by=commander, level="P3")
+    assert incident.resolved_at is not None
     assert incident.postmortem.due_at == incident.resolved_at + timedelta(days=5)
 
 
