@@ -39,21 +39,20 @@ def stacked_bars(
     totals = [sum(s.values[i] for s in series) for i in range(len(labels))]
     peak = _nice_max(max(totals, default=0))
     slot = plot_w / max(len(labels), 1)
-    bar_w = max(2.0, slot * 0.7)
+    bar_w = round(max(2.0, slot * 0.7), 1)
     parts: list[SafeString] = []
     for i, label in enumerate(labels):
-        x = left + i * slot + (slot - bar_w) / 2
+        x = round(left + i * slot + (slot - bar_w) / 2, 1)
         y: float = top + plot_h
         for s in series:
             value = s.values[i]
             if not value:
                 continue
-            h = plot_h * value / peak
-            y -= h
+            h = round(plot_h * value / peak, 1)
+            y = round(y - h, 1)
             parts.append(
                 format_html(
-                    '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}">'
-                    "<title>{} {}: {}</title></rect>",
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{} {}: {}</title></rect>',
                     x,
                     y,
                     bar_w,
@@ -69,8 +68,8 @@ def stacked_bars(
         if i % every == 0:
             parts.append(
                 format_html(
-                    '<text x="{:.1f}" y="{}" font-size="10" text-anchor="middle">{}</text>',
-                    x + bar_w / 2,
+                    '<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>',
+                    round(x + bar_w / 2, 1),
                     height - bottom + 14,
                     label,
                 )
@@ -97,11 +96,11 @@ def horizontal_bars(
             format_html('<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>', left - 6, y + 10, label)
         )
         for (name, colour), value in zip(series_names, values, strict=True):
-            w = plot_w * value / peak
+            w = round(plot_w * value / peak, 1)
             parts.append(
                 format_html(
-                    '<rect x="{}" y="{}" width="{:.1f}" height="{}" fill="{}"><title>{} {}: {}</title></rect>'
-                    '<text x="{:.1f}" y="{}" font-size="10">{}</text>',
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{} {}: {}</title></rect>'
+                    '<text x="{}" y="{}" font-size="10">{}</text>',
                     left,
                     y,
                     w,
@@ -147,17 +146,15 @@ def line_chart(
         parts.append(format_html('<polyline points="{}" fill="none" stroke="{}" stroke-width="2"/>', path, colour))
     for x, y, v in points:
         parts.append(
-            format_html(
-                '<circle cx="{:.1f}" cy="{:.1f}" r="3" fill="{}"><title>{}%</title></circle>', x, y, colour, _fmt(v)
-            )
+            format_html('<circle cx="{}" cy="{}" r="3" fill="{}"><title>{}%</title></circle>', x, y, colour, _fmt(v))
         )
     every = max(1, len(labels) // 6)
     for i, label in enumerate(labels):
         if i % every == 0:
             parts.append(
                 format_html(
-                    '<text x="{:.1f}" y="{}" font-size="10" text-anchor="middle">{}</text>',
-                    left + i * step,
+                    '<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>',
+                    round(left + i * step, 1),
                     height - bottom + 14,
                     label,
                 )
@@ -202,8 +199,8 @@ def _frame(
 ) -> SafeString:
     grid = format_html_join(
         "",
-        '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#e5e7eb"/>'
-        '<text x="{}" y="{:.1f}" font-size="10" text-anchor="end">{}{}</text>',
+        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#e5e7eb"/>'
+        '<text x="{}" y="{}" font-size="10" text-anchor="end">{}{}</text>',
         (
             (
                 left,

@@ -111,11 +111,11 @@ def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]
 
     def age_counts() -> dict[str, Any]:
         counts: dict[str, Any] = {}
-        for label, low, high in AGE_BUCKETS:
+        for n, (_, low, high) in enumerate(AGE_BUCKETS):
             q = is_open & Q(created_at__lte=now - timedelta(days=low))
             if high is not None:
                 q &= Q(created_at__gt=now - timedelta(days=high + 1))
-            counts[label] = Count("pk", filter=q)
+            counts[f"age_{n}"] = Count("pk", filter=q)
         return counts
 
     totals = items.aggregate(
@@ -227,7 +227,7 @@ def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]
         "total": totals["total"],
         "completion_pct": _pct(totals["done"], totals["total"] - totals["wont_do"]),
         "oldest_open_days": (now - totals["oldest_open"]).days if totals["oldest_open"] else None,
-        "age": [{"bucket": label, "open": totals[label]} for label, _, _ in AGE_BUCKETS],
+        "age": [{"bucket": label, "open": totals[f"age_{n}"]} for n, (label, _, _) in enumerate(AGE_BUCKETS)],
         "by_owner": by_owner,
         "by_priority": by_priority,
         "completion": completion,
