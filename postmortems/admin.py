@@ -57,6 +57,14 @@ class ServiceSavingAdmin(admin.ModelAdmin):
     def _refuse(self, error: ValidationError) -> None:
         raise RefusedByService(error_text(error)) from error
 
+    def construct_change_message(self, request: HttpRequest, form: Any, formsets: Any, add: bool = False) -> Any:
+        # Inline rows are written by services, not formset.save(); the log names the changed fields only.
+        for formset in formsets or []:
+            for attribute in ("new_objects", "changed_objects", "deleted_objects"):
+                if not hasattr(formset, attribute):
+                    setattr(formset, attribute, [])
+        return super().construct_change_message(request, form, formsets, add)
+
 
 class FiveWhyInline(admin.TabularInline):
     model = FiveWhy
@@ -193,8 +201,9 @@ class PostMortemAdmin(ReportViews, ServiceSavingAdmin):
                     services.attachment_add(
                         postmortem, file=data["file"], kind=data["kind"], caption=data["caption"], by=request.user
                     )
-                for obj in formset.deleted_objects if hasattr(formset, "deleted_objects") else []:
-                    obj.delete()
+                for deleted in formset.deleted_forms:
+                    if deleted.instance.pk:
+                        deleted.instance.delete()
         except ValidationError as error:
             self._refuse(error)
 

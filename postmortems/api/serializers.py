@@ -149,8 +149,13 @@ class TimelineChoiceSerializer(serializers.Serializer):
     keep = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
 
 
+class WhyInputSerializer(serializers.Serializer):
+    question = serializers.CharField(max_length=300)
+    answer = serializers.CharField(allow_blank=True, required=False, default="")
+
+
 class WhysSerializer(serializers.Serializer):
-    whys = FiveWhySerializer(many=True)
+    whys = WhyInputSerializer(many=True)
 
 
 class AttendeeSerializer(serializers.ModelSerializer):
