@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from incidents import roles, services
 from incidents.models import Component, ComponentStatus, Incident, IncidentStatus, SeverityPolicy
+from incidents.runbook import PRIMARY_ROTATION
+from incidents.timer_models import Rotation, RotationMember
 
 DEMO_COMPONENTS = [
     ("API", "Public REST API", "Platform", 1),
@@ -70,6 +72,10 @@ def seed_demo() -> dict[str, int]:
         user.groups.add(Group.objects.get(name=role))
         users[role] = user
     commander = users[roles.COMMANDER]
+    # The demo responder carries the pager, so the default escalation path has someone to page.
+    primary = Rotation.objects.filter(name=PRIMARY_ROTATION).first()
+    if primary is not None and not primary.members.exists():
+        RotationMember.objects.create(rotation=primary, user=users[roles.RESPONDER])
     now = timezone.now()
     for title, level, final, minutes_ago, component_names in DEMO_INCIDENTS:
         if Incident.objects.filter(title=title).exists():

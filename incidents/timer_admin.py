@@ -37,7 +37,7 @@ class EscalationStepForm(forms.ModelForm):
         widgets = {"apprise_urls": forms.Textarea(attrs={"rows": 2, "cols": 50})}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("DELETE"):
             return data
         has_target = (
@@ -157,7 +157,7 @@ class NotificationSendForm(forms.ModelForm):
         fields = ["subject", "body"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         user, url = data.get("user"), (data.get("apprise_url") or "").strip()
         if bool(user) == bool(url):
             raise ValidationError("Choose a user or enter an Apprise URL (one of the two).")

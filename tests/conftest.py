@@ -83,3 +83,27 @@ def commander_client(client, commander):
 def viewer_client(client, viewer):
     client.force_login(viewer)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _runbook_defaults_after_flush(request):
+    """Transactional tests (live server, real processes) flush the tables after each test, which also
+    removes the rows the data migrations load; put the runbook's defaults back before such a test."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    from incidents.roles import ensure_role_groups
+
+    for module in ("0002_runbook_severities", "0004_default_escalation_policies"):
+        migration = importlib.import_module(f"incidents.migrations.{module}")
+        loader = next(op.code for op in migration.Migration.operations if hasattr(op, "code"))
+        loader(apps, None)
+    ensure_role_groups()

@@ -75,8 +75,8 @@ def desired_timers(incident: Incident) -> dict[tuple[str, str], tuple[datetime, 
             )
     reminder = next_update_reminder(incident)
     if reminder is not None:
-        step, due_at, data = reminder
-        desired[(UPDATE_REMINDER, step)] = (due_at, data)
+        reminder_step, due_at, data = reminder
+        desired[(UPDATE_REMINDER, reminder_step)] = (due_at, data)
     return desired
 
 
@@ -191,7 +191,7 @@ def stakeholders_notified(incident: Incident) -> bool:
 def fire_stakeholder_deadline(timer: Timer, incident: Incident) -> str:
     if not incident.is_open or stakeholders_notified(incident):
         return "skipped: stakeholders notified"
-    deadline = incident.severity.stakeholder_deadline
+    deadline = incident.severity.stakeholder_deadline or timedelta(0)
     headline = f"stakeholders not yet notified ({incident.severity.level}: within {format_offset(deadline)})"
     _append(incident, TimelineKind.TIMER, f"Stakeholder deadline passed: {headline}", timer)
     return f"notified {_notify(timer, incident, _commander(incident), headline)}"

@@ -261,7 +261,12 @@ def test_other_apps_kinds_on_any_subject_and_a_failing_handler_does_not_block_ot
         raise RuntimeError("handler bug")
 
     timers.register_kind("test.broken", broken)
-    timers.register_kind("test.policy", lambda timer, subject: calls.append(subject.name) or "ok")
+
+    def record(timer, subject):
+        calls.append(subject.name)
+        return "ok"
+
+    timers.register_kind("test.policy", record)
     policy = EscalationPolicy.objects.get(severity=severities["P1"])
     timers.schedule(subject=policy, kind="test.broken", due_at=T0)
     timers.schedule(subject=policy, kind="test.policy", due_at=T0 + timedelta(seconds=1))
@@ -279,7 +284,12 @@ def test_concurrent_claims_fire_once(severities, commander):
     from incidents.timers import engine
 
     calls: list[int] = []
-    timers.register_kind("test.count", lambda timer, subject: calls.append(timer.pk) or "counted")
+
+    def count(timer, subject):
+        calls.append(timer.pk)
+        return "counted"
+
+    timers.register_kind("test.count", count)
     with time_machine.travel(T0, tick=False):
         incident = IncidentFactory.create(by=commander, level="P4")
         timer = timers.schedule(subject=incident, kind="test.count", due_at=T0)
