@@ -88,7 +88,6 @@ class ActionItemInline(admin.TabularInline):
     model = ActionItem
     extra = 1
     fields = ["action", "owner", "priority", "due_date", "status"]
-    autocomplete_fields = ["owner"]
 
 
 class AttachmentInline(admin.TabularInline):
@@ -103,7 +102,7 @@ class PostMortemAdmin(ReportViews, ServiceSavingAdmin):
     list_filter = ["status", "incident__severity"]
     search_fields = ["incident__reference", "incident__title"]
     list_select_related = ["incident__severity", "author"]
-    autocomplete_fields = ["author", "reviewers"]
+    filter_horizontal = ["reviewers"]
     readonly_fields = ["status", "metadata"]
     inlines = [TimelineInline, FiveWhyInline, ActionItemInline, AttachmentInline]
     change_form_template = "admin/postmortems/postmortem/change_form.html"
@@ -332,7 +331,7 @@ class ActionItemAdmin(ServiceSavingAdmin):
     list_filter = ["status", "priority", OverdueFilter, "source", ("due_date", admin.DateFieldListFilter), "owner"]
     search_fields = ["action", "postmortem__incident__reference"]
     list_select_related = ["owner", "postmortem__incident"]
-    autocomplete_fields = ["owner", "postmortem", "meeting"]
+    autocomplete_fields = ["postmortem", "meeting"]
     fields = ["postmortem", "meeting", "action", "owner", "priority", "due_date", "status", "completed_at", "source"]
     readonly_fields = ["completed_at", "source"]
     actions = ["mark_in_progress", "mark_done", "mark_wont_do"]
@@ -407,7 +406,6 @@ class AttendeeInline(admin.TabularInline):
     min_num = 1
     validate_min = True
     fields = ["user", "role", "attended"]
-    autocomplete_fields = ["user"]
 
 
 class AgendaInline(admin.TabularInline):

@@ -137,7 +137,7 @@ def line_chart(
 ) -> SafeString:
     """Percentages over time (0-100), gaps where there is no value."""
     height, left, bottom, top = 200, 36, 36, 24
-    plot_w, plot_h = width - left - 8, height - bottom - top
+    plot_w, plot_h = width - left - 28, height - bottom - top
     step = plot_w / max(len(labels) - 1, 1)
     points = [(left + i * step, top + plot_h * (1 - v / 100), v) for i, v in enumerate(values) if v is not None]
     parts: list[SafeString] = []
