@@ -17,9 +17,9 @@ REPORT_PERMISSION = "postmortems.view_reports"
 # name → (header, row function) of each CSV table.
 CSV_TABLES: dict[str, tuple[list[str], Any]] = {
     "action-items-by-owner": (
-        ["owner", "open", "overdue", "done", "oldest open (days)"],
+        ["owner", "open", "overdue", "oldest open (days)"],
         lambda r: [
-            [row["owner_name"], row["open"], row["overdue"], row["done"], row["oldest_open_days"]]
+            [row["owner_name"], row["open"], row["overdue"], row["oldest_open_days"]]
             for row in r.action_items["by_owner"]
         ],
     ),

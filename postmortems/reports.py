@@ -104,120 +104,120 @@ class Report:
 
 
 def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]:
+    """A fixed number of queries, whatever the number of action items: one scan grouped by (priority,
+    month due) for totals and completion; the open items (index on status) grouped by (owner, priority)
+    for the open, overdue and age figures; the follow-up table reads open items and 25 post-mortems."""
     today = now.date()
     items = filters.action_items()
     is_open = Q(status__in=OPEN_ACTION_STATUSES)
-    overdue = is_open & Q(due_date__lt=today)
+    overdue = Q(due_date__lt=today)
+    done = Q(status=ActionStatus.DONE)
 
-    def age_counts() -> dict[str, Any]:
-        counts: dict[str, Any] = {}
-        for n, (_, low, high) in enumerate(AGE_BUCKETS):
-            q = is_open & Q(created_at__lte=now - timedelta(days=low))
-            if high is not None:
-                q &= Q(created_at__gt=now - timedelta(days=high + 1))
-            counts[f"age_{n}"] = Count("pk", filter=q)
-        return counts
-
-    totals = items.aggregate(
-        open=Count("pk", filter=is_open),
-        overdue=Count("pk", filter=overdue),
-        done=Count("pk", filter=Q(status=ActionStatus.DONE)),
-        wont_do=Count("pk", filter=Q(status=ActionStatus.WONT_DO)),
-        total=Count("pk"),
-        oldest_open=Min("created_at", filter=is_open),
-        **age_counts(),
-    )
-    users = get_user_model()
-    by_owner = _rows(
-        items.values("owner")
+    cells = _rows(
+        items.annotate(month=TruncMonth("due_date"))
+        .values("priority", "month")
         .annotate(
-            open=Count("pk", filter=is_open),
-            overdue=Count("pk", filter=overdue),
-            done=Count("pk", filter=Q(status=ActionStatus.DONE)),
-            oldest_open=Min("created_at", filter=is_open),
+            total=Count("pk"),
+            done=Count("pk", filter=done),
+            done_on_time=Count("pk", filter=done & Q(completed_at__date__lte=F("due_date"))),
+            wont_do=Count("pk", filter=Q(status=ActionStatus.WONT_DO)),
         )
-        .filter(open__gt=0)
-        .order_by("-overdue", "-open", "owner")
+        .order_by()
     )
-    names = {
-        u.pk: (u.get_full_name() or u.get_username())
-        for u in users.objects.filter(pk__in=[row["owner"] for row in by_owner])
-    }
-    for row in by_owner:
-        row["owner_name"] = names.get(row["owner"], str(row["owner"]))
-        row["oldest_open_days"] = (now - row["oldest_open"]).days if row["oldest_open"] else None
-        del row["oldest_open"]
-    priority_rows = {
-        row["priority"]: row
-        for row in _rows(
-            items.values("priority").annotate(
-                open=Count("pk", filter=is_open),
-                overdue=Count("pk", filter=overdue),
-                done=Count("pk", filter=Q(status=ActionStatus.DONE)),
-                oldest_open=Min("created_at", filter=is_open),
-            )
-        )
-    }
+    ages: dict[str, Any] = {}
+    for n, (_, low, high) in enumerate(AGE_BUCKETS):
+        q = Q(created_at__lte=now - timedelta(days=low))
+        if high is not None:
+            q &= Q(created_at__gt=now - timedelta(days=high + 1))
+        ages[f"age_{n}"] = Count("pk", filter=q)
+    open_items = items.filter(is_open)
+    open_cells = _rows(
+        open_items.values("owner", "priority")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue), oldest_open=Min("created_at"), **ages)
+        .order_by()
+    )
+
+    def summed(rows: list[dict[str, Any]], keys: list[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {key: sum(row[key] for row in rows) for key in keys}
+        oldest = [row["oldest_open"] for row in rows if row.get("oldest_open") is not None]
+        out["oldest_open_days"] = (now - min(oldest)).days if oldest else None
+        return out
+
+    count_keys = ["total", "done", "done_on_time", "wont_do"]
+    open_keys = ["open", "overdue", *ages]
+    totals = {**summed(cells, count_keys), **summed(open_cells, open_keys)}
     by_priority = []
     for value, label in ActionPriority.choices:
-        row = priority_rows.get(value, {"open": 0, "overdue": 0, "done": 0, "oldest_open": None})
+        closed = summed([cell for cell in cells if cell["priority"] == value], count_keys)
+        still_open = summed([cell for cell in open_cells if cell["priority"] == value], open_keys)
         by_priority.append(
             {
                 "priority": value,
                 "label": label,
-                "open": row["open"],
-                "overdue": row["overdue"],
-                "done": row["done"],
-                "oldest_open_days": (now - row["oldest_open"]).days if row["oldest_open"] else None,
+                "open": still_open["open"],
+                "overdue": still_open["overdue"],
+                "done": closed["done"],
+                "oldest_open_days": still_open["oldest_open_days"],
             }
         )
-    # Completion over time: items grouped by the month they were due, how many got done (and on time).
+    # Completion over time: items (but won't-do) grouped by the month they were due; how many got done, on time.
     completion = []
-    for row in _rows(
-        items.exclude(status=ActionStatus.WONT_DO)
-        .annotate(month=TruncMonth("due_date"))
-        .values("month")
-        .annotate(
-            due=Count("pk"),
-            done=Count("pk", filter=Q(status=ActionStatus.DONE)),
-            done_on_time=Count("pk", filter=Q(status=ActionStatus.DONE, completed_at__date__lte=F("due_date"))),
-        )
-        .order_by("month")
-    ):
-        month = row["month"]
+    for month in sorted({cell["month"] for cell in cells}):
+        row = summed([cell for cell in cells if cell["month"] == month], count_keys)
+        due = row["total"] - row["wont_do"]
+        if not due:
+            continue
         completion.append(
             {
                 "month": f"{month:%Y-%m}",
-                "due": row["due"],
+                "due": due,
                 "done": row["done"],
                 "done_on_time": row["done_on_time"],
-                "completion_pct": _pct(row["done"], row["due"]),
-                "on_time_pct": _pct(row["done_on_time"], row["due"]),
+                "completion_pct": _pct(row["done"], due),
+                "on_time_pct": _pct(row["done_on_time"], due),
             }
         )
+
+    owners = sorted({cell["owner"] for cell in open_cells})
+    names = {u.pk: (u.get_full_name() or u.get_username()) for u in get_user_model().objects.filter(pk__in=owners)}
+    by_owner = []
+    for owner in owners:
+        row = summed([cell for cell in open_cells if cell["owner"] == owner], ["open", "overdue"])
+        by_owner.append({"owner": owner, "owner_name": names.get(owner, str(owner)), **row})
+    by_owner.sort(key=lambda row: (-row["overdue"], -row["open"], row["owner_name"]))
+
+    # Follow-up: the post-mortems most behind (by open items), then their totals and incidents.
+    behind = _rows(
+        open_items.values("postmortem")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue))
+        .order_by("-overdue", "-open", "postmortem")[:FOLLOW_UP_LIMIT]
+    )
+    ids = [row["postmortem"] for row in behind]
+    progress = {
+        row["postmortem"]: row
+        for row in _rows(
+            ActionItem.objects.filter(postmortem__in=ids)
+            .values("postmortem")
+            .annotate(total=Count("pk"), done=Count("pk", filter=done), closed=Count("pk", filter=~is_open))
+            .order_by()
+        )
+    }
+    incidents = {
+        row["postmortem__pk"]: row
+        for row in Incident.objects.filter(postmortem__in=ids).values("pk", "reference", "title", "postmortem__pk")
+    }
     follow_up = [
         {
-            "incident": row["postmortem__incident__reference"],
-            "incident_id": row["postmortem__incident"],
-            "title": row["postmortem__incident__title"],
-            "total": row["total"],
-            "done": row["done"],
+            "incident": incidents[row["postmortem"]]["reference"],
+            "incident_id": incidents[row["postmortem"]]["pk"],
+            "title": incidents[row["postmortem"]]["title"],
+            "total": progress[row["postmortem"]]["total"],
+            "done": progress[row["postmortem"]]["done"],
             "open": row["open"],
             "overdue": row["overdue"],
-            "progress_pct": _pct(row["done"] + row["wont_do"], row["total"]),
+            "progress_pct": _pct(progress[row["postmortem"]]["closed"], progress[row["postmortem"]]["total"]),
         }
-        for row in _rows(
-            items.values("postmortem__incident", "postmortem__incident__reference", "postmortem__incident__title")
-            .annotate(
-                total=Count("pk"),
-                done=Count("pk", filter=Q(status=ActionStatus.DONE)),
-                wont_do=Count("pk", filter=Q(status=ActionStatus.WONT_DO)),
-                open=Count("pk", filter=is_open),
-                overdue=Count("pk", filter=overdue),
-            )
-            .filter(open__gt=0)
-            .order_by("-overdue", "-open", "postmortem__incident__reference")[:FOLLOW_UP_LIMIT]
-        )
+        for row in behind
     ]
     return {
         "open": totals["open"],
@@ -226,7 +226,7 @@ def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]
         "wont_do": totals["wont_do"],
         "total": totals["total"],
         "completion_pct": _pct(totals["done"], totals["total"] - totals["wont_do"]),
-        "oldest_open_days": (now - totals["oldest_open"]).days if totals["oldest_open"] else None,
+        "oldest_open_days": totals["oldest_open_days"],
         "age": [{"bucket": label, "open": totals[f"age_{n}"]} for n, (label, _, _) in enumerate(AGE_BUCKETS)],
         "by_owner": by_owner,
         "by_priority": by_priority,
