@@ -299,16 +299,25 @@ def incident_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]:
 
 
 def _per_period(incidents: QuerySet[Incident], trunc: Any, fmt: str) -> list[dict[str, Any]]:
-    """[{period, P1: n, P2: n, ..., total}] in period order."""
-    periods: dict[str, dict[str, Any]] = {}
+    """[{period, P1: n, P2: n, ..., total}] in period order, quiet periods in between included."""
+    periods: dict[date, dict[str, Any]] = {}
     for row in _rows(
         incidents.annotate(period=trunc).values("period", "severity__level").annotate(n=Count("pk")).order_by("period")
     ):
-        key = f"{row['period']:{fmt}}"
-        bucket = periods.setdefault(key, {"period": key, "total": 0})
+        start = row["period"].date() if isinstance(row["period"], datetime) else row["period"]
+        bucket = periods.setdefault(start, {"period": f"{start:{fmt}}", "total": 0})
         bucket[row["severity__level"]] = row["n"]
         bucket["total"] += row["n"]
-    return list(periods.values())
+    if not periods:
+        return []
+    day, last, out = min(periods), max(periods), []
+    while day <= last:
+        out.append(periods.get(day) or {"period": f"{day:{fmt}}", "total": 0})
+        # next week, or the first of next month
+        day = (
+            day + timedelta(days=7) if fmt.endswith("%d") else (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        )
+    return out
 
 
 def build_report(filters: ReportFilters, now: datetime | None = None) -> Report:

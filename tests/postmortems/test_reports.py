@@ -81,10 +81,23 @@ def test_mtta_mttr_and_sla_match_hand_computed_figures(history):
 def test_counts_per_week_and_month(history):
     figures = reports.incident_figures(reports.ReportFilters(), NOW)
     assert figures["per_month"] == [{"period": "2026-06", "total": 4, "P1": 2, "P2": 1, "P3": 1}]
+    assert [row["period"] for row in figures["per_week"]] == ["2026-06-01", "2026-06-08", "2026-06-15"]
     weeks = {row["period"]: row for row in figures["per_week"]}
     assert weeks["2026-06-01"] == {"period": "2026-06-01", "total": 2, "P1": 2}  # Monday 1 June
     assert weeks["2026-06-08"] == {"period": "2026-06-08", "total": 1, "P2": 1}
     assert weeks["2026-06-15"] == {"period": "2026-06-15", "total": 1, "P3": 1}
+
+
+def test_quiet_weeks_are_shown_as_zero(commander, severities):
+    incident_at(datetime(2026, 5, 4, 9, 0, tzinfo=UTC), "P2", commander, ack=5, resolve=60)
+    incident_at(datetime(2026, 5, 25, 9, 0, tzinfo=UTC), "P2", commander, ack=5, resolve=60)
+    weeks = reports.incident_figures(reports.ReportFilters(), NOW)["per_week"]
+    assert [(row["period"], row["total"]) for row in weeks] == [
+        ("2026-05-04", 1),
+        ("2026-05-11", 0),
+        ("2026-05-18", 0),
+        ("2026-05-25", 1),
+    ]
 
 
 def test_filters_by_date_severity_component(history):
