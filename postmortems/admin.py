@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -42,6 +43,11 @@ class RefusedByService(Exception):
     """A service refused a save; the change view reports it and nothing is written."""
 
 
+def active_users_only(db_field: Any, kwargs: dict[str, Any]) -> None:
+    if db_field.name in ("owner", "user", "author", "reviewers"):
+        kwargs.setdefault("queryset", get_user_model().objects.filter(is_active=True).order_by("username"))
+
+
 class ServiceSavingAdmin(admin.ModelAdmin):
     """Turns a refusal raised while saving into a message; the whole save is rolled back."""
 
@@ -56,6 +62,14 @@ class ServiceSavingAdmin(admin.ModelAdmin):
 
     def _refuse(self, error: ValidationError) -> None:
         raise RefusedByService(error_text(error)) from error
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        active_users_only(db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        active_users_only(db_field, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def construct_change_message(self, request: HttpRequest, form: Any, formsets: Any, add: bool = False) -> Any:
         # Inline rows are written by services, not formset.save(); the log names the changed fields only.
@@ -88,6 +102,10 @@ class ActionItemInline(admin.TabularInline):
     model = ActionItem
     extra = 1
     fields = ["action", "owner", "priority", "due_date", "status"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        active_users_only(db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class AttachmentInline(admin.TabularInline):
@@ -406,6 +424,10 @@ class AttendeeInline(admin.TabularInline):
     min_num = 1
     validate_min = True
     fields = ["user", "role", "attended"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        active_users_only(db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class AgendaInline(admin.TabularInline):

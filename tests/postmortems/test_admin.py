@@ -40,6 +40,14 @@ def test_postmortem_buttons_move_it_through_review(commander_client, commander, 
     assert 'data-move="' not in commander_client.get(change).content.decode()
 
 
+def test_report_link_only_for_managers(client, manager, commander, severities):
+    url = reverse("admin:postmortems_actionitem_changelist")
+    client.force_login(commander)
+    assert "Managers' report" not in client.get(url).content.decode()
+    client.force_login(manager)
+    assert "Managers' report" in client.get(url).content.decode()
+
+
 def test_viewer_cannot_move_a_postmortem(viewer_client, commander, severities):
     postmortem = resolved_incident(by=commander).postmortem
     response = viewer_client.post(reverse("admin:postmortems_postmortem_move", args=[postmortem.pk, "submit"]))
