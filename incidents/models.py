@@ -51,6 +51,11 @@ class SeverityPolicy(models.Model):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #dc2626.")],
     )
     requires_postmortem = models.BooleanField(default=False)
+    postmortem_due_after = models.DurationField(
+        null=True,
+        blank=True,
+        help_text="The post-mortem is due this long after resolution (e.g. 24:00:00); empty means no deadline.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -248,6 +253,7 @@ class TimelineKind(models.TextChoices):
     STATUS_UPDATE = "status_update", "Public status update"
     TIMER = "timer", "Timer"
     EDIT = "edit", "Edit"
+    POSTMORTEM = "postmortem", "Post-mortem"
 
 
 class TimelineEntry(models.Model):

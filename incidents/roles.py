@@ -31,12 +31,16 @@ ROLE_PERMISSIONS: dict[str, dict[str, Any]] = {
 }
 
 
+# Custom permissions granted only by name, never by an action prefix ("view_reports" is not a model view).
+EXTRA_ONLY = {codename for spec in ROLE_PERMISSIONS.values() for codename in spec.get("extra", ())}
+
+
 def role_permissions(role: str) -> Q:
     spec = ROLE_PERMISSIONS[role]
     in_apps = Q(content_type__app_label__in=WARROOM_APPS)
     query = Q(pk__in=[])
     for action in spec.get("actions", ()):
-        query |= in_apps & Q(codename__startswith=f"{action}_")
+        query |= in_apps & Q(codename__startswith=f"{action}_") & ~Q(codename__in=EXTRA_ONLY)
     for model in spec.get("add_change", ()):
         query |= in_apps & Q(content_type__model=model, codename__in=[f"add_{model}", f"change_{model}"])
     if spec.get("extra"):

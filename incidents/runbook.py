@@ -200,6 +200,9 @@ def ensure_runbook_library(playbook_model, template_model, link_model) -> None:
         )
 
 
+# Post-mortem deadlines after resolution (runbook 3.3 promises customers a post-mortem within 24 hours).
+POSTMORTEM_DUE_DEFAULTS = {"P1": timedelta(hours=24), "P2": timedelta(hours=72)}
+
 # Runbook 2.3, the escalation path: 0-15 min on-call engineer, 15-30 senior engineer, 30-60 engineering
 # manager, 60+ VP Engineering / CTO. Groups start empty; add people in the admin (Users → Groups).
 PRIMARY_ROTATION = "Primary on-call"

@@ -1,17 +1,391 @@
-"""Post-incident review writes. The incident services call the two hooks below."""
+"""Post-incident review writes: post-mortems and action items (meetings in postmortems.meetings).
+
+The incident services call on_incident_resolved() and check_incident_can_close(). Every function is
+atomic, validates first and logs to the incident's timeline in the same transaction.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
-from incidents.models import Incident
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from incidents import services as incident_services
+from incidents.models import Incident, TimelineKind
+from postmortems import timers
+from postmortems.models import (
+    OPEN_ACTION_STATUSES,
+    ActionItem,
+    ActionPriority,
+    ActionSource,
+    ActionStatus,
+    Attachment,
+    AttachmentKind,
+    FiveWhy,
+    PostMortem,
+    PostMortemStatus,
+    PostMortemTimelineEntry,
+    ReviewMeeting,
+)
+
+# Incident log entries left out of a new post-mortem's timeline by default (the author can keep them).
+TIMELINE_KINDS_DROPPED_BY_DEFAULT = (TimelineKind.TIMER, TimelineKind.EDIT, TimelineKind.POSTMORTEM)
+
+# Content an author edits; state, dates and derived figures have their own functions.
+EDITABLE_FIELDS = (
+    "summary",
+    "what_happened",
+    "detection",
+    "users_affected_pct",
+    "features_affected",
+    "data_impact",
+    "went_well",
+    "could_be_better",
+    "learned",
+    "author",
+)
+
+
+def _user(by: Any) -> Any:
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def _log(incident: Incident, text: str, *, by: Any, **data: Any) -> None:
+    incident_services.timeline_append(incident, kind=TimelineKind.POSTMORTEM, text=text, by=by, data=data)
+
+
+def _lock(postmortem: PostMortem) -> PostMortem:
+    return PostMortem.objects.select_for_update().select_related("incident__severity").get(pk=postmortem.pk)
+
+
+# The two hooks of the incident lifecycle
 
 
 def on_incident_resolved(incident: Incident, *, by: Any) -> None:
-    """Called in the transaction that resolves an incident."""
-    return None
+    """Called in the transaction that resolves an incident: prefilled draft and its due timer."""
+    severity = incident.severity
+    existing = PostMortem.objects.filter(incident=incident).first()
+    if existing is None and not severity.requires_postmortem:
+        return
+    postmortem = existing or postmortem_create(incident=incident, by=by)
+    if existing is not None:
+        postmortem_refresh_timeline(postmortem)  # reopened and resolved again: bring the new entries in
+    if postmortem.is_published or severity.postmortem_due_after is None or incident.resolved_at is None:
+        return
+    postmortem.due_at = incident.resolved_at + severity.postmortem_due_after
+    postmortem.save(update_fields=["due_at", "updated_at"])
+    timers.plan_postmortem_due(postmortem)
 
 
 def check_incident_can_close(incident: Incident) -> None:
     """Raise ValidationError when the incident may not be closed yet."""
-    return None
+    if not incident.severity.requires_postmortem:
+        return
+    postmortem = PostMortem.objects.filter(incident=incident).only("status").first()
+    if postmortem is None:
+        state = "has none yet"
+    elif not postmortem.is_published:
+        state = f"is {postmortem.get_status_display().lower()}"
+    else:
+        return
+    raise ValidationError(
+        {
+            "status": f"{incident.reference} is {incident.severity.level}: closing it requires a published "
+            f"post-mortem, and its post-mortem {state}."
+        }
+    )
+
+
+# Post-mortem
+
+
+@transaction.atomic
+def postmortem_create(*, incident: Incident, by: Any) -> PostMortem:
+    """A draft prefilled from the incident: impact, features and the incident log as its timeline."""
+    if PostMortem.objects.filter(incident=incident).exists():
+        raise ValidationError({"incident": f"{incident.reference} already has a post-mortem."})
+    components = ", ".join(incident.components.order_by("name").values_list("name", flat=True))
+    postmortem = PostMortem.objects.create(
+        incident=incident,
+        author=incident.commander or _user(by),
+        summary=incident.summary,
+        users_affected_pct=incident.users_affected_pct,
+        features_affected="\n".join(name.strip() for name in components.split(",") if name.strip()),
+        data_impact="Data loss or corruption: to be described." if incident.data_impact else "",
+    )
+    _copy_timeline(postmortem)
+    _log(incident, "Post-mortem draft created", by=by, postmortem=postmortem.pk)
+    return postmortem
+
+
+def _copy_timeline(postmortem: PostMortem) -> int:
+    copied = set(
+        PostMortemTimelineEntry.objects.filter(postmortem=postmortem, source__isnull=False).values_list(
+            "source_id", flat=True
+        )
+    )
+    rows = [
+        PostMortemTimelineEntry(
+            postmortem=postmortem,
+            source=entry,
+            at=entry.at,
+            text=entry.text,
+            included=entry.kind not in TIMELINE_KINDS_DROPPED_BY_DEFAULT,
+        )
+        for entry in postmortem.incident.timeline.order_by("at", "id")
+        if entry.pk not in copied
+    ]
+    PostMortemTimelineEntry.objects.bulk_create(rows)
+    return len(rows)
+
+
+@transaction.atomic
+def postmortem_refresh_timeline(postmortem: PostMortem) -> int:
+    """Copy incident log entries written since the draft was made; returns how many."""
+    return _copy_timeline(_lock(postmortem))
+
+
+def _refuse_if_published(postmortem: PostMortem) -> None:
+    if postmortem.is_published:
+        raise ValidationError(f"The post-mortem of {postmortem.incident.reference} is published; it is final.")
+
+
+@transaction.atomic
+def postmortem_update(postmortem: PostMortem, *, by: Any, **changes: Any) -> PostMortem:
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+    postmortem = _lock(postmortem)
+    _refuse_if_published(postmortem)
+    changed = [name for name, value in changes.items() if getattr(postmortem, name) != value]
+    for name in changed:
+        setattr(postmortem, name, changes[name])
+    if changed:
+        postmortem.full_clean(exclude=["incident"])
+        postmortem.save(update_fields=[*changed, "updated_at"])
+    return postmortem
+
+
+@transaction.atomic
+def postmortem_set_reviewers(postmortem: PostMortem, *, reviewers: Iterable[Any], by: Any) -> PostMortem:
+    postmortem = _lock(postmortem)
+    _refuse_if_published(postmortem)
+    postmortem.reviewers.set(list(reviewers))
+    return postmortem
+
+
+@transaction.atomic
+def postmortem_choose_timeline(postmortem: PostMortem, *, keep: Iterable[int], by: Any) -> int:
+    """Keep exactly the given post-mortem timeline entries (by id); returns how many are kept."""
+    postmortem = _lock(postmortem)
+    _refuse_if_published(postmortem)
+    keep_ids = set(keep)
+    entries = PostMortemTimelineEntry.objects.filter(postmortem=postmortem)
+    unknown = keep_ids - set(entries.values_list("pk", flat=True))
+    if unknown:
+        raise ValidationError({"timeline": "These entries are not in this post-mortem's timeline."})
+    entries.filter(pk__in=keep_ids).update(included=True)
+    entries.exclude(pk__in=keep_ids).update(included=False)
+    return len(keep_ids)
+
+
+@transaction.atomic
+def postmortem_set_whys(postmortem: PostMortem, *, whys: Sequence[tuple[str, str]], by: Any) -> list[FiveWhy]:
+    """Replace the 5 whys with the given (question, answer) rows, in order."""
+    postmortem = _lock(postmortem)
+    _refuse_if_published(postmortem)
+    rows = [(question.strip(), answer.strip()) for question, answer in whys if question.strip() or answer.strip()]
+    if any(not question for question, _ in rows):
+        raise ValidationError({"whys": "Each why needs its question."})
+    FiveWhy.objects.filter(postmortem=postmortem).delete()
+    return FiveWhy.objects.bulk_create(
+        FiveWhy(postmortem=postmortem, position=n, question=q, answer=a) for n, (q, a) in enumerate(rows, start=1)
+    )
+
+
+@transaction.atomic
+def attachment_add(
+    postmortem: PostMortem, *, file: UploadedFile, by: Any, kind: str = AttachmentKind.LOGS, caption: str = ""
+) -> Attachment:
+    postmortem = _lock(postmortem)
+    _refuse_if_published(postmortem)
+    if kind not in AttachmentKind.values:
+        raise ValidationError({"kind": f"Unknown attachment kind {kind!r}."})
+    if not file:
+        raise ValidationError({"file": "Choose a file to attach."})
+    return Attachment.objects.create(
+        postmortem=postmortem, file=file, kind=kind, caption=caption, uploaded_by=_user(by)
+    )
+
+
+def _missing_for_review(postmortem: PostMortem) -> dict[str, str]:
+    missing: dict[str, str] = {}
+    if not postmortem.summary.strip():
+        missing["summary"] = "Write the summary first."
+    if not postmortem.what_happened.strip():
+        missing["what_happened"] = "Describe what happened first."
+    return missing
+
+
+@transaction.atomic
+def postmortem_submit(postmortem: PostMortem, *, by: Any) -> PostMortem:
+    """Draft → in review."""
+    postmortem = _lock(postmortem)
+    if postmortem.status != PostMortemStatus.DRAFT:
+        raise ValidationError(
+            {"status": f"The post-mortem is {postmortem.get_status_display().lower()}; only a draft can be submitted."}
+        )
+    missing = _missing_for_review(postmortem)
+    if missing:
+        raise ValidationError(missing)
+    postmortem.status = PostMortemStatus.IN_REVIEW
+    postmortem.submitted_at = timezone.now()
+    postmortem.save(update_fields=["status", "submitted_at", "updated_at"])
+    _log(postmortem.incident, "Post-mortem submitted for review", by=by, postmortem=postmortem.pk)
+    return postmortem
+
+
+@transaction.atomic
+def postmortem_return_to_draft(postmortem: PostMortem, *, by: Any, reason: str = "") -> PostMortem:
+    postmortem = _lock(postmortem)
+    if postmortem.status != PostMortemStatus.IN_REVIEW:
+        raise ValidationError({"status": "Only a post-mortem in review can go back to draft."})
+    postmortem.status = PostMortemStatus.DRAFT
+    postmortem.save(update_fields=["status", "updated_at"])
+    _log(
+        postmortem.incident,
+        "Post-mortem sent back to draft" + (f": {reason}" if reason else ""),
+        by=by,
+        postmortem=postmortem.pk,
+    )
+    return postmortem
+
+
+@transaction.atomic
+def postmortem_publish(postmortem: PostMortem, *, by: Any) -> PostMortem:
+    """In review → published: final, stops the due reminders, allows closing the incident."""
+    postmortem = _lock(postmortem)
+    if postmortem.status != PostMortemStatus.IN_REVIEW:
+        raise ValidationError(
+            {"status": f"The post-mortem is {postmortem.get_status_display().lower()}; submit it for review first."}
+        )
+    missing = _missing_for_review(postmortem)
+    if not postmortem.timeline.filter(included=True).exists():
+        missing["timeline"] = "Keep at least one timeline entry."
+    if missing:
+        raise ValidationError(missing)
+    postmortem.status = PostMortemStatus.PUBLISHED
+    postmortem.published_at = timezone.now()
+    postmortem.published_by = _user(by)
+    postmortem.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    timers.cancel_postmortem_due(postmortem)
+    _log(postmortem.incident, "Post-mortem published", by=by, postmortem=postmortem.pk)
+    return postmortem
+
+
+# Action items
+
+
+def _validate_action(*, action: str, owner: Any, priority: str, due_date: date | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not (action or "").strip():
+        errors["action"] = "Describe the action."
+    if owner is None:
+        errors["owner"] = "An action item needs an owner."
+    if due_date is None:
+        errors["due_date"] = "An action item needs a due date."
+    if priority not in ActionPriority.values:
+        errors["priority"] = f"Priority must be one of {', '.join(ActionPriority.labels)}."
+    return errors
+
+
+@transaction.atomic
+def action_item_create(
+    *,
+    postmortem: PostMortem,
+    action: str,
+    owner: Any,
+    due_date: date | None,
+    by: Any,
+    priority: str = ActionPriority.MEDIUM,
+    meeting: ReviewMeeting | None = None,
+) -> ActionItem:
+    errors = _validate_action(action=action, owner=owner, priority=priority, due_date=due_date)
+    if meeting is not None and meeting.postmortem_id != postmortem.pk:
+        errors["meeting"] = "The meeting reviews another post-mortem."
+    if errors or due_date is None:
+        raise ValidationError(errors)
+    postmortem = _lock(postmortem)
+    item = ActionItem.objects.create(
+        postmortem=postmortem,
+        meeting=meeting,
+        action=action.strip(),
+        owner=owner,
+        priority=priority,
+        due_date=due_date,
+        source=ActionSource.REVIEW_MEETING if meeting is not None else ActionSource.POSTMORTEM,
+        created_by=_user(by),
+    )
+    timers.plan_action_item(item)
+    _log(
+        postmortem.incident,
+        f"Action item: {item.action} ({owner}, {item.get_priority_display()}, due {due_date:%Y-%m-%d})",
+        by=by,
+        action_item=item.pk,
+    )
+    return item
+
+
+ACTION_EDITABLE_FIELDS = ("action", "owner", "priority", "due_date")
+
+
+@transaction.atomic
+def action_item_update(item: ActionItem, *, by: Any, **changes: Any) -> ActionItem:
+    unknown = set(changes) - set(ACTION_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+    item = ActionItem.objects.select_for_update().get(pk=item.pk)
+    merged = {name: changes.get(name, getattr(item, name)) for name in ACTION_EDITABLE_FIELDS}
+    errors = _validate_action(**merged)
+    if errors:
+        raise ValidationError(errors)
+    changed = [name for name in ACTION_EDITABLE_FIELDS if name in changes and getattr(item, name) != changes[name]]
+    for name in changed:
+        setattr(item, name, changes[name])
+    if changed:
+        item.save(update_fields=changed)
+        if item.is_open and {"owner", "due_date"} & set(changed):
+            timers.plan_action_item(item)
+    return item
+
+
+@transaction.atomic
+def action_item_set_status(item: ActionItem, *, status: str, by: Any) -> ActionItem:
+    if status not in ActionStatus.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    item = ActionItem.objects.select_for_update().select_related("postmortem__incident").get(pk=item.pk)
+    if item.status == status:
+        raise ValidationError({"status": f"The action item is already {item.get_status_display().lower()}."})
+    old = item.get_status_display().lower()
+    item.status = status
+    if status in OPEN_ACTION_STATUSES:
+        item.completed_at = None
+    elif item.completed_at is None:
+        item.completed_at = timezone.now()
+    item.save(update_fields=["status", "completed_at"])
+    if item.is_open:
+        timers.plan_action_item(item)
+    else:
+        timers.cancel_action_item(item)
+    _log(
+        item.postmortem.incident,
+        f"Action item {old} → {item.get_status_display().lower()}: {item.action}",
+        by=by,
+        action_item=item.pk,
+    )
+    return item

@@ -104,7 +104,12 @@ def _runbook_defaults_after_flush(request):
 
     from incidents.roles import ensure_role_groups
 
-    for module in ("0002_runbook_severities", "0004_runbook_library", "0004_default_escalation_policies"):
+    for module in (
+        "0002_runbook_severities",
+        "0003_postmortem_settings",
+        "0004_runbook_library",
+        "0004_default_escalation_policies",
+    ):
         migration = importlib.import_module(f"incidents.migrations.{module}")
         loader = next(op.code for op in migration.Migration.operations if hasattr(op, "code"))
         loader(apps, None)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from incidents import services
 from incidents.models import Component, Incident, SeverityPolicy
@@ -51,3 +53,59 @@ class IncidentFactory(factory.Factory[Incident]):
     @classmethod
     def _build(cls, model_class, *args, **kwargs):
         raise NotImplementedError("Incidents exist only once declared; use create().")
+
+
+def resolved_incident(*, by: Any, level: str = "P1", **kwargs: Any) -> Incident:
+    """A declared, acknowledged and resolved incident (which makes its post-mortem draft when required)."""
+    incident = IncidentFactory.create(by=by, level=level, **kwargs)
+    services.incident_acknowledge(incident, by=by)
+    return services.incident_resolve(incident, by=by)
+
+
+def publish_postmortem(incident: Incident, *, by: Any) -> Any:
+    """Write, submit and publish the incident's post-mortem draft (so that the incident may close)."""
+    from postmortems import services as postmortem_services
+
+    postmortem = incident.postmortem
+    postmortem_services.postmortem_update(postmortem, by=by, summary="Summary.", what_happened="What happened.")
+    postmortem_services.postmortem_submit(postmortem, by=by)
+    return postmortem_services.postmortem_publish(postmortem, by=by)
+
+
+class ActionItemFactory(factory.Factory[Any]):
+    """Created through postmortems.services.action_item_create; needs `postmortem=`."""
+
+    class Meta:
+        model = dict  # built by the service
+
+    action = factory.Sequence(lambda n: f"Action {n}")
+    owner = factory.SubFactory(UserFactory)
+    by = factory.SelfAttribute("owner")
+    priority = "medium"
+    due_date = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=14)).date())
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from postmortems import services as postmortem_services
+
+        return postmortem_services.action_item_create(**kwargs)
+
+
+def postmortem_sample(model: Any, commander: Any) -> Any:
+    """One row of a postmortems model, for the admin smoke tests."""
+    from postmortems import meetings
+    from postmortems.models import ActionItem, AttendeeRole, PostMortem, ReviewMeeting
+
+    postmortem = PostMortem.objects.first() or resolved_incident(by=commander).postmortem
+    if model is PostMortem:
+        return postmortem
+    if model is ActionItem:
+        return ActionItemFactory.create(postmortem=postmortem, by=commander)
+    if model is ReviewMeeting:
+        return meetings.review_meeting_schedule(
+            postmortem=postmortem,
+            starts_at=timezone.now() + timedelta(days=1),
+            attendees=[(commander, AttendeeRole.INCIDENT_COMMANDER)],
+            by=commander,
+        )
+    raise LookupError(f"no sample for {model._meta.label}")

@@ -199,3 +199,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Post-incident review clocks.
+POSTMORTEM_REMINDER_HOURS = env.float("POSTMORTEM_REMINDER_HOURS", default=4.0)
+ACTION_ITEM_REMINDER_DAYS = env.int("ACTION_ITEM_REMINDER_DAYS", default=2)
+ACTION_ITEM_NOTICE_HOUR = env.int("ACTION_ITEM_NOTICE_HOUR", default=9)
+ACTION_ITEM_DIGEST_WEEKDAY = env.int("ACTION_ITEM_DIGEST_WEEKDAY", default=0)  # Monday
+ACTION_ITEM_DIGEST_HOUR = env.int("ACTION_ITEM_DIGEST_HOUR", default=8)

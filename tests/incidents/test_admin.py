@@ -38,6 +38,10 @@ def sample(model, commander):
         from incidents import notify
 
         return notify.enqueue(timer=None, target=commander, subject="Sample", body="Sample notification")
+    if model._meta.app_label == "postmortems":
+        from tests.factories import postmortem_sample
+
+        return postmortem_sample(model, commander)
     pytest.fail(f"add a sample row for {model._meta.label} in tests/incidents/test_admin.py")
 
 

@@ -15,7 +15,7 @@ from incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
-from tests.factories import ComponentFactory, IncidentFactory
+from tests.factories import ComponentFactory, IncidentFactory, publish_postmortem
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_acknowledge_once(severities, commander, responder):
 
 
 def test_status_walk_sets_timestamps_and_logs(severities, commander):
-    incident = IncidentFactory.create(by=commander, level="P2")
+    incident = IncidentFactory.create(by=commander, level="P3")  # P1/P2 need a published post-mortem to close
     for status in ("identified", "monitoring", "resolved", "closed"):
         incident = services.incident_move_status(incident, status=status, by=commander)
     assert incident.status == IncidentStatus.CLOSED
@@ -168,7 +168,9 @@ def test_change_severity(severities, commander):
     assert entry.data == {"from": "P3", "to": "P1"}
     with pytest.raises(ValidationError, match="already P1"):
         services.incident_change_severity(incident, severity=severities["P1"], by=commander)
-    closed = services.incident_close(services.incident_resolve(incident, by=commander), by=commander)
+    resolved = services.incident_resolve(incident, by=commander)
+    publish_postmortem(resolved, by=commander)  # a P1 closes only with a published post-mortem
+    closed = services.incident_close(resolved, by=commander)
     with pytest.raises(ValidationError, match="final"):
         services.incident_change_severity(closed, severity=severities["P4"], by=commander)
     assert Incident.objects.get(pk=incident.pk).severity.level == "P1"

@@ -1,0 +1,152 @@
+"""Review meeting writes (runbook 4.2): schedule with attendees and the 30-minute agenda, invite, attendance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from incidents import services as incident_services
+from incidents.models import TimelineKind
+from postmortems.models import (
+    REVIEW_AGENDA,
+    AgendaItem,
+    AttendeeRole,
+    MeetingAttendee,
+    PostMortem,
+    ReviewMeeting,
+)
+
+
+def _user(by: Any) -> Any:
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def _clean_attendees(attendees: Iterable[tuple[Any, str]]) -> list[tuple[Any, str]]:
+    rows = list(attendees)
+    if not rows:
+        raise ValidationError({"attendees": "A review meeting needs attendees."})
+    seen: set[int] = set()
+    for user, role in rows:
+        if role not in AttendeeRole.values:
+            raise ValidationError({"attendees": f"Unknown attendee role {role!r}."})
+        if user.pk in seen:
+            raise ValidationError({"attendees": f"{user} is listed twice."})
+        seen.add(user.pk)
+    return rows
+
+
+@transaction.atomic
+def review_meeting_schedule(
+    *,
+    postmortem: PostMortem,
+    starts_at: datetime | None,
+    attendees: Iterable[tuple[Any, str]],
+    by: Any,
+    location: str = "",
+) -> ReviewMeeting:
+    """Create the meeting with its attendees (user, role) and the runbook's five timed agenda items."""
+    if starts_at is None:
+        raise ValidationError({"starts_at": "Choose when the review starts."})
+    rows = _clean_attendees(attendees)
+    meeting = ReviewMeeting.objects.create(
+        postmortem=postmortem, starts_at=starts_at, location=location, created_by=_user(by)
+    )
+    MeetingAttendee.objects.bulk_create(MeetingAttendee(meeting=meeting, user=u, role=r) for u, r in rows)
+    AgendaItem.objects.bulk_create(
+        AgendaItem(meeting=meeting, position=n, title=title, minutes=minutes)
+        for n, (title, minutes) in enumerate(REVIEW_AGENDA, start=1)
+    )
+    incident_services.timeline_append(
+        postmortem.incident,
+        kind=TimelineKind.POSTMORTEM,
+        text=f"Review meeting scheduled for {starts_at:%Y-%m-%d %H:%M} UTC with {len(rows)} attendees",
+        by=by,
+        data={"meeting": meeting.pk},
+    )
+    return meeting
+
+
+@transaction.atomic
+def review_meeting_update(
+    meeting: ReviewMeeting,
+    *,
+    by: Any,
+    starts_at: datetime | None = None,
+    location: str | None = None,
+    notes: str | None = None,
+    attendees: Iterable[tuple[Any, str]] | None = None,
+) -> ReviewMeeting:
+    """Change time, place, notes or attendees; a changed time or place revises the calendar invite."""
+    meeting = ReviewMeeting.objects.select_for_update().get(pk=meeting.pk)
+    fields: list[str] = []
+    if starts_at is not None and starts_at != meeting.starts_at:
+        meeting.starts_at = starts_at
+        fields.append("starts_at")
+    if location is not None and location != meeting.location:
+        meeting.location = location
+        fields.append("location")
+    if notes is not None and notes != meeting.notes:
+        meeting.notes = notes
+        fields.append("notes")
+    if attendees is not None:
+        rows = _clean_attendees(attendees)
+        meeting.attendees.all().delete()
+        MeetingAttendee.objects.bulk_create(MeetingAttendee(meeting=meeting, user=u, role=r) for u, r in rows)
+        fields.append("sequence")
+    if {"starts_at", "location"} & set(fields) and "sequence" not in fields:
+        fields.append("sequence")
+    if "sequence" in fields:
+        meeting.sequence += 1
+    if fields:
+        meeting.save(update_fields=fields)
+    return meeting
+
+
+@transaction.atomic
+def review_meeting_record_attendance(meeting: ReviewMeeting, *, attended: Mapping[int, bool], by: Any) -> int:
+    """Mark who came, by user id. Returns how many attendees were updated."""
+    attendees = {a.user_id: a for a in meeting.attendees.select_for_update()}
+    unknown = set(attended) - set(attendees)
+    if unknown:
+        raise ValidationError({"attendees": "Some of these people were not invited."})
+    for user_id, present in attended.items():
+        attendees[user_id].attended = present
+    MeetingAttendee.objects.bulk_update([attendees[uid] for uid in attended], ["attended"])
+    return len(attended)
+
+
+@transaction.atomic
+def review_meeting_send_invite(meeting: ReviewMeeting, *, by: Any) -> int:
+    """Email the .ics invite to every attendee with an address, after commit. Returns the recipient count."""
+    from postmortems.exports import meeting_ics
+
+    meeting = ReviewMeeting.objects.select_for_update().select_related("postmortem__incident").get(pk=meeting.pk)
+    recipients = sorted({a.user.email for a in meeting.attendees.select_related("user") if a.user.email})
+    if not recipients:
+        raise ValidationError({"attendees": "No attendee has an email address."})
+    meeting.invite_sent_at = timezone.now()
+    meeting.save(update_fields=["invite_sent_at"])
+    reference = meeting.postmortem.incident.reference
+    message = EmailMessage(
+        subject=f"Post-incident review: {reference}",
+        body=f"Review of the post-mortem of {reference}, {meeting.starts_at:%Y-%m-%d %H:%M} UTC, 30 minutes.",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+    )
+    message.attach(f"review-{reference}.ics", meeting_ics(meeting), "text/calendar; method=REQUEST")
+    transaction.on_commit(message.send)
+    incident_services.timeline_append(
+        meeting.postmortem.incident,
+        kind=TimelineKind.POSTMORTEM,
+        text=f"Review meeting invite sent to {len(recipients)} attendees",
+        by=by,
+        data={"meeting": meeting.pk},
+    )
+    return len(recipients)

@@ -1,0 +1,337 @@
+"""The managers' report: every figure is aggregated in the database, so the number of queries and the
+amount of Python work do not grow with the number of incidents or action items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Avg, Count, DateTimeField, DurationField, ExpressionWrapper, F, Min, Q, QuerySet
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
+
+from incidents.models import Component, Incident, SeverityPolicy
+from postmortems.models import OPEN_ACTION_STATUSES, ActionItem, ActionPriority, ActionStatus
+
+# Age buckets of open action items: (label, lower bound in days, upper bound or None).
+AGE_BUCKETS = (("0-7 days", 0, 7), ("8-30 days", 8, 30), ("31-90 days", 31, 90), ("over 90 days", 91, None))
+FOLLOW_UP_LIMIT = 25
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """Applied to incidents (and to action items through their incident)."""
+
+    start: date | None = None
+    end: date | None = None
+    severity: str = ""  # level, e.g. "P1"
+    component: int | None = None
+
+    def incidents(self, queryset: QuerySet[Incident] | None = None) -> QuerySet[Incident]:
+        queryset = Incident.objects.all() if queryset is None else queryset
+        return queryset.filter(self._q(""))
+
+    def action_items(self) -> QuerySet[ActionItem]:
+        return ActionItem.objects.filter(self._q("postmortem__incident__"))
+
+    def _q(self, prefix: str) -> Q:
+        q = Q()
+        if self.start:
+            q &= Q(**{f"{prefix}started_at__gte": datetime.combine(self.start, time.min, tzinfo=UTC)})
+        if self.end:
+            q &= Q(**{f"{prefix}started_at__lt": datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)})
+        if self.severity:
+            q &= Q(**{f"{prefix}severity__level": self.severity})
+        if self.component:
+            q &= Q(**{f"{prefix}components": self.component})
+        return q
+
+    def as_query(self) -> dict[str, str]:
+        out = {"start": self.start.isoformat() if self.start else "", "end": self.end.isoformat() if self.end else ""}
+        out.update(severity=self.severity, component=str(self.component or ""))
+        return {k: v for k, v in out.items() if v}
+
+
+def parse_filters(params: Any) -> tuple[ReportFilters, dict[str, str]]:
+    """Filters from query parameters; returns the filters and the errors (field → message) of bad ones."""
+    errors: dict[str, str] = {}
+
+    def day(name: str) -> date | None:
+        text = (params.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            errors[name] = "Use a date as YYYY-MM-DD."
+            return None
+
+    start, end = day("start"), day("end")
+    if start and end and end < start:
+        errors["end"] = "The end date is before the start date."
+    severity = (params.get("severity") or "").strip()
+    if severity and not SeverityPolicy.objects.filter(level=severity).exists():
+        errors["severity"] = f"Unknown severity {severity!r}."
+        severity = ""
+    component_text = (params.get("component") or "").strip()
+    component = int(component_text) if component_text.isdigit() else None
+    if component_text and component is None:
+        errors["component"] = "Give the component's id."
+    return ReportFilters(start=start, end=end, severity=severity, component=component), errors
+
+
+def _rows(queryset: Any) -> list[dict[str, Any]]:
+    """values() rows as plain dicts (they get extra keys below)."""
+    return [dict(row) for row in queryset]
+
+
+def _minutes(value: timedelta | None) -> float | None:
+    return round(value.total_seconds() / 60, 1) if value is not None else None
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+@dataclass
+class Report:
+    filters: ReportFilters
+    generated_at: datetime
+    action_items: dict[str, Any] = field(default_factory=dict)
+    incidents: dict[str, Any] = field(default_factory=dict)
+
+
+def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]:
+    """A fixed number of queries, whatever the number of action items: one scan grouped by (priority,
+    month due) for totals and completion; the open items (index on status) grouped by (owner, priority)
+    for the open, overdue and age figures; the follow-up table reads open items and 25 post-mortems."""
+    today = now.date()
+    items = filters.action_items()
+    is_open = Q(status__in=OPEN_ACTION_STATUSES)
+    overdue = Q(due_date__lt=today)
+    done = Q(status=ActionStatus.DONE)
+
+    cells = _rows(
+        items.annotate(month=TruncMonth("due_date"))
+        .values("priority", "month")
+        .annotate(
+            total=Count("pk"),
+            done=Count("pk", filter=done),
+            done_on_time=Count("pk", filter=done & Q(completed_at__date__lte=F("due_date"))),
+            wont_do=Count("pk", filter=Q(status=ActionStatus.WONT_DO)),
+        )
+        .order_by()
+    )
+    ages: dict[str, Any] = {}
+    for n, (_, low, high) in enumerate(AGE_BUCKETS):
+        q = Q(created_at__lte=now - timedelta(days=low))
+        if high is not None:
+            q &= Q(created_at__gt=now - timedelta(days=high + 1))
+        ages[f"age_{n}"] = Count("pk", filter=q)
+    open_items = items.filter(is_open)
+    open_cells = _rows(
+        open_items.values("owner", "priority")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue), oldest_open=Min("created_at"), **ages)
+        .order_by()
+    )
+
+    def summed(rows: list[dict[str, Any]], keys: list[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {key: sum(row[key] for row in rows) for key in keys}
+        oldest = [row["oldest_open"] for row in rows if row.get("oldest_open") is not None]
+        out["oldest_open_days"] = (now - min(oldest)).days if oldest else None
+        return out
+
+    count_keys = ["total", "done", "done_on_time", "wont_do"]
+    open_keys = ["open", "overdue", *ages]
+    totals = {**summed(cells, count_keys), **summed(open_cells, open_keys)}
+    by_priority = []
+    for value, label in ActionPriority.choices:
+        closed = summed([cell for cell in cells if cell["priority"] == value], count_keys)
+        still_open = summed([cell for cell in open_cells if cell["priority"] == value], open_keys)
+        by_priority.append(
+            {
+                "priority": value,
+                "label": label,
+                "open": still_open["open"],
+                "overdue": still_open["overdue"],
+                "done": closed["done"],
+                "oldest_open_days": still_open["oldest_open_days"],
+            }
+        )
+    # Completion over time: items (but won't-do) grouped by the month they were due; how many got done, on time.
+    completion = []
+    for month in sorted({cell["month"] for cell in cells}):
+        row = summed([cell for cell in cells if cell["month"] == month], count_keys)
+        due = row["total"] - row["wont_do"]
+        if not due:
+            continue
+        completion.append(
+            {
+                "month": f"{month:%Y-%m}",
+                "due": due,
+                "done": row["done"],
+                "done_on_time": row["done_on_time"],
+                "completion_pct": _pct(row["done"], due),
+                "on_time_pct": _pct(row["done_on_time"], due),
+            }
+        )
+
+    owners = sorted({cell["owner"] for cell in open_cells})
+    names = {u.pk: (u.get_full_name() or u.get_username()) for u in get_user_model().objects.filter(pk__in=owners)}
+    by_owner = []
+    for owner in owners:
+        row = summed([cell for cell in open_cells if cell["owner"] == owner], ["open", "overdue"])
+        by_owner.append({"owner": owner, "owner_name": names.get(owner, str(owner)), **row})
+    by_owner.sort(key=lambda row: (-row["overdue"], -row["open"], row["owner_name"]))
+
+    # Follow-up: the post-mortems most behind (by open items), then their totals and incidents.
+    behind = _rows(
+        open_items.values("postmortem")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue))
+        .order_by("-overdue", "-open", "postmortem")[:FOLLOW_UP_LIMIT]
+    )
+    ids = [row["postmortem"] for row in behind]
+    progress = {
+        row["postmortem"]: row
+        for row in _rows(
+            ActionItem.objects.filter(postmortem__in=ids)
+            .values("postmortem")
+            .annotate(total=Count("pk"), done=Count("pk", filter=done), closed=Count("pk", filter=~is_open))
+            .order_by()
+        )
+    }
+    incidents = {
+        row["postmortem__pk"]: row
+        for row in Incident.objects.filter(postmortem__in=ids).values("pk", "reference", "title", "postmortem__pk")
+    }
+    follow_up = [
+        {
+            "incident": incidents[row["postmortem"]]["reference"],
+            "incident_id": incidents[row["postmortem"]]["pk"],
+            "title": incidents[row["postmortem"]]["title"],
+            "total": progress[row["postmortem"]]["total"],
+            "done": progress[row["postmortem"]]["done"],
+            "open": row["open"],
+            "overdue": row["overdue"],
+            "progress_pct": _pct(progress[row["postmortem"]]["closed"], progress[row["postmortem"]]["total"]),
+        }
+        for row in behind
+    ]
+    return {
+        "open": totals["open"],
+        "overdue": totals["overdue"],
+        "done": totals["done"],
+        "wont_do": totals["wont_do"],
+        "total": totals["total"],
+        "completion_pct": _pct(totals["done"], totals["total"] - totals["wont_do"]),
+        "oldest_open_days": totals["oldest_open_days"],
+        "age": [{"bucket": label, "open": totals[f"age_{n}"]} for n, (label, _, _) in enumerate(AGE_BUCKETS)],
+        "by_owner": by_owner,
+        "by_priority": by_priority,
+        "completion": completion,
+        "follow_up": follow_up,
+    }
+
+
+def incident_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]:
+    incidents = filters.incidents()
+    ack_due = ExpressionWrapper(F("started_at") + F("severity__response_target"), output_field=DateTimeField())
+    resolve_due = ExpressionWrapper(F("started_at") + F("severity__resolution_target"), output_field=DateTimeField())
+    annotated = incidents.annotate(ack_due=ack_due, resolve_due=resolve_due)
+    # A response clock is decided once acknowledged or once its deadline has passed; same for resolution.
+    ack_decided = Q(acknowledged_at__isnull=False) | Q(ack_due__lt=now)
+    ack_met = Q(acknowledged_at__isnull=False, acknowledged_at__lte=F("ack_due"))
+    res_decided = Q(resolve_due__isnull=False) & (Q(resolved_at__isnull=False) | Q(resolve_due__lt=now))
+    res_met = Q(resolve_due__isnull=False, resolved_at__isnull=False, resolved_at__lte=F("resolve_due"))
+    rows = {
+        row["severity__level"]: row
+        for row in _rows(
+            annotated.values("severity__level").annotate(
+                count=Count("pk"),
+                mtta=Avg(
+                    ExpressionWrapper(F("acknowledged_at") - F("started_at"), output_field=DurationField()),
+                    filter=Q(acknowledged_at__isnull=False),
+                ),
+                mttr=Avg(
+                    ExpressionWrapper(F("resolved_at") - F("started_at"), output_field=DurationField()),
+                    filter=Q(resolved_at__isnull=False),
+                ),
+                ack_decided=Count("pk", filter=ack_decided),
+                ack_met=Count("pk", filter=ack_met),
+                res_decided=Count("pk", filter=res_decided),
+                res_met=Count("pk", filter=res_met),
+            )
+        )
+    }
+    by_severity = []
+    totals = {"count": 0, "ack_decided": 0, "ack_met": 0, "res_decided": 0, "res_met": 0}
+    for policy in SeverityPolicy.objects.order_by("level"):
+        empty: dict[str, Any] = {"count": 0, "mtta": None, "mttr": None, "ack_decided": 0, "ack_met": 0}
+        row = rows.get(policy.level) or {**empty, "res_decided": 0, "res_met": 0}
+        for key in totals:
+            totals[key] += row[key]
+        by_severity.append(
+            {
+                "severity": policy.level,
+                "name": policy.name,
+                "colour": policy.colour,
+                "count": row["count"],
+                "mtta_minutes": _minutes(row["mtta"]),
+                "mttr_minutes": _minutes(row["mttr"]),
+                "response_sla_pct": _pct(row["ack_met"], row["ack_decided"]),
+                "resolution_sla_pct": _pct(row["res_met"], row["res_decided"]),
+                "response_met": row["ack_met"],
+                "response_decided": row["ack_decided"],
+                "resolution_met": row["res_met"],
+                "resolution_decided": row["res_decided"],
+            }
+        )
+    return {
+        "count": totals["count"],
+        "response_sla_pct": _pct(totals["ack_met"], totals["ack_decided"]),
+        "resolution_sla_pct": _pct(totals["res_met"], totals["res_decided"]),
+        "by_severity": by_severity,
+        "per_week": _per_period(incidents, TruncWeek("started_at"), "%Y-%m-%d"),
+        "per_month": _per_period(incidents, TruncMonth("started_at"), "%Y-%m"),
+    }
+
+
+def _per_period(incidents: QuerySet[Incident], trunc: Any, fmt: str) -> list[dict[str, Any]]:
+    """[{period, P1: n, P2: n, ..., total}] in period order, quiet periods in between included."""
+    periods: dict[date, dict[str, Any]] = {}
+    for row in _rows(
+        incidents.annotate(period=trunc).values("period", "severity__level").annotate(n=Count("pk")).order_by("period")
+    ):
+        start = row["period"].date() if isinstance(row["period"], datetime) else row["period"]
+        bucket = periods.setdefault(start, {"period": f"{start:{fmt}}", "total": 0})
+        bucket[row["severity__level"]] = row["n"]
+        bucket["total"] += row["n"]
+    if not periods:
+        return []
+    day, last, out = min(periods), max(periods), []
+    while day <= last:
+        out.append(periods.get(day) or {"period": f"{day:{fmt}}", "total": 0})
+        # next week, or the first of next month
+        day = (
+            day + timedelta(days=7) if fmt.endswith("%d") else (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        )
+    return out
+
+
+def build_report(filters: ReportFilters, now: datetime | None = None) -> Report:
+    now = now or timezone.now()
+    return Report(
+        filters=filters,
+        generated_at=now,
+        action_items=action_item_figures(filters, now),
+        incidents=incident_figures(filters, now),
+    )
+
+
+def filter_choices() -> dict[str, Any]:
+    return {
+        "severities": list(SeverityPolicy.objects.order_by("level").values_list("level", "name")),
+        "components": list(Component.objects.order_by("name").values_list("pk", "name")),
+    }

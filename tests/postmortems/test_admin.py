@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.models import TimelineKind
+from postmortems.models import ActionItem, PostMortemStatus, ReviewMeeting
+from tests.factories import ActionItemFactory, UserFactory, resolved_incident
+
+pytestmark = pytest.mark.django_db
+
+
+def management(prefix: str, total: int, initial: int = 0) -> dict[str, str]:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def test_postmortem_buttons_move_it_through_review(commander_client, commander, severities):
+    postmortem = resolved_incident(by=commander).postmortem
+    change = reverse("admin:postmortems_postmortem_change", args=[postmortem.pk])
+    page = commander_client.get(change).content.decode()
+    assert 'data-move="submit"' in page
+    assert "Download Markdown" in page
+    move = "admin:postmortems_postmortem_move"
+    refused = commander_client.post(reverse(move, args=[postmortem.pk, "submit"]), follow=True)
+    assert "Write the summary first." in refused.content.decode()
+    postmortem.summary, postmortem.what_happened = "S", "W"
+    postmortem.save()
+    commander_client.post(reverse(move, args=[postmortem.pk, "submit"]))
+    commander_client.post(reverse(move, args=[postmortem.pk, "publish"]))
+    postmortem.refresh_from_db()
+    assert postmortem.status == PostMortemStatus.PUBLISHED
+    assert 'data-move="' not in commander_client.get(change).content.decode()
+
+
+def test_report_link_only_for_managers(client, manager, commander, severities):
+    url = reverse("admin:postmortems_actionitem_changelist")
+    client.force_login(commander)
+    assert "Managers' report" not in client.get(url).content.decode()
+    client.force_login(manager)
+    assert "Managers' report" in client.get(url).content.decode()
+
+
+def test_viewer_cannot_move_a_postmortem(viewer_client, commander, severities):
+    postmortem = resolved_incident(by=commander).postmortem
+    response = viewer_client.post(reverse("admin:postmortems_postmortem_move", args=[postmortem.pk, "submit"]))
+    assert response.status_code == 403
+
+
+def test_action_item_add_form_refuses_missing_owner_and_due_date(commander_client, commander, severities):
+    postmortem = resolved_incident(by=commander).postmortem
+    url = reverse("admin:postmortems_actionitem_add")
+    page = commander_client.post(
+        url, {"postmortem": postmortem.pk, "action": "Fix", "priority": "high", "status": "open"}
+    )
+    assert page.status_code == 200
+    assert page.content.decode().count("This field is required.") == 2
+    assert not ActionItem.objects.exists()
+    owner = UserFactory.create(username="olive")
+    due = (timezone.now() + timedelta(days=3)).date().isoformat()
+    created = commander_client.post(
+        url,
+        {
+            "postmortem": postmortem.pk,
+            "action": "Fix",
+            "owner": owner.pk,
+            "due_date": due,
+            "priority": "high",
+            "status": "open",
+        },
+    )
+    assert created.status_code == 302
+    item = ActionItem.objects.get()
+    assert item.created_by == commander
+    assert postmortem.incident.timeline.filter(
+        kind=TimelineKind.POSTMORTEM, text__startswith="Action item: Fix"
+    ).exists()
+
+
+def test_review_meeting_add_needs_attendees(commander_client, commander, severities):
+    postmortem = resolved_incident(by=commander).postmortem
+    url = reverse("admin:postmortems_reviewmeeting_add")
+    base = {
+        "postmortem": postmortem.pk,
+        "starts_at_0": "2026-12-01",
+        "starts_at_1": "14:00:00",
+        "location": "",
+        "notes": "",
+    }
+    refused = commander_client.post(url, {**base, **management("attendees", 1)})
+    assert refused.status_code == 200
+    assert not ReviewMeeting.objects.exists()
+    created = commander_client.post(
+        url,
+        {
+            **base,
+            **management("attendees", 1),
+            "attendees-0-user": commander.pk,
+            "attendees-0-role": "incident_commander",
+            "attendees-0-attended": "unknown",
+        },
+    )
+    assert created.status_code == 302, created.content.decode()[:3000]
+    meeting = ReviewMeeting.objects.get()
+    assert meeting.agenda.count() == 5
+    assert meeting.attendees.get().user == commander
+    ics = commander_client.get(reverse("admin:postmortems_reviewmeeting_ics", args=[meeting.pk]))
+    assert ics["Content-Type"].startswith("text/calendar")
+
+
+@pytest.mark.parametrize("name", ["postmortem", "actionitem", "reviewmeeting"])
+def test_changelists_query_count_does_not_grow(
+    commander_client, commander, severities, django_assert_max_num_queries, name
+):
+    from postmortems import meetings
+    from postmortems.models import AttendeeRole
+
+    def add_rows(n: int) -> None:
+        for _ in range(n):
+            postmortem = resolved_incident(by=commander).postmortem
+            ActionItemFactory.create(postmortem=postmortem, owner=UserFactory.create())
+            meetings.review_meeting_schedule(
+                postmortem=postmortem,
+                starts_at=timezone.now() + timedelta(days=1),
+                attendees=[(commander, AttendeeRole.INCIDENT_COMMANDER)],
+                by=commander,
+            )
+
+    url = reverse(f"admin:postmortems_{name}_changelist")
+    add_rows(1)
+    with django_assert_max_num_queries(40) as few:
+        assert commander_client.get(url).status_code == 200
+    add_rows(5)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert commander_client.get(url).status_code == 200
