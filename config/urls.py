@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "Warroom"
@@ -9,4 +9,6 @@ admin.site.index_title = "Incident command"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("status/", include("incidents.public.urls")),
+    path("api/", include("incidents.api.urls")),
 ]
