@@ -114,8 +114,8 @@ class MaintenanceForm(forms.ModelForm):
 
 class MaintenanceUpdateInline(admin.TabularInline):
     model = MaintenanceUpdate
-    fields = ["display_at", "status", "body", "author"]
-    readonly_fields = fields
+    fields = ("display_at", "status", "body", "author")
+    readonly_fields = ("display_at", "status", "body", "author")
     extra = 0
     can_delete = False
     ordering = ["-display_at"]
@@ -138,9 +138,7 @@ class ScheduledMaintenanceAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: ScheduledMaintenance, form: Any, change: bool) -> None:
         data = form.cleaned_data
         if change:
-            details = {
-                name: data[name] for name in status_services.MAINTENANCE_FIELDS if name in form.changed_data
-            }
+            details = {name: data[name] for name in status_services.MAINTENANCE_FIELDS if name in form.changed_data}
             saved = status_services.maintenance_update(
                 obj,
                 by=request.user,
@@ -163,5 +161,6 @@ class ScheduledMaintenanceAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        """Components and updates are written by the services in save_model."""
-
+        """Components and updates are written by the services in save_model; the inline is read-only."""
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []

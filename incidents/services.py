@@ -393,9 +393,7 @@ def status_update_publish(
     changes = dict(component_statuses or {})
     for component, new_status in changes.items():
         if new_status not in ComponentStatus.values:
-            raise ValidationError(
-                {"component_statuses": f"Unknown status {new_status!r} for {component.name}."}
-            )
+            raise ValidationError({"component_statuses": f"Unknown status {new_status!r} for {component.name}."})
     incident = _lock(incident)
     if status == PublicIncidentStatus.POSTMORTEM:
         if incident.is_open:

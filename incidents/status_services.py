@@ -70,7 +70,9 @@ def component_delete(component: Component, *, by: User) -> None:
 
 def _check_status(status: str) -> None:
     if status not in MaintenanceStatus.values:
-        raise ValidationError({"status": f"Unknown status {status!r}; use one of {', '.join(MaintenanceStatus.values)}."})
+        raise ValidationError(
+            {"status": f"Unknown status {status!r}; use one of {', '.join(MaintenanceStatus.values)}."}
+        )
 
 
 @transaction.atomic

@@ -24,8 +24,8 @@ from incidents.models import (
     IncidentStatus,
     MaintenanceStatus,
     MaintenanceUpdate,
-    PublicIncidentStatus,
     PublicImpact,
+    PublicIncidentStatus,
     ScheduledMaintenance,
     StatusUpdate,
     StatusUpdateComponent,
@@ -91,17 +91,18 @@ def shortlink(public_id: str) -> str:
 # Selectors
 def public_incidents() -> QuerySet[Incident]:
     """Public incidents with everything the public format needs, in a fixed number of queries."""
-    published = StatusUpdate.objects.filter(published=True).order_by("-display_at", "-id")
+    affected = StatusUpdateComponent.objects.select_related("component").order_by("id")
+    published = (
+        StatusUpdate.objects.filter(published=True)
+        .prefetch_related(Prefetch("affected_components", queryset=affected))
+        .order_by("-display_at", "-id")
+    )
     return (
         Incident.objects.filter(public=True)
         .select_related("severity")
         .prefetch_related(
             Prefetch("components", queryset=Component.objects.order_by("group", "position", "name")),
             Prefetch("status_updates", queryset=published, to_attr="public_updates"),
-            Prefetch(
-                "public_updates__affected_components",
-                queryset=StatusUpdateComponent.objects.select_related("component").order_by("id"),
-            ),
         )
         .order_by("-started_at", "-id")
     )

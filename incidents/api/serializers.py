@@ -36,9 +36,13 @@ class SeverityField(serializers.SlugRelatedField):
 
 
 class IncidentSerializer(serializers.ModelSerializer):
-    severity = serializers.SlugRelatedField(slug_field="level", read_only=True)
-    commander = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    components = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    severity: serializers.SlugRelatedField[SeverityPolicy] = serializers.SlugRelatedField(
+        slug_field="level", read_only=True
+    )
+    commander: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    components: serializers.PrimaryKeyRelatedField[Component] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
     public_impact = serializers.CharField(read_only=True)
     breached = serializers.SerializerMethodField()
     shortlink = serializers.SerializerMethodField()
@@ -125,7 +129,7 @@ class ResolveSerializer(serializers.Serializer):
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = TimelineEntry
@@ -144,7 +148,7 @@ class AffectedComponentSerializer(serializers.ModelSerializer):
 
 class StatusUpdateSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id", read_only=True)
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     affected_components = AffectedComponentSerializer(many=True, read_only=True)
 
     class Meta:

@@ -106,32 +106,57 @@ def page_data(commander, severities):
     api = ComponentFactory.create(name="API", group="Platform", position=1)
     db = ComponentFactory.create(name="Database", group="Infrastructure", position=1)
     active = IncidentFactory.create(
-        by=commander, level="P2", public=True, title="Elevated API errors", components=[api],
+        by=commander,
+        level="P2",
+        public=True,
+        title="Elevated API errors",
+        components=[api],
         started_at=now - timedelta(minutes=30),
     )
     services.status_update_publish(active, status="investigating", body="Looking.", by=commander)
     services.status_update_publish(
-        active, status="identified", body="Found it.", by=commander,
+        active,
+        status="identified",
+        body="Found it.",
+        by=commander,
         component_statuses={api: ComponentStatus.DEGRADED_PERFORMANCE},
     )
-    past = IncidentFactory.create(by=commander, level="P3", public=True, title="Slow email",
-                                  started_at=now - timedelta(days=2))
+    past = IncidentFactory.create(
+        by=commander, level="P3", public=True, title="Slow email", started_at=now - timedelta(days=2)
+    )
     services.status_update_publish(past, status="resolved", body="Fixed.", by=commander)
     IncidentFactory.create(by=commander, level="P1", public=False, title="Private outage")
     upcoming = status_services.maintenance_create(
-        name="Database upgrade", scheduled_for=now + timedelta(days=1), scheduled_until=now + timedelta(days=1, hours=2),
-        by=commander, components=[db],
+        name="Database upgrade",
+        scheduled_for=now + timedelta(days=1),
+        scheduled_until=now + timedelta(days=1, hours=2),
+        by=commander,
+        components=[db],
     )
     running = status_services.maintenance_create(
-        name="Cache failover", scheduled_for=now - timedelta(minutes=5), scheduled_until=now + timedelta(hours=1),
-        by=commander, status=MaintenanceStatus.IN_PROGRESS, components=[db],
+        name="Cache failover",
+        scheduled_for=now - timedelta(minutes=5),
+        scheduled_until=now + timedelta(hours=1),
+        by=commander,
+        status=MaintenanceStatus.IN_PROGRESS,
+        components=[db],
     )
     done = status_services.maintenance_create(
-        name="Old work", scheduled_for=now - timedelta(days=3), scheduled_until=now - timedelta(days=3, hours=-1),
-        by=commander, status=MaintenanceStatus.COMPLETED,
+        name="Old work",
+        scheduled_for=now - timedelta(days=3),
+        scheduled_until=now - timedelta(days=3, hours=-1),
+        by=commander,
+        status=MaintenanceStatus.COMPLETED,
     )
-    return {"api": api, "db": db, "active": active, "past": past, "upcoming": upcoming, "running": running,
-            "done": done}
+    return {
+        "api": api,
+        "db": db,
+        "active": active,
+        "past": past,
+        "upcoming": upcoming,
+        "running": running,
+        "done": done,
+    }
 
 
 def test_summary_has_the_statuspage_shape(client, page_data):
@@ -152,13 +177,18 @@ def test_summary_has_the_statuspage_shape(client, page_data):
     assert incident["impact"] == "major"
     assert [u["status"] for u in incident["incident_updates"]] == ["identified", "investigating"]
     assert incident["incident_updates"][0]["affected_components"] == [
-        {"code": page_data["api"].public_id, "name": "API", "old_status": "operational",
-         "new_status": "degraded_performance"}
+        {
+            "code": page_data["api"].public_id,
+            "name": "API",
+            "old_status": "operational",
+            "new_status": "degraded_performance",
+        }
     ]
     assert incident["incident_updates"][1]["affected_components"] is None
     # upcoming or in progress only, soonest first
     assert [m["id"] for m in data["scheduled_maintenances"]] == [
-        page_data["running"].public_id, page_data["upcoming"].public_id,
+        page_data["running"].public_id,
+        page_data["upcoming"].public_id,
     ]
     for maintenance in data["scheduled_maintenances"]:
         check_maintenance(maintenance)
@@ -186,12 +216,18 @@ def test_all_clear_and_maintenance_indicators(client, commander, severities):
     db = ComponentFactory.create(name="DB")
     now = timezone.now()
     status_services.maintenance_create(
-        name="Upgrade", scheduled_for=now, scheduled_until=now + timedelta(hours=1), by=commander,
-        status=MaintenanceStatus.IN_PROGRESS, components=[db],
+        name="Upgrade",
+        scheduled_for=now,
+        scheduled_until=now + timedelta(hours=1),
+        by=commander,
+        status=MaintenanceStatus.IN_PROGRESS,
+        components=[db],
     )
     cache.clear()
-    assert get(client, "status.json")["status"] == {"indicator": "maintenance",
-                                                    "description": "Service Under Maintenance"}
+    assert get(client, "status.json")["status"] == {
+        "indicator": "maintenance",
+        "description": "Service Under Maintenance",
+    }
     incident = IncidentFactory.create(by=commander, level="P1", public=True)
     cache.clear()
     assert get(client, "status.json")["status"]["indicator"] == "critical"
@@ -216,7 +252,7 @@ def test_incidents_lists(client, page_data):
 def test_postmortem_status(client, page_data, commander):
     services.status_update_publish(page_data["past"], status="postmortem", body="Read it.", by=commander)
     cache.clear()
-    past = [i for i in get(client, "incidents.json")["incidents"] if i["id"] == page_data["past"].public_id][0]
+    past = next(i for i in get(client, "incidents.json")["incidents"] if i["id"] == page_data["past"].public_id)
     assert past["status"] == "postmortem"
     assert past["incident_updates"][0]["status"] == "postmortem"
 
@@ -231,7 +267,9 @@ def test_maintenance_lists(client, page_data):
     every = get(client, "scheduled-maintenances.json")
     assert list(every) == ["page", "scheduled_maintenances"]
     assert {m["id"] for m in every["scheduled_maintenances"]} == {
-        page_data["upcoming"].public_id, page_data["running"].public_id, page_data["done"].public_id,
+        page_data["upcoming"].public_id,
+        page_data["running"].public_id,
+        page_data["done"].public_id,
     }
     for maintenance in every["scheduled_maintenances"]:
         check_maintenance(maintenance)
@@ -249,15 +287,21 @@ def test_summary_query_count_does_not_grow(client, commander, severities, django
         incident = IncidentFactory.create(by=commander, level="P2", public=True, components=[component])
         for status in ("identified", "monitoring"):
             services.status_update_publish(
-                incident, status=status, body="x", by=commander,
+                incident,
+                status=status,
+                body="x",
+                by=commander,
                 component_statuses={component: ComponentStatus.PARTIAL_OUTAGE},
             )
         resolved = IncidentFactory.create(by=commander, public=True)
         services.status_update_publish(resolved, status="resolved", body="done", by=commander)
         now = timezone.now()
         status_services.maintenance_create(
-            name="m", scheduled_for=now + timedelta(hours=1), scheduled_until=now + timedelta(hours=2),
-            by=commander, components=[component],
+            name="m",
+            scheduled_for=now + timedelta(hours=1),
+            scheduled_until=now + timedelta(hours=2),
+            by=commander,
+            components=[component],
         )
 
     paths = ("summary.json", "incidents.json", "scheduled-maintenances.json")
