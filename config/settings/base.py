@@ -189,6 +189,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.models.IncidentStatus",
+        "ComponentStatusEnum": "incidents.models.ComponentStatus",
+        "PublicIncidentStatusEnum": "incidents.models.PublicIncidentStatus",
+        "MaintenanceStatusEnum": "incidents.models.MaintenanceStatus",
+        "MaintenanceImpactEnum": "incidents.models.MaintenanceImpact",
+    },
 }
 
 LOGGING = {

@@ -3,13 +3,15 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
-from incidents.models import OPEN_STATUSES, Incident, IncidentStatus, MaintenanceStatus, ScheduledMaintenance
+from incidents.models import OPEN_STATUSES, Component, Incident, IncidentStatus, MaintenanceStatus, ScheduledMaintenance
 
 
 class IncidentFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=IncidentStatus.choices)
     severity = filters.CharFilter(field_name="severity__level", help_text="P1, P2, ...")
-    component = filters.NumberFilter(field_name="components", distinct=True, help_text="Component id.")
+    component = filters.ModelChoiceFilter(
+        field_name="components", queryset=Component.objects.all(), distinct=True, help_text="Component id."
+    )
     open = filters.BooleanFilter(method="filter_open", help_text="true: investigating, identified or monitoring.")
     breached = filters.BooleanFilter(field_name="sla_breached", help_text="An SLA target was missed.")
     started_after = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
@@ -28,7 +30,7 @@ class IncidentFilter(filters.FilterSet):
 
 class ScheduledMaintenanceFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=MaintenanceStatus.choices)
-    component = filters.NumberFilter(field_name="components", distinct=True)
+    component = filters.ModelChoiceFilter(field_name="components", queryset=Component.objects.all(), distinct=True)
 
     class Meta:
         model = ScheduledMaintenance

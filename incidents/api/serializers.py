@@ -44,6 +44,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         many=True, read_only=True
     )
     public_impact = serializers.CharField(read_only=True)
+    public_impact_override = serializers.CharField(read_only=True, help_text="Empty: derived from the severity.")
     breached = serializers.SerializerMethodField()
     shortlink = serializers.SerializerMethodField()
 

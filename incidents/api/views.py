@@ -20,6 +20,10 @@ from incidents.api.permissions import COMMAND, IncidentPermissions, ModelPermiss
 from incidents.models import Component, Incident, MaintenanceUpdate, ScheduledMaintenance, StatusUpdate
 
 
+# Ids that fit a 64-bit column: a longer number is a 404, not a database error.
+ID_PATTERN = r"[0-9]{1,18}"
+
+
 class IncidentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
 ):
@@ -149,6 +153,7 @@ class ComponentViewSet(viewsets.ModelViewSet):
     queryset = Component.objects.order_by("group", "position", "name")
     serializer_class = s.ComponentSerializer
     permission_classes = [ModelPermissions]
+    lookup_value_regex = ID_PATTERN
     filterset_fields = ["status", "group"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -168,6 +173,7 @@ class ComponentViewSet(viewsets.ModelViewSet):
 class ScheduledMaintenanceViewSet(viewsets.ModelViewSet):
     serializer_class = s.ScheduledMaintenanceSerializer
     permission_classes = [ModelPermissions]
+    lookup_value_regex = ID_PATTERN
     filterset_class = ScheduledMaintenanceFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 

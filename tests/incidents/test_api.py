@@ -332,3 +332,16 @@ def test_schema_and_docs(commander_api, client):
     docs = commander_api.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/incidents/?component=99999999999999999999999",
+        "/api/scheduled-maintenances/?component=-99999999999999999999999",
+        "/api/components/99999999999999999999999/",
+        "/api/incidents/?started_after=notadate",
+    ],
+)
+def test_out_of_range_input_is_a_client_error(commander_api, severities, url):
+    assert commander_api.get(url).status_code in (400, 404)
