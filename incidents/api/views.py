@@ -19,7 +19,6 @@ from incidents.api.filters import IncidentFilter, ScheduledMaintenanceFilter
 from incidents.api.permissions import COMMAND, IncidentPermissions, ModelPermissions
 from incidents.models import Component, Incident, MaintenanceUpdate, ScheduledMaintenance, StatusUpdate
 
-
 # Ids that fit a 64-bit column: a longer number is a 404, not a database error.
 ID_PATTERN = r"[0-9]{1,18}"
 
