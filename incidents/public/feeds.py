@@ -13,7 +13,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFee
 
 from incidents import statuspage
 from incidents.models import Incident
-from incidents.public.http import public_response, render_cached, throttle_retry_after, too_many_requests
+from incidents.public.http import serve_public
 
 
 class IncidentHistoryRss(Feed):
@@ -60,14 +60,10 @@ class IncidentHistoryAtom(IncidentHistoryRss):
 
 def _feed_view(feed: Feed, key: str, content_type: str) -> Any:
     def view(request: HttpRequest) -> HttpResponse:
-        retry_after = throttle_retry_after(request)
-        if retry_after is not None:
-            return too_many_requests(retry_after, cors=False)
-
         def build() -> tuple[bytes, str, datetime]:
             return feed(request).content, content_type, statuspage.page_updated_at()
 
-        return public_response(request, render_cached(key, build), cors=False)
+        return serve_public(request, key, build, cors=False)
 
     return view
 

@@ -13,14 +13,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from incidents import statuspage
-from incidents.public.http import public_response, render_cached, throttle_retry_after, too_many_requests
-
-
-def _serve(request: HttpRequest, key: str, build: Callable[[], tuple[bytes, str, datetime]], *, cors: bool):
-    retry_after = throttle_retry_after(request)
-    if retry_after is not None:
-        return too_many_requests(retry_after, cors=cors)
-    return public_response(request, render_cached(key, build), cors=cors)
+from incidents.public.http import serve_public
 
 
 def _json_builder(name: str) -> Callable[[], tuple[bytes, str, datetime]]:
@@ -39,7 +32,7 @@ def statuspage_json(name: str) -> Callable[[HttpRequest], HttpResponse]:
 
     @require_safe
     def view(request: HttpRequest) -> HttpResponse:
-        return _serve(request, f"json:{name}", build, cors=True)
+        return serve_public(request, f"json:{name}", build, cors=True)
 
     view.__name__ = f"statuspage_{name.replace('/', '_').replace('-', '_')}"
     return view
@@ -80,7 +73,7 @@ def _grouped_components(state: statuspage.PageState) -> list[dict[str, Any]]:
 
 @require_safe
 def status_page(request: HttpRequest) -> HttpResponse:
-    return _serve(request, "html:index", _html("status/index.html", _page_context), cors=False)
+    return serve_public(request, "html:index", _html("status/index.html", _page_context), cors=False)
 
 
 @require_safe
@@ -100,7 +93,7 @@ def history_page(request: HttpRequest) -> HttpResponse:
             ],
         }
 
-    return _serve(request, "html:history", _html("status/history.html", context), cors=False)
+    return serve_public(request, "html:history", _html("status/history.html", context), cors=False)
 
 
 @require_safe
@@ -116,4 +109,4 @@ def incident_page(request: HttpRequest, public_id: str) -> HttpResponse:
             item, kind = statuspage.incident_json(found, state), "incident"
         return {"state": state, "page": statuspage.page_json(state), "item": item, "kind": kind}
 
-    return _serve(request, f"html:incident:{public_id}", _html("status/incident.html", context), cors=False)
+    return serve_public(request, f"html:incident:{public_id}", _html("status/incident.html", context), cors=False)

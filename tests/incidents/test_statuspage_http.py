@@ -188,3 +188,36 @@ def test_rss_feed(client, incident):
     assert root.tag == "rss"
     items = root.findall("channel/item")
     assert [item.findtext("title") for item in items] == ["Checkout errors"]
+
+
+def test_one_round_trip_to_redis_per_cached_request(client, incident, settings):
+    """With Redis, a cached public response costs one pipelined round trip (count + version)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    from tests.conftest import need_service
+
+    need_service(isinstance(caches["default"], RedisCache), "needs REDIS_URL (the Redis cache)")
+    import redis.client
+
+    client.get("/status/api/v2/summary.json")  # fills this process's copy
+    calls = []
+    original_execute = redis.client.Pipeline.execute
+    original_command = redis.client.Redis.execute_command
+
+    def count_pipeline(self, *args, **kwargs):
+        calls.append("pipeline")
+        return original_execute(self, *args, **kwargs)
+
+    def count_command(self, *args, **kwargs):
+        calls.append(args[0])
+        return original_command(self, *args, **kwargs)
+
+    redis.client.Pipeline.execute = count_pipeline  # type: ignore[method-assign]
+    redis.client.Redis.execute_command = count_command  # type: ignore[method-assign]
+    try:
+        assert client.get("/status/api/v2/summary.json").status_code == 200
+    finally:
+        redis.client.Pipeline.execute = original_execute  # type: ignore[method-assign]
+        redis.client.Redis.execute_command = original_command  # type: ignore[method-assign]
+    assert calls == ["pipeline"]
