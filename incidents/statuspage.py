@@ -21,7 +21,6 @@ from incidents.models import (
     Component,
     ComponentStatus,
     Incident,
-    IncidentStatus,
     MaintenanceStatus,
     MaintenanceUpdate,
     PublicImpact,
@@ -395,7 +394,3 @@ def public_incident_or_maintenance(public_id: str) -> Incident | ScheduledMainte
     if incident is not None:
         return incident
     return public_maintenances().filter(public_id=public_id).first()
-
-
-def closed_statuses() -> tuple[str, ...]:
-    return (IncidentStatus.RESOLVED, IncidentStatus.CLOSED)

@@ -104,8 +104,10 @@ def _read_shared(throttle_key: str | None, period: int) -> tuple[int | None, int
             pipe.expire(redis_key, period + 1)
         pipe.get(backend.make_and_validate_key(VERSION_KEY))
         replies = pipe.execute()
-        raw_version = replies[-1]
-        version = int(raw_version) if raw_version is not None else None
+        try:
+            version = int(replies[-1]) if replies[-1] is not None else None
+        except ValueError:  # not a version this code wrote: start a new one
+            version = None
         return (int(replies[0]) if throttle_key is not None else None), version
     count = None
     if throttle_key is not None:
@@ -139,8 +141,8 @@ def serve_public(request: HttpRequest, key: str, build: Builder, *, cors: bool) 
     if seconds <= 0:
         return public_response(request, _rendered(*build()), cors=cors)
     if version is None:
-        cache.add(VERSION_KEY, time.time_ns(), None)
-        version = cache.get(VERSION_KEY)
+        version = time.time_ns()
+        cache.set(VERSION_KEY, version, None)
     return public_response(request, _cached(key, build, version, seconds, now), cors=cors)
 
 
