@@ -43,6 +43,7 @@ class Rendered:
 
 # Responses this process has rendered or fetched, with the cache version they belong to.
 _local: dict[str, tuple[int, Rendered]] = {}
+_build_locks: dict[str, threading.Lock] = {}
 _redis_client: Any = None
 _redis_lock = threading.Lock()
 
@@ -148,17 +149,31 @@ def serve_public(request: HttpRequest, key: str, build: Builder, *, cors: bool) 
 
 def _cached(key: str, build: Builder, version: int, seconds: int, now: float) -> Rendered:
     """From this process's memory, else the shared cache, else built and shared; each only while it
-    belongs to the current version and is younger than STATUS_CACHE_SECONDS."""
+    belongs to the current version and is younger than STATUS_CACHE_SECONDS.
+
+    One thread per process rebuilds a key; while it does, the others answer with the copy they have
+    when it merely aged (same version), and wait for the new one after a publish (new version)."""
     local = _local.get(key)
     if local is not None and local[0] == version and now - local[1].built_at < seconds:
         return local[1]
-    full_key = f"status:{version}:{key}"
-    rendered = cache.get(full_key)
-    if rendered is None or now - rendered.built_at >= seconds:
-        rendered = _rendered(*build())
-        cache.set(full_key, rendered, seconds)
-    _local[key] = (version, rendered)
-    return rendered
+    lock = _build_locks.setdefault(key, threading.Lock())
+    if not lock.acquire(blocking=False):
+        if local is not None and local[0] == version:
+            return local[1]
+        lock.acquire()
+    try:
+        local = _local.get(key)
+        if local is not None and local[0] == version and now - local[1].built_at < seconds:
+            return local[1]  # built by the thread we waited for
+        full_key = f"status:{version}:{key}"
+        rendered = cache.get(full_key)
+        if rendered is None or now - rendered.built_at >= seconds:
+            rendered = _rendered(*build())
+            cache.set(full_key, rendered, seconds)
+        _local[key] = (version, rendered)
+        return rendered
+    finally:
+        lock.release()
 
 
 def _rendered(body: bytes, content_type: str, last_modified: datetime) -> Rendered:

@@ -221,3 +221,41 @@ def test_one_round_trip_to_redis_per_cached_request(client, incident, settings):
         redis.client.Pipeline.execute = original_execute  # type: ignore[method-assign]
         redis.client.Redis.execute_command = original_command  # type: ignore[method-assign]
     assert calls == ["pipeline"]
+
+
+def test_one_thread_rebuilds_while_the_others_serve_the_aged_copy():
+    """When a cached response ages, concurrent requests do not all rebuild it at once."""
+    import threading
+    import time
+
+    from django.utils import timezone
+
+    from incidents.public.http import _cached, _local
+
+    builds = []
+    started, release = threading.Event(), threading.Event()
+
+    def build():
+        builds.append(1)
+        if len(builds) == 2:  # the rebuild: hold it until the other requests have been answered
+            started.set()
+            release.wait(5)
+        return b"body %d" % len(builds), "application/json", timezone.now()
+
+    cache.clear()
+    _local.clear()
+    first = _cached("test:key", build, 1, 10, time.time())
+    assert first.body == b"body 1"
+    later = time.time() + 11  # aged past STATUS_CACHE_SECONDS
+    rebuilt = []
+    worker = threading.Thread(target=lambda: rebuilt.append(_cached("test:key", build, 1, 10, later)))
+    worker.start()
+    assert started.wait(5)
+    served = [_cached("test:key", build, 1, 10, later) for _ in range(5)]
+    release.set()
+    worker.join(5)
+    assert [r.body for r in served] == [b"body 1"] * 5  # the aged copy, no extra builds
+    assert rebuilt[0].body == b"body 2"
+    assert len(builds) == 2
+    # After a publish (new version) nobody is given the old copy.
+    assert _cached("test:key", build, 2, 10, time.time()).body == b"body 3"
