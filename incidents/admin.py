@@ -335,7 +335,7 @@ class IncidentAdmin(SimpleHistoryAdmin):
         incident = get_object_or_404(Incident, pk=pk)
         if not self.has_change_permission(request, incident):
             raise PermissionDenied
-        commander_only = action.startswith("move-") or action in ("severity", "status-update")
+        commander_only = action.startswith("move-") or action in ("severity", "status-update", "withdraw-update")
         if commander_only and not request.user.has_perm("incidents.command_incident"):
             raise PermissionDenied
         back = reverse("admin:incidents_incident_change", args=[incident.pk])
@@ -378,6 +378,8 @@ class IncidentAdmin(SimpleHistoryAdmin):
             return f"checked “{item.label}”"
         if action == "status-update":
             return admin_status.publish_from_cockpit(request, incident)
+        if action == "withdraw-update":
+            return admin_status.withdraw_from_cockpit(request, incident)
         raise ValidationError(f"Unknown action {action!r}.")
 
     # Changelist actions

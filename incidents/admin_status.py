@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 
 from incidents import services, status_services
 from incidents.models import (
@@ -81,6 +82,7 @@ def cockpit_context(incident: Incident, *, can_command: bool) -> dict[str, Any]:
         "status_update_suggestions": {str(k): v for k, v in SUGGESTED_BODIES.items()},
         "status_updates": updates,
         "status_shortlink": shortlink(incident.public_id) if incident.public else None,
+        "can_withdraw_updates": can_command,
     }
 
 
@@ -97,6 +99,12 @@ def publish_from_cockpit(request: HttpRequest, incident: Incident) -> str:
         component_statuses=form.component_statuses(),
     )
     return f"status update published ({update.get_status_display().lower()})"
+
+
+def withdraw_from_cockpit(request: HttpRequest, incident: Incident) -> str:
+    update = get_object_or_404(StatusUpdate, pk=request.POST.get("update"), incident=incident)
+    services.status_update_withdraw(update, by=request.user)
+    return "status update withdrawn from the status page"
 
 
 class MaintenanceForm(forms.ModelForm):

@@ -439,3 +439,23 @@ def status_update_publish(
     )
     plan_incident_timers(incident)
     return update
+
+
+@transaction.atomic
+def status_update_withdraw(update: StatusUpdate, *, by: User) -> StatusUpdate:
+    """Hide a published update from the status page (e.g. posted on the wrong incident). The incident's
+    status and the components are left as they are; the withdrawal is logged."""
+    incident = _lock(update.incident)
+    update = StatusUpdate.objects.select_for_update().get(pk=update.pk)
+    if not update.published:
+        raise ValidationError("This status update was already withdrawn.")
+    update.published = False
+    update.save(update_fields=["published", "updated_at"])
+    timeline_append(
+        incident,
+        kind=TimelineKind.EDIT,
+        text=f"Withdrew the status update of {update.display_at:%H:%M} UTC from the status page",
+        by=by,
+        data={"update": update.public_id},
+    )
+    return update

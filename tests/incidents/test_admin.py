@@ -337,3 +337,22 @@ def test_scheduled_maintenance_through_the_admin(commander_client, commander, se
     assert maintenance.status == MaintenanceStatus.IN_PROGRESS
     assert maintenance.started_at is not None
     assert list(maintenance.updates.values_list("body", flat=True)) == ["Started.", "This maintenance is scheduled."]
+
+
+def test_withdraw_a_status_update_from_the_cockpit(commander_client, commander, severities):
+    from incidents import services
+    from incidents.models import StatusUpdate
+
+    incident = IncidentFactory.create(by=commander, public=True)
+    update = services.status_update_publish(incident, status="investigating", body="Wrong incident", by=commander)
+    url = reverse("admin:incidents_incident_cockpit", args=[incident.pk, "withdraw-update"])
+    response = commander_client.post(url, {"update": update.pk}, follow=True)
+    assert "withdrawn" in response.content.decode()
+    assert StatusUpdate.objects.get(pk=update.pk).published is False
+    assert incident.timeline.filter(kind=TimelineKind.EDIT, text__startswith="Withdrew").exists()
+    again = commander_client.post(url, {"update": update.pk}, follow=True)
+    assert "already withdrawn" in again.content.decode()
+    from django.core.cache import cache
+
+    cache.clear()  # (the drop runs on commit, which a test transaction never reaches)
+    assert commander_client.get("/status/api/v2/incidents.json").json()["incidents"][0]["incident_updates"] == []
