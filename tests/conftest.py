@@ -40,12 +40,7 @@ def is_postgres() -> bool:
 
 @pytest.fixture
 def severities(db) -> dict[str, SeverityPolicy]:
-    """The runbook's P1-P4, loaded by the data migration. A transactional test flushes the tables
-    when it ends, so later transactional tests load them again the same way."""
-    from incidents.runbook import SEVERITY_DEFAULTS
-
-    for row in SEVERITY_DEFAULTS:
-        SeverityPolicy.objects.get_or_create(level=row["level"], defaults=row)
+    """The runbook's P1-P4, loaded by the data migration."""
     return {policy.level: policy for policy in SeverityPolicy.objects.all()}
 
 
