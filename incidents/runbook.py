@@ -53,3 +53,9 @@ SEVERITY_DEFAULTS = [
         "requires_postmortem": False,
     },
 ]
+
+
+def ensure_severity_policies(severity_policy_model) -> None:
+    """Create the runbook's severities that are missing; values an operator has edited are left alone."""
+    for row in SEVERITY_DEFAULTS:
+        severity_policy_model.objects.get_or_create(level=row["level"], defaults=row)

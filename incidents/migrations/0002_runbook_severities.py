@@ -2,12 +2,9 @@ from django.db import migrations
 
 
 def load_severities(apps, schema_editor):
-    from incidents.runbook import SEVERITY_DEFAULTS
+    from incidents.runbook import ensure_severity_policies
 
-    SeverityPolicy = apps.get_model("incidents", "SeverityPolicy")
-    for row in SEVERITY_DEFAULTS:
-        # get_or_create: values an operator has since edited are left alone.
-        SeverityPolicy.objects.get_or_create(level=row["level"], defaults=row)
+    ensure_severity_policies(apps.get_model("incidents", "SeverityPolicy"))
 
 
 class Migration(migrations.Migration):

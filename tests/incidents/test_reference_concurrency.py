@@ -7,14 +7,14 @@ import pytest
 from django.db import connection
 
 from incidents import services
-from incidents.models import Incident, SeverityPolicy
+from incidents.models import Incident
 from tests.conftest import is_postgres, need_service
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_declares_get_distinct_references(django_user_model):
+def test_concurrent_declares_get_distinct_references(django_user_model, severities):
     need_service(is_postgres(), "concurrent declares are checked on PostgreSQL (set DATABASE_URL)")
-    severity = SeverityPolicy.objects.get(level="P2")
+    severity = severities["P2"]
     user = django_user_model.objects.create_user("concurrent", password="pw")
     workers = 8
     barrier = Barrier(workers)
