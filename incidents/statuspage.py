@@ -240,6 +240,39 @@ def group_id(name: str) -> str:
     return hashlib.sha256(f"group:{name}".encode()).hexdigest()[:12]
 
 
+def components_json(state: PageState) -> list[dict[str, Any]]:
+    """Every component, each group first as a component of its own (`group: true`, the ids of its
+    members in `components`, the worst status of its members), as Statuspage lists groups."""
+    out: list[dict[str, Any]] = []
+    members: dict[str, list[Component]] = {}
+    for component in state.components:
+        members.setdefault(component.group, []).append(component)
+    for position, (name, group_members) in enumerate(members.items(), start=1):
+        children = [component_json(c, state) for c in group_members]
+        if name:
+            worst = max((c["status"] for c in children), key=lambda status: COMPONENT_RANK[ComponentStatus(status)])
+            out.append(
+                {
+                    "id": group_id(name),
+                    "name": name,
+                    "status": worst,
+                    "created_at": iso(min(c.created_at for c in group_members)),
+                    "updated_at": iso(max(c.updated_at for c in group_members)),
+                    "position": position,
+                    "description": None,
+                    "showcase": False,
+                    "start_date": None,
+                    "group_id": None,
+                    "page_id": page_id(),
+                    "group": True,
+                    "only_show_if_degraded": False,
+                    "components": [c["id"] for c in children],
+                }
+            )
+        out.extend(children)
+    return out
+
+
 def update_json(update: StatusUpdate, incident_id: str) -> dict[str, Any]:
     affected = [
         {
@@ -332,7 +365,7 @@ def summary_document(state: PageState) -> dict[str, Any]:
     return {
         "page": page_json(state),
         "status": status_json(state),
-        "components": [component_json(c, state) for c in state.components],
+        "components": components_json(state),
         "incidents": [incident_json(i, state) for i in state.active_incidents],
         "scheduled_maintenances": [maintenance_json(m, state) for m in state.open_maintenances],
     }
@@ -343,7 +376,7 @@ def status_document(state: PageState) -> dict[str, Any]:
 
 
 def components_document(state: PageState) -> dict[str, Any]:
-    return {"page": page_json(state), "components": [component_json(c, state) for c in state.components]}
+    return {"page": page_json(state), "components": components_json(state)}
 
 
 def recent_incidents(limit: int = HISTORY_LIMIT) -> list[Incident]:

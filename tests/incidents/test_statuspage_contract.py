@@ -55,7 +55,8 @@ def assert_timestamp(value: str | None, nullable: bool = True) -> None:
 
 
 def check_component(component: dict) -> None:
-    assert set(component) == COMPONENT_KEYS
+    # A group is listed as a component too, with the ids of its members.
+    assert set(component) == (COMPONENT_KEYS | {"components"} if component["group"] else COMPONENT_KEYS)
     assert component["status"] in COMPONENT_STATUSES
     assert isinstance(component["id"], str)
     assert isinstance(component["position"], int)
@@ -195,13 +196,20 @@ def test_summary_has_the_statuspage_shape(client, page_data):
 
 
 def test_component_status_is_the_worst_of_hand_set_incidents_and_maintenance(client, page_data):
-    components = {c["name"]: c for c in get(client, "components.json")["components"]}
+    listed = get(client, "components.json")["components"]
+    components = {c["name"]: c for c in listed if not c["group"]}
+    groups = {c["name"]: c for c in listed if c["group"]}
     # Set to degraded by hand, but the active P2 (major impact) affects it: partial outage wins.
     assert components["API"]["status"] == "partial_outage"
     # Maintenance in progress on the database.
     assert components["Database"]["status"] == "under_maintenance"
-    assert components["API"]["group_id"] is not None
-    assert components["API"]["group_id"] != components["Database"]["group_id"]
+    # Groups come first, name their members, and show the worst member's status.
+    assert groups["Platform"]["components"] == [components["API"]["id"]]
+    assert components["API"]["group_id"] == groups["Platform"]["id"]
+    assert groups["Platform"]["status"] == "partial_outage"
+    assert groups["Infrastructure"]["status"] == "under_maintenance"
+    assert components["Database"]["group_id"] == groups["Infrastructure"]["id"]
+    assert [c["name"] for c in listed] == ["Infrastructure", "Database", "Platform", "API"]
 
 
 def test_status_json(client, page_data):
