@@ -14,4 +14,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/", include("postmortems.api.urls")),
+    path("status/", include("incidents.public.urls")),
+    path("api/", include("incidents.api.urls")),
 ]

@@ -18,7 +18,7 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents import selectors, services
+from incidents import admin_status, selectors, services
 from incidents.communications import render_message, templates_for
 from incidents.forms import CommunicationForm, IncidentDeclareForm, NoteForm, SeverityChangeForm
 from incidents.models import (
@@ -336,6 +336,7 @@ class IncidentAdmin(SimpleHistoryAdmin):
             quick_reference=QuickReferenceLink.objects.all(),
             sla=sla_state(incident),
         )
+        extra_context.update(admin_status.cockpit_context(incident, can_command=can_command))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self) -> list:
@@ -432,7 +433,7 @@ class IncidentAdmin(SimpleHistoryAdmin):
         incident = get_object_or_404(Incident, pk=pk)
         if not self.has_change_permission(request, incident):
             raise PermissionDenied
-        commander_only = action.startswith("move-") or action == "severity"
+        commander_only = action.startswith("move-") or action in ("severity", "status-update", "withdraw-update")
         if commander_only and not request.user.has_perm("incidents.command_incident"):
             raise PermissionDenied
         back = reverse("admin:incidents_incident_change", args=[incident.pk])
@@ -473,6 +474,10 @@ class IncidentAdmin(SimpleHistoryAdmin):
             item = get_object_or_404(ChecklistItem, pk=request.POST.get("item"), incident=incident)
             services.checklist_item_tick(item, by=user)
             return f"checked “{item.label}”"
+        if action == "status-update":
+            return admin_status.publish_from_cockpit(request, incident)
+        if action == "withdraw-update":
+            return admin_status.withdraw_from_cockpit(request, incident)
         raise ValidationError(f"Unknown action {action!r}.")
 
     # Changelist actions

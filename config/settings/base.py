@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "incidents",
     "postmortems",
@@ -170,6 +171,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="warroom@localhost")
 # Public status page.
 STATUS_PAGE_NAME = env("STATUS_PAGE_NAME", default="Warroom")
 STATUS_PAGE_URL = env("STATUS_PAGE_URL", default="http://127.0.0.1:8000/status/")
+# Seconds the public status responses are cached server-side (dropped when anything is published).
+STATUS_CACHE_SECONDS = env.int("STATUS_CACHE_SECONDS", default=10)
+# Per-client limit on the public status pages and JSON, e.g. 600/minute; empty disables it.
+PUBLIC_API_THROTTLE_RATE = env("PUBLIC_API_THROTTLE_RATE", default="600/minute")
+# Reverse proxies in front of Warroom whose X-Forwarded-For is trusted for the client address.
+PUBLIC_API_TRUSTED_PROXIES = env.int("PUBLIC_API_TRUSTED_PROXIES", default=0)
 # Public base URL of this Warroom (links in notifications).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -183,6 +190,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "incidents.api.exceptions.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -190,6 +198,21 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Private API of Warroom, the incident tracker.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs UI is served from this Warroom, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.models.IncidentStatus",
+        "ComponentStatusEnum": "incidents.models.ComponentStatus",
+        "PublicIncidentStatusEnum": "incidents.models.PublicIncidentStatus",
+        "MaintenanceStatusEnum": "incidents.models.MaintenanceStatus",
+        "MaintenanceImpactEnum": "incidents.models.MaintenanceImpact",
+        "PostMortemStatusEnum": "postmortems.models.PostMortemStatus",
+        "ActionItemStatusEnum": "postmortems.models.ActionStatus",
+        "ActionItemPriorityEnum": "postmortems.models.ActionPriority",
+    },
 }
 
 LOGGING = {

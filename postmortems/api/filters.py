@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from incidents.api.fields import UTCIsoDateTimeFilter
 from postmortems.models import (
     OPEN_ACTION_STATUSES,
     ActionItem,
@@ -51,8 +52,8 @@ class PostMortemFilter(django_filters.FilterSet):
 
 class ReviewMeetingFilter(django_filters.FilterSet):
     incident = django_filters.CharFilter(field_name="postmortem__incident__reference")
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lte")
+    starts_after = UTCIsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = UTCIsoDateTimeFilter(field_name="starts_at", lookup_expr="lte")
 
     class Meta:
         model = ReviewMeeting

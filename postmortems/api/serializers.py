@@ -73,7 +73,7 @@ class ActionItemSerializer(serializers.ModelSerializer):
         return fields
 
 
-class TimelineEntrySerializer(serializers.ModelSerializer):
+class PostMortemTimelineEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = PostMortemTimelineEntry
         fields = ["id", "at", "text", "included"]
@@ -108,7 +108,7 @@ class PostMortemSerializer(PostMortemListSerializer):
     duration_minutes = serializers.IntegerField(read_only=True)
     sla_impact_minutes = serializers.IntegerField(read_only=True)
     reviewers = serializers.PrimaryKeyRelatedField(many=True, queryset=User.objects.all(), required=False)
-    timeline = TimelineEntrySerializer(many=True, read_only=True)
+    timeline = PostMortemTimelineEntrySerializer(many=True, read_only=True)
     whys = FiveWhySerializer(many=True, read_only=True)
     action_items = ActionItemSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)

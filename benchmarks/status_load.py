@@ -1,0 +1,253 @@
+"""Load test of the public status API: summary.json against a trivial JSON view, same server, same run.
+
+    .venv/bin/python benchmarks/status_load.py [--port 8200] [--seconds 8] [--rounds 3]
+
+Starts gunicorn on 127.0.0.1 with the production settings (DEBUG off, a generated SECRET_KEY,
+PostgreSQL and Redis when they answer on 127.0.0.1, else SQLite and the in-process cache), seeds
+30 components and 20 active public incidents with 5 status updates each, then drives load from a
+separate process (wrk, Debian package `wrk`) with 50 concurrent connections: alternating rounds of
+the trivial view and summary.json. The throttle stays on, at a rate this load never reaches, so
+its cost is included. Prints medians; the last line is the throughput ratio summary/trivial.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "warroom_status_bench"
+PG = "postgres://postgres@127.0.0.1:5432"
+REDIS = "redis://127.0.0.1:6379/2"
+CONNECTIONS = 50
+
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format('{"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, '
+    .. '"errors_status": %d, "errors_connect": %d, "errors_timeout": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    summary.errors.status, summary.errors.connect, summary.errors.timeout))
+end
+"""
+
+
+def answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def environment(port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="benchmarks.bench_settings",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="false",
+        DEBUG="false",
+        STATUS_PAGE_URL=f"http://127.0.0.1:{port}/status/",
+        STATUS_CACHE_SECONDS=env.get("STATUS_CACHE_SECONDS", "10"),
+        PUBLIC_API_THROTTLE_RATE="100000000/minute",
+        PYTHONPATH=str(ROOT),
+    )
+    if answers("127.0.0.1", 5432):
+        env["DATABASE_URL"] = f"{PG}/{DB_NAME}"
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+    if answers("127.0.0.1", 6379):
+        env["REDIS_URL"] = REDIS
+    else:
+        env.pop("REDIS_URL", None)
+    return env
+
+
+def prepare_database(env: dict[str, str]) -> None:
+    if env["DATABASE_URL"].startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    else:
+        Path(env["DATABASE_URL"].removeprefix("sqlite:///")).unlink(missing_ok=True)
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([python, __file__, "--seed"], cwd=ROOT, env=env, check=True)
+
+
+def seed() -> None:
+    """30 components, 20 active public incidents with 5 updates each, a few resolved ones."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from incidents import services
+    from incidents.models import Component, ComponentStatus, SeverityPolicy
+
+    user = get_user_model().objects.create_user("bench-commander", is_staff=True)
+    components = [
+        Component.objects.create(name=f"Service {n:02d}", group=f"Group {n % 5}", position=n, description="A service")
+        for n in range(30)
+    ]
+    levels = {p.level: p for p in SeverityPolicy.objects.all()}
+    steps = ["investigating", "identified", "identified", "monitoring", "monitoring"]
+    for n in range(20):
+        incident = services.incident_declare(
+            title=f"Degraded service {n}",
+            severity=levels[f"P{n % 4 + 1}"],
+            by=user,
+            public=True,
+            components=components[n : n + 3],
+        )
+        for k, status in enumerate(steps):
+            services.status_update_publish(
+                incident,
+                status=status,
+                body=f"Update {k + 1}: we are working on it and will post again within 30 minutes.",
+                by=user,
+                component_statuses={components[n]: ComponentStatus.PARTIAL_OUTAGE},
+            )
+    for n in range(10):
+        past = services.incident_declare(title=f"Past incident {n}", severity=levels["P3"], by=user, public=True)
+        services.status_update_publish(past, status="resolved", body="Resolved.", by=user)
+
+
+def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited during start-up")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer within {timeout} s")
+
+
+def wrk(url: str, seconds: int, script: str) -> dict:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s", "-s", script, url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8200)
+    parser.add_argument("--seconds", type=int, default=8, help="length of each measured round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.seed:
+        seed()
+        return
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed for the load (Debian: apt-get install wrk)")
+
+    env = environment(args.port)
+    print(f"database {env['DATABASE_URL'].split('@')[-1]}, cache {'Redis' if 'REDIS_URL' in env else 'in-process'}")
+    prepare_database(env)
+    base = f"http://127.0.0.1:{args.port}"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(args.threads),
+            "--log-level",
+            "warning",
+            "--timeout",
+            "30",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    results: dict[str, list[dict]] = {"trivial": [], "summary": []}
+    urls = {"trivial": f"{base}/bench/trivial.json", "summary": f"{base}/status/api/v2/summary.json"}
+    try:
+        wait_until_up(urls["summary"], server)
+        with urllib.request.urlopen(urls["summary"], timeout=5) as response:
+            summary = json.load(response)
+        assert len(summary["incidents"]) == 20, len(summary["incidents"])
+        assert sum(not c["group"] for c in summary["components"]) == 30
+        assert all(len(i["incident_updates"]) == 5 for i in summary["incidents"])
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(WRK_SCRIPT)
+        for url in urls.values():  # warm-up: connections, caches, imports
+            wrk(url, 2, script.name)
+        for round_number in range(args.rounds):
+            for name in ("trivial", "summary"):
+                result = wrk(urls[name], args.seconds, script.name)
+                results[name].append(result)
+                print(
+                    f"round {round_number + 1} {name:8s} {result['rps']:8.0f} req/s"
+                    f"  p50 {result['p50_us'] / 1000:6.2f} ms"
+                    f"  p95 {result['p95_us'] / 1000:6.2f} ms  p99 {result['p99_us'] / 1000:6.2f} ms"
+                    f"  non-2xx {result['errors_status']}  errors {result['errors_connect'] + result['errors_timeout']}"
+                )
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    rps = {name: statistics.median(r["rps"] for r in rounds) for name, rounds in results.items()}
+    p95 = {name: statistics.median(r["p95_us"] for r in rounds) / 1000 for name, rounds in results.items()}
+    failures = sum(
+        r["errors_status"] + r["errors_connect"] + r["errors_timeout"] for rs in results.values() for r in rs
+    )
+    ratios = [s["rps"] / t["rps"] for s, t in zip(results["summary"], results["trivial"], strict=True)]
+    report = {
+        "connections": CONNECTIONS,
+        "workers": args.workers,
+        "threads": args.threads,
+        "rounds": args.rounds,
+        "seconds_per_round": args.seconds,
+        "median_rps": rps,
+        "median_p95_ms": p95,
+        "ratio_per_round": ratios,
+        "failed_requests": failures,
+    }
+    out = ROOT / "var" / "status_load.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    print(f"median throughput: trivial {rps['trivial']:.0f} req/s, summary.json {rps['summary']:.0f} req/s")
+    print(f"median p95 at {CONNECTIONS} clients: trivial {p95['trivial']:.1f} ms, summary.json {p95['summary']:.1f} ms")
+    print(f"failed requests: {failures}; details in {out.relative_to(ROOT)}")
+    print(f"summary.json/trivial throughput ratio: {statistics.median(ratios):.2f} (p95 {p95['summary']:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()

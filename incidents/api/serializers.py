@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from incidents.models import (
+    Component,
+    ComponentStatus,
+    Incident,
+    IncidentStatus,
+    MaintenanceImpact,
+    MaintenanceStatus,
+    MaintenanceUpdate,
+    PublicImpact,
+    PublicIncidentStatus,
+    ScheduledMaintenance,
+    SeverityPolicy,
+    StatusUpdate,
+    StatusUpdateComponent,
+    TimelineEntry,
+)
+from incidents.statuspage import shortlink
+
+
+class ComponentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Component
+        fields = ["id", "public_id", "name", "description", "group", "position", "status", "created_at", "updated_at"]
+        read_only_fields = ["public_id", "created_at", "updated_at"]
+
+
+class SeverityField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="level", queryset=SeverityPolicy.objects.all(), **kwargs)
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    severity: serializers.SlugRelatedField[SeverityPolicy] = serializers.SlugRelatedField(
+        slug_field="level", read_only=True
+    )
+    commander: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    components: serializers.PrimaryKeyRelatedField[Component] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
+    public_impact = serializers.CharField(read_only=True)
+    public_impact_override = serializers.CharField(read_only=True, help_text="Empty: derived from the severity.")
+    breached = serializers.SerializerMethodField()
+    shortlink = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Incident
+        fields = [
+            "reference",
+            "title",
+            "summary",
+            "severity",
+            "status",
+            "public",
+            "public_impact",
+            "public_impact_override",
+            "users_affected_pct",
+            "data_impact",
+            "security_breach",
+            "components",
+            "commander",
+            "external_ticket",
+            "chat_channel",
+            "started_at",
+            "detected_at",
+            "declared_at",
+            "acknowledged_at",
+            "identified_at",
+            "monitoring_at",
+            "resolved_at",
+            "closed_at",
+            "updated_at",
+            "breached",
+            "shortlink",
+        ]
+        read_only_fields = fields
+
+    def get_breached(self, obj: Incident) -> bool:
+        annotated = getattr(obj, "sla_breached", None)
+        return bool(obj.breached if annotated is None else annotated)
+
+    def get_shortlink(self, obj: Incident) -> str | None:
+        return shortlink(obj.public_id) if obj.public else None
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    severity = SeverityField()
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    components = serializers.PrimaryKeyRelatedField(many=True, queryset=Component.objects.all(), required=False)
+    users_affected_pct = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
+    public = serializers.BooleanField(required=False, default=False)
+    public_impact_override = serializers.ChoiceField(
+        choices=[("", "derived"), *PublicImpact.choices], required=False, default=""
+    )
+    started_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When the problem began, if before the declaration."
+    )
+
+
+class IncidentUpdateSerializer(serializers.Serializer):
+    """PATCH: details, and (for commanders) `severity` and `status`."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    users_affected_pct = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
+    data_impact = serializers.BooleanField(required=False)
+    security_breach = serializers.BooleanField(required=False)
+    public = serializers.BooleanField(required=False)
+    public_impact_override = serializers.ChoiceField(choices=[("", "derived"), *PublicImpact.choices], required=False)
+    external_ticket = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    chat_channel = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    components = serializers.PrimaryKeyRelatedField(many=True, queryset=Component.objects.all(), required=False)
+    severity = SeverityField(required=False)
+    status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
+    note = serializers.CharField(required=False, allow_blank=True, help_text="Reason logged with a status change.")
+
+
+class NoteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10_000)
+
+
+class ResolveSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["id", "at", "kind", "text", "author", "data"]
+        read_only_fields = fields
+
+
+class AffectedComponentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="component.name", read_only=True)
+
+    class Meta:
+        model = StatusUpdateComponent
+        fields = ["component", "name", "old_status", "new_status"]
+        read_only_fields = fields
+
+
+class StatusUpdateSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    affected_components = AffectedComponentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = StatusUpdate
+        fields = ["id", "status", "body", "display_at", "created_at", "published", "author", "affected_components"]
+        read_only_fields = fields
+
+
+class ComponentChangeSerializer(serializers.Serializer):
+    component = serializers.PrimaryKeyRelatedField(queryset=Component.objects.all())
+    status = serializers.ChoiceField(choices=ComponentStatus.choices)
+
+
+class StatusUpdatePublishSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PublicIncidentStatus.choices)
+    body = serializers.CharField(max_length=10_000)
+    components = ComponentChangeSerializer(many=True, required=False)
+
+
+class MaintenanceUpdateSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+
+    class Meta:
+        model = MaintenanceUpdate
+        fields = ["id", "status", "body", "display_at", "created_at"]
+        read_only_fields = fields
+
+
+class ScheduledMaintenanceSerializer(serializers.ModelSerializer):
+    components = serializers.PrimaryKeyRelatedField(many=True, queryset=Component.objects.all(), required=False)
+    status = serializers.ChoiceField(choices=MaintenanceStatus.choices, required=False)
+    impact = serializers.ChoiceField(choices=MaintenanceImpact.choices, required=False)
+    body = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, help_text="Public message posted with this change."
+    )
+    updates = MaintenanceUpdateSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ScheduledMaintenance
+        fields = [
+            "id",
+            "public_id",
+            "name",
+            "status",
+            "impact",
+            "scheduled_for",
+            "scheduled_until",
+            "components",
+            "body",
+            "started_at",
+            "monitoring_at",
+            "resolved_at",
+            "created_at",
+            "updated_at",
+            "updates",
+        ]
+        read_only_fields = ["public_id", "started_at", "monitoring_at", "resolved_at", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start = attrs.get("scheduled_for", getattr(self.instance, "scheduled_for", None))
+        end = attrs.get("scheduled_until", getattr(self.instance, "scheduled_until", None))
+        if start and end and end <= start:
+            raise serializers.ValidationError({"scheduled_until": "The maintenance must end after it starts."})
+        return attrs

@@ -1,0 +1,196 @@
+"""The private REST API. Views validate input and call the services; they never change state themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from incidents import selectors, services, status_services
+from incidents.api import serializers as s
+from incidents.api.filters import IncidentFilter, ScheduledMaintenanceFilter
+from incidents.api.permissions import COMMAND, IncidentPermissions, ModelPermissions
+from incidents.models import Component, Incident, MaintenanceUpdate, ScheduledMaintenance, StatusUpdate
+
+# Ids that fit a 64-bit column: a longer number is a 404, not a database error.
+ID_PATTERN = r"[0-9]{1,18}"
+
+
+class IncidentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    """Incidents, addressed by reference (INC-YYYY-MM-DD-NNN)."""
+
+    lookup_field = "reference"
+    lookup_value_regex = r"INC-\d{4}-\d{2}-\d{2}-\d{3,}"
+    permission_classes = [IncidentPermissions]
+    filterset_class = IncidentFilter
+    serializer_class = s.IncidentSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Incident]:
+        return (
+            selectors.incidents_with_sla()
+            .prefetch_related(Prefetch("components", queryset=Component.objects.only("pk")))
+            .order_by("-declared_at", "-id")
+        )
+
+    @extend_schema(request=s.IncidentCreateSerializer, responses={201: s.IncidentSerializer})
+    def create(self, request: Request) -> Response:
+        data = self._valid(s.IncidentCreateSerializer, request.data)
+        incident = services.incident_declare(
+            by=request.user,
+            title=data["title"],
+            severity=data["severity"],
+            summary=data.get("summary", ""),
+            components=data.get("components", []),
+            users_affected_pct=data.get("users_affected_pct"),
+            public=data.get("public", False),
+            public_impact_override=data.get("public_impact_override", ""),
+            started_at=data.get("started_at"),
+        )
+        return Response(self._out(incident), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.IncidentUpdateSerializer, responses=s.IncidentSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incident = self.get_object()
+        data = self._valid(s.IncidentUpdateSerializer, request.data)
+        severity, new_status, note = data.pop("severity", None), data.pop("status", None), data.pop("note", "")
+        if (severity is not None or new_status is not None) and not request.user.has_perm(COMMAND):
+            raise PermissionDenied("Changing severity or status needs the incident commander role.")
+        components = data.pop("components", None)
+        if data or components is not None:
+            incident = services.incident_update_details(incident, by=request.user, components=components, **data)
+        if severity is not None and severity.pk != incident.severity_id:
+            incident = services.incident_change_severity(incident, severity=severity, by=request.user, reason=note)
+        if new_status is not None and new_status != incident.status:
+            incident = services.incident_move_status(incident, status=new_status, by=request.user, note=note)
+        return Response(self._out(incident))
+
+    @extend_schema(request=None, responses=s.IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, reference: str) -> Response:
+        incident = services.incident_acknowledge(self.get_object(), by=request.user)
+        return Response(self._out(incident))
+
+    @extend_schema(request=s.ResolveSerializer, responses=s.IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, reference: str) -> Response:
+        data = self._valid(s.ResolveSerializer, request.data)
+        incident = services.incident_resolve(self.get_object(), by=request.user, note=data.get("note", ""))
+        return Response(self._out(incident))
+
+    @extend_schema(request=s.NoteSerializer, responses={201: s.TimelineEntrySerializer})
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, reference: str) -> Response:
+        data = self._valid(s.NoteSerializer, request.data)
+        entry = services.incident_add_note(self.get_object(), by=request.user, text=data["text"])
+        return Response(s.TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.TimelineEntrySerializer(many=True))
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def timeline(self, request: Request, reference: str) -> Response:
+        entries = selectors.incident_timeline(self.get_object())
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(s.TimelineEntrySerializer(page, many=True).data)
+
+    @extend_schema(
+        methods=["GET"], responses=s.StatusUpdateSerializer(many=True), description="The incident's status updates."
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=s.StatusUpdatePublishSerializer,
+        responses={201: s.StatusUpdateSerializer},
+        description="Publish a public status update; it moves the incident's status and component statuses.",
+    )
+    @action(detail=True, methods=["get", "post"], url_path="status-updates", filterset_class=None)
+    def status_updates(self, request: Request, reference: str) -> Response:
+        incident = self.get_object()
+        if request.method == "GET":
+            updates = (
+                StatusUpdate.objects.filter(incident=incident)
+                .select_related("author")
+                .prefetch_related("affected_components__component")
+                .order_by("-display_at", "-id")
+            )
+            page = self.paginate_queryset(updates)
+            return self.get_paginated_response(s.StatusUpdateSerializer(page, many=True).data)
+        data = self._valid(s.StatusUpdatePublishSerializer, request.data)
+        update = services.status_update_publish(
+            incident,
+            status=data["status"],
+            body=data["body"],
+            by=request.user,
+            component_statuses={row["component"]: row["status"] for row in data.get("components", [])},
+        )
+        return Response(s.StatusUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        if self.action == "timeline":
+            return s.TimelineEntrySerializer
+        if self.action == "status_updates":
+            return s.StatusUpdateSerializer
+        return s.IncidentSerializer
+
+    def _valid(self, serializer_class: type[BaseSerializer], data: Any) -> dict[str, Any]:
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def _out(self, incident: Incident) -> Any:
+        return s.IncidentSerializer(self.get_queryset().get(pk=incident.pk)).data
+
+
+class ComponentViewSet(viewsets.ModelViewSet):
+    queryset = Component.objects.order_by("group", "position", "name")
+    serializer_class = s.ComponentSerializer
+    permission_classes = [ModelPermissions]
+    lookup_value_regex = ID_PATTERN
+    filterset_fields = ["status", "group"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def perform_create(self, serializer: BaseSerializer) -> None:
+        serializer.instance = status_services.component_create(by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: BaseSerializer) -> None:
+        assert isinstance(serializer.instance, Component)
+        serializer.instance = status_services.component_update(
+            serializer.instance, by=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: Component) -> None:
+        status_services.component_delete(instance, by=self.request.user)
+
+
+class ScheduledMaintenanceViewSet(viewsets.ModelViewSet):
+    serializer_class = s.ScheduledMaintenanceSerializer
+    permission_classes = [ModelPermissions]
+    lookup_value_regex = ID_PATTERN
+    filterset_class = ScheduledMaintenanceFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[ScheduledMaintenance]:
+        return ScheduledMaintenance.objects.prefetch_related(
+            Prefetch("components", queryset=Component.objects.only("pk")),
+            Prefetch("updates", queryset=MaintenanceUpdate.objects.order_by("-display_at", "-id")),
+        ).order_by("-scheduled_for", "-id")
+
+    def perform_create(self, serializer: BaseSerializer) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = status_services.maintenance_create(by=self.request.user, **data)
+
+    def perform_update(self, serializer: BaseSerializer) -> None:
+        assert isinstance(serializer.instance, ScheduledMaintenance)
+        serializer.instance = status_services.maintenance_update(
+            serializer.instance, by=self.request.user, **dict(serializer.validated_data)
+        )
+
+    def perform_destroy(self, instance: ScheduledMaintenance) -> None:
+        status_services.maintenance_delete(instance, by=self.request.user)

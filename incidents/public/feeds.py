@@ -1,0 +1,72 @@
+"""History feeds, as Statuspage serves them: one entry per public incident with its updates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+
+from incidents import statuspage
+from incidents.models import Incident
+from incidents.public.http import serve_public
+
+
+class IncidentHistoryRss(Feed):
+    feed_type: type[SyndicationFeed] = Rss201rev2Feed
+
+    def title(self) -> str:
+        return f"{settings.STATUS_PAGE_NAME} status - incident history"
+
+    def link(self) -> str:
+        return statuspage.status_page_url() + "/"
+
+    def description(self) -> str:
+        return f"Incidents and their updates on the {settings.STATUS_PAGE_NAME} status page."
+
+    def items(self) -> list[Incident]:
+        return statuspage.recent_incidents()
+
+    def item_title(self, item: Incident) -> str:
+        return item.title
+
+    def item_link(self, item: Incident) -> str:
+        return statuspage.shortlink(item.public_id)
+
+    def item_guid(self, item: Incident) -> str:
+        return statuspage.shortlink(item.public_id)
+
+    def item_description(self, item: Incident) -> str:
+        updates = getattr(item, "public_updates", [])
+        return render_to_string("status/feed_entry.html", {"updates": updates})
+
+    def item_pubdate(self, item: Incident) -> datetime:
+        return item.declared_at
+
+    def item_updateddate(self, item: Incident) -> datetime:
+        return statuspage.incident_updated_at(item)
+
+
+class IncidentHistoryAtom(IncidentHistoryRss):
+    feed_type = Atom1Feed
+
+    def subtitle(self) -> str:
+        return self.description()
+
+
+def _feed_view(feed: Feed, key: str, content_type: str) -> Any:
+    def view(request: HttpRequest) -> HttpResponse:
+        def build() -> tuple[bytes, str, datetime]:
+            return feed(request).content, content_type, statuspage.page_updated_at()
+
+        return serve_public(request, key, build, cors=False)
+
+    return view
+
+
+history_atom = _feed_view(IncidentHistoryAtom(), "feed:atom", "application/atom+xml; charset=utf-8")
+history_rss = _feed_view(IncidentHistoryRss(), "feed:rss", "application/rss+xml; charset=utf-8")

@@ -1,0 +1,207 @@
+"""HTTP behaviour of the public status pages: short server-side cache dropped on publish, ETag and
+Last-Modified with 304s, Cache-Control, CORS on the JSON, and a per-client rate limit.
+
+A request reads two small things from the shared cache: the client's request count (rate limit) and
+the cache version (changed whenever something is published). With Redis both are one pipelined round
+trip; the rendered body then usually comes from this process's memory, so a status page under load
+costs little more than a trivial view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+
+VERSION_KEY = "status:version"
+RATE_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400}
+
+Builder = Callable[[], tuple[bytes, str, datetime]]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    content_type: str
+    last_modified: float  # epoch seconds
+    etag: str
+    built_at: float = 0.0  # epoch seconds
+
+
+# Responses this process has rendered or fetched, with the cache version they belong to.
+_local: dict[str, tuple[int, Rendered]] = {}
+_build_locks: dict[str, threading.Lock] = {}
+_redis_client: Any = None
+_redis_lock = threading.Lock()
+
+
+def drop_status_cache() -> None:
+    """Forget every cached public response: a new version makes the old entries unreachable.
+    The version is an integer so that Redis stores it as plain digits, readable in a pipeline."""
+    cache.set(VERSION_KEY, time.time_ns(), None)
+
+
+def drop_status_cache_on_commit() -> None:
+    transaction.on_commit(drop_status_cache)
+
+
+def cache_seconds() -> int:
+    return int(settings.STATUS_CACHE_SECONDS)
+
+
+# Rate limit: a fixed window per client address, counted in the shared cache.
+def parse_rate(rate: str) -> tuple[int, int] | None:
+    """'600/minute' -> (600, 60); empty -> None (no limit)."""
+    rate = (rate or "").strip()
+    if not rate:
+        return None
+    count, _, unit = rate.partition("/")
+    return int(count), RATE_UNITS[unit.strip().lower()]
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address; behind N trusted proxies (`PUBLIC_API_TRUSTED_PROXIES`), the Nth address
+    from the right of X-Forwarded-For."""
+    proxies = int(getattr(settings, "PUBLIC_API_TRUSTED_PROXIES", 0) or 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _redis(backend: RedisCache) -> Any:
+    """One client per process (thread-safe, pooled); Django's cache builds a new one per call."""
+    global _redis_client
+    if _redis_client is None:
+        with _redis_lock:
+            if _redis_client is None:
+                _redis_client = backend._cache.get_client(write=True)
+    return _redis_client
+
+
+def _read_shared(throttle_key: str | None, period: int) -> tuple[int | None, int | None]:
+    """(request count in the window or None, cache version or None), in one round trip on Redis."""
+    backend = caches["default"]  # `cache` is a proxy; the backend tells whether Redis is behind it
+    if isinstance(backend, RedisCache):
+        pipe = _redis(backend).pipeline(transaction=False)
+        if throttle_key is not None:
+            redis_key = backend.make_and_validate_key(throttle_key)
+            pipe.incr(redis_key)
+            pipe.expire(redis_key, period + 1)
+        pipe.get(backend.make_and_validate_key(VERSION_KEY))
+        replies = pipe.execute()
+        try:
+            version = int(replies[-1]) if replies[-1] is not None else None
+        except ValueError:  # not a version this code wrote: start a new one
+            version = None
+        return (int(replies[0]) if throttle_key is not None else None), version
+    count = None
+    if throttle_key is not None:
+        if cache.add(throttle_key, 1, period + 1):
+            count = 1
+        else:
+            try:
+                count = int(cache.incr(throttle_key))
+            except ValueError:  # expired between add and incr
+                cache.add(throttle_key, 1, period + 1)
+                count = 1
+    return count, cache.get(VERSION_KEY)
+
+
+def serve_public(request: HttpRequest, key: str, build: Builder, *, cors: bool) -> HttpResponse:
+    """Rate-limit, then answer from the cache (or build), with the conditional-GET headers."""
+    limit = parse_rate(settings.PUBLIC_API_THROTTLE_RATE)
+    now = time.time()
+    throttle_key, period, allowed = None, 0, 0
+    if limit is not None:
+        allowed, period = limit
+        window = int(now // period)
+        throttle_key = f"status:throttle:{client_address(request)}:{window}"
+    seconds = cache_seconds()
+    if seconds <= 0 and throttle_key is None:
+        return public_response(request, _rendered(*build()), cors=cors)
+    count, version = _read_shared(throttle_key, period)
+    if count is not None and count > allowed:
+        retry_after = max(1, math.ceil((int(now // period) + 1) * period - now))
+        return too_many_requests(retry_after, cors=cors)
+    if seconds <= 0:
+        return public_response(request, _rendered(*build()), cors=cors)
+    if version is None:
+        version = time.time_ns()
+        cache.set(VERSION_KEY, version, None)
+    return public_response(request, _cached(key, build, version, seconds, now), cors=cors)
+
+
+def _cached(key: str, build: Builder, version: int, seconds: int, now: float) -> Rendered:
+    """From this process's memory, else the shared cache, else built and shared; each only while it
+    belongs to the current version and is younger than STATUS_CACHE_SECONDS.
+
+    One thread per process rebuilds a key; while it does, the others answer with the copy they have
+    when it merely aged (same version), and wait for the new one after a publish (new version)."""
+    local = _local.get(key)
+    if local is not None and local[0] == version and now - local[1].built_at < seconds:
+        return local[1]
+    lock = _build_locks.setdefault(key, threading.Lock())
+    if not lock.acquire(blocking=False):
+        if local is not None and local[0] == version:
+            return local[1]
+        lock.acquire()
+    try:
+        local = _local.get(key)
+        if local is not None and local[0] == version and now - local[1].built_at < seconds:
+            return local[1]  # built by the thread we waited for
+        full_key = f"status:{version}:{key}"
+        rendered = cache.get(full_key)
+        if rendered is None or now - rendered.built_at >= seconds:
+            rendered = _rendered(*build())
+            cache.set(full_key, rendered, seconds)
+        _local[key] = (version, rendered)
+        return rendered
+    finally:
+        lock.release()
+
+
+def _rendered(body: bytes, content_type: str, last_modified: datetime) -> Rendered:
+    etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    return Rendered(
+        body=body, content_type=content_type, last_modified=last_modified.timestamp(), etag=etag, built_at=time.time()
+    )
+
+
+def public_response(request: HttpRequest, rendered: Rendered, *, cors: bool) -> HttpResponse:
+    """200 with the body, or 304 when the client's ETag or date is current."""
+    last_modified = math.floor(rendered.last_modified)
+    response = get_conditional_response(request, etag=rendered.etag, last_modified=last_modified)
+    if response is None:
+        response = HttpResponse(rendered.body, content_type=rendered.content_type)
+    response["ETag"] = rendered.etag
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = f"public, max-age={cache_seconds()}"
+    if cors:
+        response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def too_many_requests(retry_after: int, *, cors: bool) -> HttpResponse:
+    response = HttpResponse(
+        b'{"error": "Too many requests; retry later."}', status=429, content_type="application/json"
+    )
+    response["Retry-After"] = str(retry_after)
+    if cors:
+        response["Access-Control-Allow-Origin"] = "*"
+    return response

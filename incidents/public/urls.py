@@ -1,0 +1,15 @@
+from django.urls import path
+
+from incidents.public import feeds, views
+from incidents.statuspage import DOCUMENTS
+
+app_name = "status"
+
+urlpatterns = [
+    path("", views.status_page, name="index"),
+    path("history/", views.history_page, name="history"),
+    path("incidents/<str:public_id>", views.incident_page, name="incident"),
+    path("history.atom", feeds.history_atom, name="history-atom"),
+    path("history.rss", feeds.history_rss, name="history-rss"),
+    *[path(f"api/v2/{name}.json", views.statuspage_json(name), name=name) for name in DOCUMENTS],
+]

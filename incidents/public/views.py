@@ -1,0 +1,112 @@
+"""Public, anonymous, read-only status pages: the Statuspage v2 JSON, the HTML page and the feeds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_safe
+
+from incidents import statuspage
+from incidents.public.http import serve_public
+
+
+def _json_builder(name: str) -> Callable[[], tuple[bytes, str, datetime]]:
+    def build() -> tuple[bytes, str, datetime]:
+        state = statuspage.page_state()
+        document = statuspage.DOCUMENTS[name](state)
+        body = json.dumps(document, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+        return body, "application/json", state.updated_at
+
+    return build
+
+
+def statuspage_json(name: str) -> Callable[[HttpRequest], HttpResponse]:
+    """A view serving one of the Statuspage v2 documents (summary, status, components, ...)."""
+    build = _json_builder(name)
+
+    @require_safe
+    def view(request: HttpRequest) -> HttpResponse:
+        return serve_public(request, f"json:{name}", build, cors=True)
+
+    view.__name__ = f"statuspage_{name.replace('/', '_').replace('-', '_')}"
+    return view
+
+
+def _html(template: str, context: Callable[[], dict[str, Any]]) -> Callable[[], tuple[bytes, str, datetime]]:
+    def build() -> tuple[bytes, str, datetime]:
+        data = context()
+        body = render_to_string(template, data).encode()
+        return body, "text/html; charset=utf-8", data["state"].updated_at
+
+    return build
+
+
+def _page_context() -> dict[str, Any]:
+    state = statuspage.page_state()
+    return {
+        "state": state,
+        "page": statuspage.page_json(state),
+        "status": statuspage.status_json(state),
+        "groups": _grouped_components(state),
+        "incidents": [statuspage.incident_json(i, state) for i in state.active_incidents],
+        "active_maintenances": [statuspage.maintenance_json(m, state) for m in state.active_maintenances],
+        "upcoming_maintenances": [statuspage.maintenance_json(m, state) for m in state.upcoming_maintenances],
+        "recent": [
+            statuspage.incident_json(i, state)
+            for i in statuspage.public_incidents().exclude(status__in=statuspage.OPEN_STATUSES)[:5]
+        ],
+    }
+
+
+def _grouped_components(state: statuspage.PageState) -> list[dict[str, Any]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for component in state.components:
+        groups.setdefault(component.group, []).append(statuspage.component_json(component, state))
+    return [{"name": name, "components": members} for name, members in groups.items()]
+
+
+@require_safe
+def status_page(request: HttpRequest) -> HttpResponse:
+    return serve_public(request, "html:index", _html("status/index.html", _page_context), cors=False)
+
+
+@require_safe
+def history_page(request: HttpRequest) -> HttpResponse:
+    def context() -> dict[str, Any]:
+        state = statuspage.page_state()
+        return {
+            "state": state,
+            "page": statuspage.page_json(state),
+            "status": statuspage.status_json(state),
+            "incidents": [statuspage.incident_json(i, state) for i in statuspage.recent_incidents()],
+            "maintenances": [
+                statuspage.maintenance_json(m, state)
+                for m in statuspage.public_maintenances()
+                .filter(status="completed")
+                .order_by("-scheduled_for")[: statuspage.HISTORY_LIMIT]
+            ],
+        }
+
+    return serve_public(request, "html:history", _html("status/history.html", context), cors=False)
+
+
+@require_safe
+def incident_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    def context() -> dict[str, Any]:
+        found = statuspage.public_incident_or_maintenance(public_id)
+        if found is None:
+            raise Http404("No such incident.")
+        state = statuspage.page_state()
+        if isinstance(found, statuspage.ScheduledMaintenance):
+            item, kind = statuspage.maintenance_json(found, state), "maintenance"
+        else:
+            item, kind = statuspage.incident_json(found, state), "incident"
+        return {"state": state, "page": statuspage.page_json(state), "item": item, "kind": kind}
+
+    return serve_public(request, f"html:incident:{public_id}", _html("status/incident.html", context), cors=False)

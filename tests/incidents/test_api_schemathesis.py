@@ -1,0 +1,55 @@
+"""Property-based run of the private API against its own OpenAPI schema: no 5xx, and every response
+matches the schema (status codes other than documented 2xx are checked for shape only)."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+
+from config.wsgi import application
+from incidents import services
+from tests.factories import ComponentFactory, IncidentFactory
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    schemathesis.checks.response_schema_conformance,
+    schemathesis.checks.content_type_conformance,
+]
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Calling the WSGI application directly would close the test's database connection after each
+    request (Django's own test client disconnects this handler too)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(commander, severities) -> str:
+    api = ComponentFactory.create(name="API")
+    incident = IncidentFactory.create(by=commander, level="P2", public=True, components=[api])
+    services.status_update_publish(incident, status="identified", body="Found it.", by=commander)
+    return Token.objects.create(user=commander).key
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_api_conforms_to_its_schema(case, token):
+    response = case.call(headers={"Authorization": f"Token {token}"})
+    case.validate_response(response, checks=CHECKS)

@@ -1,0 +1,261 @@
+"""Caching, conditional GETs, CORS, rate limiting, the HTML pages and the feeds of the public status page."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.test import override_settings
+from django.utils.http import http_date
+
+from incidents import services
+from incidents.public import http as public_http
+from tests.factories import ComponentFactory, IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+PUBLIC_PATHS = [
+    "/status/",
+    "/status/history/",
+    "/status/history.atom",
+    "/status/history.rss",
+    "/status/api/v2/summary.json",
+    "/status/api/v2/status.json",
+    "/status/api/v2/components.json",
+    "/status/api/v2/incidents.json",
+    "/status/api/v2/incidents/unresolved.json",
+    "/status/api/v2/scheduled-maintenances.json",
+    "/status/api/v2/scheduled-maintenances/upcoming.json",
+    "/status/api/v2/scheduled-maintenances/active.json",
+]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def incident(commander, severities):
+    api = ComponentFactory.create(name="API")
+    incident = IncidentFactory.create(by=commander, level="P2", public=True, title="Checkout errors", components=[api])
+    services.status_update_publish(incident, status="investigating", body="We are investigating.", by=commander)
+    return incident
+
+
+@pytest.mark.parametrize("path", PUBLIC_PATHS)
+def test_public_pages_are_anonymous_cacheable_and_conditional(client, incident, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    etag, last_modified = response["ETag"], response["Last-Modified"]
+    assert etag.startswith('"')
+    assert response["Cache-Control"] == "public, max-age=10"
+    assert client.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get(path, HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+    assert client.get(path, HTTP_IF_NONE_MATCH='"stale"').status_code == 200
+    cors = response.get("Access-Control-Allow-Origin")
+    assert cors == ("*" if path.endswith(".json") else None)
+
+
+def test_server_cache_serves_until_something_is_published(
+    client, incident, commander, django_capture_on_commit_callbacks
+):
+    url = "/status/api/v2/summary.json"
+    first = client.get(url)
+    # A change that bypasses the services and signals is not seen while the cache is fresh...
+    type(incident).objects.filter(pk=incident.pk).update(title="Renamed quietly")
+    assert client.get(url).content == first.content
+    # ...but publishing drops the cache at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.status_update_publish(incident, status="identified", body="Found the cause.", by=commander)
+    fresh = client.get(url)
+    assert fresh["ETag"] != first["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+    body = fresh.json()
+    assert body["incidents"][0]["incident_updates"][0]["body"] == "Found the cause."
+    assert body["incidents"][0]["name"] == "Renamed quietly"
+
+
+@override_settings(STATUS_CACHE_SECONDS=0)
+def test_cache_can_be_switched_off(client, incident, commander):
+    url = "/status/api/v2/summary.json"
+    client.get(url)
+    type(incident).objects.filter(pk=incident.pk).update(title="Renamed")
+    assert client.get(url).json()["incidents"][0]["name"] == "Renamed"
+    assert client.get(url)["Cache-Control"] == "public, max-age=0"
+
+
+def test_last_modified_follows_the_page(client, incident):
+    response = client.get("/status/api/v2/status.json")
+    updated = response.json()["page"]["updated_at"]
+    from datetime import datetime
+
+    assert response["Last-Modified"] == http_date(int(datetime.fromisoformat(updated).timestamp()))
+
+
+@override_settings(PUBLIC_API_THROTTLE_RATE="3/minute")
+@time_machine.travel("2026-03-01 12:00:30Z", tick=False)  # one fixed window, whatever the wall clock
+def test_throttle_answers_429_with_retry_after(client, incident):
+    url = "/status/api/v2/status.json"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
+    refused = client.get(url)
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "30"
+    assert refused["Access-Control-Allow-Origin"] == "*"
+    # Another client has its own allowance.
+    assert client.get(url, REMOTE_ADDR="10.1.2.3").status_code == 200
+
+
+@override_settings(PUBLIC_API_THROTTLE_RATE="")
+def test_empty_rate_disables_the_throttle(client, incident):
+    assert all(client.get("/status/api/v2/status.json").status_code == 200 for _ in range(30))
+
+
+@override_settings(PUBLIC_API_THROTTLE_RATE="2/minute", PUBLIC_API_TRUSTED_PROXIES=1)
+@time_machine.travel("2026-03-01 12:00:30Z", tick=False)
+def test_throttle_behind_a_trusted_proxy_counts_the_forwarded_client(client, incident):
+    url = "/status/api/v2/status.json"
+    for _ in range(2):
+        assert client.get(url, HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 200
+    assert client.get(url, HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 429
+    assert client.get(url, HTTP_X_FORWARDED_FOR="198.51.100.8").status_code == 200
+
+
+def test_parse_rate():
+    assert public_http.parse_rate("600/minute") == (600, 60)
+    assert public_http.parse_rate("5/s") == (5, 1)
+    assert public_http.parse_rate(" ") is None
+
+
+def test_json_only_answers_reads(client, incident):
+    assert client.post("/status/api/v2/summary.json").status_code == 405
+    assert client.head("/status/api/v2/summary.json").status_code == 200
+
+
+def test_status_page_html(client, incident, commander):
+    page = client.get("/status/").content.decode()
+    assert "Partial System Outage" in page
+    assert "Checkout errors" in page
+    assert "We are investigating." in page
+    assert 'lang="en"' in page
+    assert '<meta name="viewport"' in page
+    assert "<script" not in page  # works without JavaScript
+    incident_page = client.get(f"/status/incidents/{incident.public_id}")
+    assert incident_page.status_code == 200
+    assert "We are investigating." in incident_page.content.decode()
+    assert client.get("/status/incidents/nope").status_code == 404
+
+
+def test_private_incident_has_no_public_page(client, commander, severities):
+    private = IncidentFactory.create(by=commander, public=False)
+    assert client.get(f"/status/incidents/{private.public_id}").status_code == 404
+
+
+def test_atom_feed_is_valid_atom(client, incident, commander):
+    services.status_update_publish(incident, status="identified", body="Root cause found.", by=commander)
+    cache.clear()
+    response = client.get("/status/history.atom")
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)  # noqa: S314
+    assert root.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated"):
+        assert root.find(f"{ATOM}{required}") is not None, required
+    assert root.find(f"{ATOM}link[@rel='alternate']") is not None
+    entries = root.findall(f"{ATOM}entry")
+    assert len(entries) == 1
+    entry = entries[0]
+    for required in ("id", "title", "updated"):
+        assert entry.find(f"{ATOM}{required}") is not None, required
+    assert entry.findtext(f"{ATOM}title") == "Checkout errors"
+    link = entry.find(f"{ATOM}link")
+    assert link is not None
+    assert str(link.get("href")).endswith(f"/incidents/{incident.public_id}")
+    content = entry.find(f"{ATOM}summary")
+    assert content is not None
+    assert content.get("type") == "html"
+    # updates newest first
+    html = content.text or ""
+    assert html.index("Root cause found.") < html.index("We are investigating.")
+
+
+def test_rss_feed(client, incident):
+    root = ET.fromstring(client.get("/status/history.rss").content)  # noqa: S314
+    assert root.tag == "rss"
+    items = root.findall("channel/item")
+    assert [item.findtext("title") for item in items] == ["Checkout errors"]
+
+
+def test_one_round_trip_to_redis_per_cached_request(client, incident, settings):
+    """With Redis, a cached public response costs one pipelined round trip (count + version)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    from tests.conftest import need_service
+
+    need_service(isinstance(caches["default"], RedisCache), "needs REDIS_URL (the Redis cache)")
+    import redis.client
+
+    client.get("/status/api/v2/summary.json")  # fills this process's copy
+    calls = []
+    original_execute = redis.client.Pipeline.execute
+    original_command = redis.client.Redis.execute_command
+
+    def count_pipeline(self, *args, **kwargs):
+        calls.append("pipeline")
+        return original_execute(self, *args, **kwargs)
+
+    def count_command(self, *args, **kwargs):
+        calls.append(args[0])
+        return original_command(self, *args, **kwargs)
+
+    redis.client.Pipeline.execute = count_pipeline  # type: ignore[method-assign]
+    redis.client.Redis.execute_command = count_command  # type: ignore[method-assign]
+    try:
+        assert client.get("/status/api/v2/summary.json").status_code == 200
+    finally:
+        redis.client.Pipeline.execute = original_execute  # type: ignore[method-assign]
+        redis.client.Redis.execute_command = original_command  # type: ignore[method-assign]
+    assert calls == ["pipeline"]
+
+
+def test_one_thread_rebuilds_while_the_others_serve_the_aged_copy():
+    """When a cached response ages, concurrent requests do not all rebuild it at once."""
+    import threading
+    import time
+
+    from django.utils import timezone
+
+    from incidents.public.http import _cached, _local
+
+    builds = []
+    started, release = threading.Event(), threading.Event()
+
+    def build():
+        builds.append(1)
+        if len(builds) == 2:  # the rebuild: hold it until the other requests have been answered
+            started.set()
+            release.wait(5)
+        return b"body %d" % len(builds), "application/json", timezone.now()
+
+    cache.clear()
+    _local.clear()
+    first = _cached("test:key", build, 1, 10, time.time())
+    assert first.body == b"body 1"
+    later = time.time() + 11  # aged past STATUS_CACHE_SECONDS
+    rebuilt = []
+    worker = threading.Thread(target=lambda: rebuilt.append(_cached("test:key", build, 1, 10, later)))
+    worker.start()
+    assert started.wait(5)
+    served = [_cached("test:key", build, 1, 10, later) for _ in range(5)]
+    release.set()
+    worker.join(5)
+    assert [r.body for r in served] == [b"body 1"] * 5  # the aged copy, no extra builds
+    assert rebuilt[0].body == b"body 2"
+    assert len(builds) == 2
+    # After a publish (new version) nobody is given the old copy.
+    assert _cached("test:key", build, 2, 10, time.time()).body == b"body 3"
