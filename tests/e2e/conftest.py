@@ -26,6 +26,11 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield browser
+        # ORM calls made while Playwright's loop runs get their own context-local connection; close it
+        # here, inside that context, or it outlives the test database.
+        from django.db import connections
+
+        connections.close_all()
         browser.close()
 
 
