@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -111,7 +111,16 @@ class ActionItemInline(admin.TabularInline):
 class AttachmentInline(admin.TabularInline):
     model = Attachment
     extra = 0
-    fields = ["kind", "file", "caption"]
+    fields = ["kind", "file", "caption", "download"]
+    readonly_fields = ["download"]
+
+    @admin.display(description="download")
+    def download(self, obj: Attachment) -> str:
+        # Attachments (logs, screenshots) are internal: served through a permission-checked view, never /media/.
+        if not obj.pk or not obj.file:
+            return "-"
+        url = reverse("admin:postmortems_postmortem_attachment", args=[obj.postmortem_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.file.name.rsplit("/", 1)[-1])
 
 
 @admin.register(PostMortem)
@@ -271,6 +280,11 @@ class PostMortemAdmin(ReportViews, ServiceSavingAdmin):
             path("<int:pk>/markdown/", view(self.markdown_view), name="postmortems_postmortem_markdown"),
             path("<int:pk>/communication/", view(self.communication_view), name="postmortems_postmortem_communication"),
             path("<int:pk>/move/<str:move>/", view(self.move_view), name="postmortems_postmortem_move"),
+            path(
+                "<int:pk>/attachments/<int:attachment_pk>/",
+                view(self.attachment_view),
+                name="postmortems_postmortem_attachment",
+            ),
             *self.report_urls(),
             *super().get_urls(),
         ]
@@ -280,6 +294,16 @@ class PostMortemAdmin(ReportViews, ServiceSavingAdmin):
             raise PermissionDenied
         get_object_or_404(PostMortem, pk=pk)
         return exports.postmortem_for_export(pk)
+
+    def attachment_view(self, request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        attachment = get_object_or_404(Attachment, pk=attachment_pk, postmortem_id=pk)
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404("The attached file is missing from storage.") from missing
+        return FileResponse(handle, as_attachment=True, filename=attachment.file.name.rsplit("/", 1)[-1])
 
     def markdown_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         postmortem = self._viewable(request, pk)
