@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -10,9 +11,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents import roles, services
-from incidents.models import Component, ComponentStatus, Incident, IncidentStatus, SeverityPolicy
+from incidents.models import (
+    Component,
+    ComponentStatus,
+    Incident,
+    IncidentStatus,
+    ScheduledMaintenance,
+    SeverityPolicy,
+)
 from incidents.runbook import PRIMARY_ROTATION
+from incidents.status_services import maintenance_create
 from incidents.timer_models import Rotation, RotationMember
+from postmortems import services as pm_services
+from postmortems.meetings import review_meeting_schedule
+from postmortems.models import ActionPriority, AttendeeRole
 
 DEMO_COMPONENTS = [
     ("API", "Public REST API", "Platform", 1),
@@ -35,6 +47,7 @@ DEMO_INCIDENTS = [
     ("Database connection pool exhaustion", "P2", IncidentStatus.IDENTIFIED, 95, ["Database", "API"]),
     ("Elevated cache misses", "P3", IncidentStatus.MONITORING, 300, ["Cache"]),
     ("Password reset emails delayed", "P3", IncidentStatus.RESOLVED, 60 * 26, ["Email delivery"]),
+    ("Checkout latency after a deploy", "P2", IncidentStatus.RESOLVED, 60 * 30, ["API", "Web app"]),
     ("Typo on the billing page", "P4", IncidentStatus.CLOSED, 60 * 72, ["Web app"]),
 ]
 
@@ -45,6 +58,68 @@ PATH = {
     IncidentStatus.RESOLVED: [IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING, IncidentStatus.RESOLVED],
     IncidentStatus.CLOSED: [IncidentStatus.IDENTIFIED, IncidentStatus.RESOLVED, IncidentStatus.CLOSED],
 }
+
+# Runbook 3.3's status page wording.
+PUBLIC_BODIES = {
+    IncidentStatus.INVESTIGATING: "We are investigating reports of service unavailability.",
+    IncidentStatus.IDENTIFIED: "We have identified the root cause and are implementing a fix.",
+    IncidentStatus.MONITORING: "A fix has been deployed and we are monitoring the results.",
+    IncidentStatus.RESOLVED: "Service has been fully restored. We will provide a post-mortem within 24 hours.",
+    IncidentStatus.CLOSED: "Service has been fully restored.",
+}
+DEMO_MAINTENANCE = "Database upgrade"
+
+
+def _demo_postmortem(incident: Incident, *, commander: Any, owner: Any, manager: Any) -> None:
+    """A post-mortem in review, with the 5 whys, action items and a review meeting."""
+    postmortem = incident.postmortem  # type: ignore[attr-defined]
+    postmortem = pm_services.postmortem_update(
+        postmortem,
+        by=commander,
+        summary="A deploy doubled the checkout service's database queries; latency rose until it was rolled back.",
+        what_happened="Release 412 removed a select_related call; each checkout made 40 extra queries.",
+        detection="The p95 latency alert on checkout fired 6 minutes after the deploy.",
+    )
+    pm_services.postmortem_set_whys(
+        postmortem,
+        by=commander,
+        whys=[
+            ("Why was checkout slow?", "Each request made 40 extra database queries."),
+            ("Why were there extra queries?", "Release 412 removed a select_related call."),
+            ("Why was that not caught?", "No test counts the queries of the checkout view."),
+            ("Why is there no such test?", "Query-count tests are not part of the review checklist."),
+            ("Why not?", "The checklist predates the ORM migration."),
+        ],
+    )
+    today = timezone.now().date()
+    pm_services.action_item_create(
+        postmortem=postmortem,
+        action="Add a query-count test to the checkout view",
+        owner=owner,
+        due_date=today + timedelta(days=7),
+        priority=ActionPriority.HIGH,
+        by=commander,
+    )
+    pm_services.action_item_create(
+        postmortem=postmortem,
+        action="Add query-count tests to the review checklist",
+        owner=manager,
+        due_date=today + timedelta(days=14),
+        priority=ActionPriority.MEDIUM,
+        by=commander,
+    )
+    pm_services.postmortem_submit(postmortem, by=commander)
+    review_meeting_schedule(
+        postmortem=postmortem,
+        starts_at=(timezone.now() + timedelta(days=1)).replace(hour=15, minute=0, second=0, microsecond=0),
+        attendees=[
+            (commander, AttendeeRole.INCIDENT_COMMANDER),
+            (owner, AttendeeRole.ENGINEER),
+            (manager, AttendeeRole.ENGINEERING_MANAGER),
+        ],
+        by=commander,
+    )
+
 
 DEMO_PASSWORD = "warroom-demo"  # noqa: S105 - documented demo logins for a local instance
 
@@ -93,7 +168,21 @@ def seed_demo() -> dict[str, int]:
             incident = services.incident_acknowledge(incident, by=users[roles.RESPONDER])
         for status in PATH[final]:
             incident = services.incident_move_status(incident, status=status, by=commander)
+        if incident.public:
+            services.status_update_publish(incident, status=incident.status, body=PUBLIC_BODIES[final], by=commander)
+        if hasattr(incident, "postmortem"):
+            _demo_postmortem(incident, commander=commander, owner=users[roles.RESPONDER], manager=users[roles.MANAGER])
         created["incidents"] += 1
+    if not ScheduledMaintenance.objects.filter(name=DEMO_MAINTENANCE).exists():
+        start = (now + timedelta(days=7)).replace(hour=2, minute=0, second=0, microsecond=0)
+        maintenance_create(
+            name=DEMO_MAINTENANCE,
+            scheduled_for=start,
+            scheduled_until=start + timedelta(hours=2),
+            by=commander,
+            components=Component.objects.filter(name="Database"),
+            body="We will upgrade the primary database. The API may be read-only for up to 10 minutes.",
+        )
     if created["components"]:
         Component.objects.filter(name="API").update(status=ComponentStatus.PARTIAL_OUTAGE)
     return created

@@ -23,6 +23,15 @@ def test_seed_demo_is_idempotent_and_covers_every_state(severities):
     call_command("seed_demo")
     assert counts() == first
     assert set(Incident.objects.values_list("status", flat=True)) == set(IncidentStatus.values)
+    from incidents.models import ScheduledMaintenance, StatusUpdate
+    from postmortems.models import ActionItem, PostMortem, ReviewMeeting
+
+    assert StatusUpdate.objects.filter(incident__public=True).count() == Incident.objects.filter(public=True).count()
+    postmortem = PostMortem.objects.get(incident__title="Checkout latency after a deploy")
+    assert postmortem.status == "in_review"
+    assert ActionItem.objects.filter(postmortem=postmortem).count() == 2
+    assert ReviewMeeting.objects.filter(postmortem=postmortem).exists()
+    assert ScheduledMaintenance.objects.filter(name="Database upgrade").count() == 1
     users = get_user_model().objects.filter(username__in=["commander", "responder", "manager", "viewer"])
     assert sorted(u.groups.get().name for u in users) == ["Incident Commander", "Manager", "Responder", "Viewer"]
 

@@ -34,3 +34,10 @@ def test_attachment_is_not_public(attachment, client, django_user_model):
         "admin:postmortems_postmortem_attachment", args=[attachment.postmortem_id + 1, attachment.pk]
     )
     assert client.get(wrong_postmortem).status_code in (403, 404)
+
+
+def test_cockpit_links_to_the_post_mortem(commander_client, commander, severities):
+    incident = resolved_incident(by=commander)
+    page = commander_client.get(reverse("admin:incidents_incident_change", args=[incident.pk])).content.decode()
+    assert reverse("admin:postmortems_postmortem_change", args=[incident.postmortem.pk]) in page
+    assert "Post-mortem (draft)" in page
