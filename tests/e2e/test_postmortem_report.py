@@ -87,5 +87,5 @@ def test_write_postmortem_add_action_item_see_it_in_the_report(live_server, page
     assert "Olivia Owner" in manager_page.inner_text("#wr-by-owner")
     assert incident.reference in manager_page.inner_text("#wr-follow-up")
     assert manager_page.locator("svg.wr-chart").count() == 4
-    manager_page.screenshot(path="docs/managers-report.png", full_page=True)
+    manager_page.screenshot(path="var/managers-report.png", full_page=True)
     manager_context.close()
