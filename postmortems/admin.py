@@ -120,7 +120,7 @@ class AttachmentInline(admin.TabularInline):
         if not obj.pk or not obj.file:
             return "-"
         url = reverse("admin:postmortems_postmortem_attachment", args=[obj.postmortem_id, obj.pk])
-        return format_html('<a href="{}">{}</a>', url, obj.file.name.rsplit("/", 1)[-1])
+        return format_html('<a href="{}">{}</a>', url, obj.filename)
 
 
 @admin.register(PostMortem)
@@ -303,7 +303,7 @@ class PostMortemAdmin(ReportViews, ServiceSavingAdmin):
             handle = attachment.file.open("rb")
         except FileNotFoundError as missing:
             raise Http404("The attached file is missing from storage.") from missing
-        return FileResponse(handle, as_attachment=True, filename=attachment.file.name.rsplit("/", 1)[-1])
+        return FileResponse(handle, as_attachment=True, filename=attachment.filename)
 
     def markdown_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         postmortem = self._viewable(request, pk)

@@ -162,7 +162,12 @@ class Attachment(models.Model):
         ordering = ["postmortem", "kind", "uploaded_at"]
 
     def __str__(self) -> str:
-        return self.caption or (self.file.name or "").rsplit("/", 1)[-1]
+        return self.caption or self.filename
+
+    @property
+    def filename(self) -> str:
+        """The uploaded file's name without the storage folders."""
+        return (self.file.name or "").rsplit("/", 1)[-1]
 
 
 class ActionPriority(models.TextChoices):
