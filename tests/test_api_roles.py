@@ -23,3 +23,21 @@ def test_lists_need_a_role(url, django_user_model, viewer):
     assert client.get(url).status_code == 403
     client.force_authenticate(viewer)
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/postmortems/?author=99999999999999999999999",
+        "/api/action-items/?owner=99999999999999999999999",
+        "/api/action-items/?owner=-1",
+        "/api/postmortems/99999999999999999999999/",
+        "/api/action-items/99999999999999999999999/",
+        "/api/review-meetings/99999999999999999999999/",
+        "/api/review-meetings/?starts_after=0001-01-01T00:00:00%2B05:00",
+    ],
+)
+def test_out_of_range_ids_are_client_errors(url, commander):
+    client = APIClient()
+    client.force_authenticate(commander)
+    assert client.get(url).status_code in (400, 404)

@@ -9,6 +9,9 @@ from django import forms
 from django_filters import IsoDateTimeFilter
 from django_filters.fields import IsoDateTimeField
 
+# Ids that fit a 64-bit column: a longer number is a 404, not a database error.
+ID_PATTERN = r"[0-9]{1,18}"
+
 
 class UTCIsoDateTimeField(IsoDateTimeField):
     """ISO 8601 with any offset, normalised to UTC: the database only accepts offsets within ±16 hours,

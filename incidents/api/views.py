@@ -15,12 +15,10 @@ from rest_framework.serializers import BaseSerializer
 
 from incidents import selectors, services, status_services
 from incidents.api import serializers as s
+from incidents.api.fields import ID_PATTERN
 from incidents.api.filters import IncidentFilter, ScheduledMaintenanceFilter
 from incidents.api.permissions import COMMAND, IncidentPermissions, ModelPermissions
 from incidents.models import Component, Incident, MaintenanceUpdate, ScheduledMaintenance, StatusUpdate
-
-# Ids that fit a 64-bit column: a longer number is a 404, not a database error.
-ID_PATTERN = r"[0-9]{1,18}"
 
 
 class IncidentViewSet(

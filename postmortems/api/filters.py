@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from postmortems.models import (
 
 
 class ActionItemFilter(django_filters.FilterSet):
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    owner = django_filters.ModelChoiceFilter(field_name="owner", queryset=get_user_model().objects.all())
     owner_username = django_filters.CharFilter(field_name="owner__username")
     priority = django_filters.MultipleChoiceFilter(choices=ActionPriority.choices)
     status = django_filters.MultipleChoiceFilter(choices=ActionStatus.choices)
@@ -43,7 +44,7 @@ class PostMortemFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=PostMortemStatus.choices)
     severity = django_filters.CharFilter(field_name="incident__severity__level")
     incident = django_filters.CharFilter(field_name="incident__reference")
-    author = django_filters.NumberFilter(field_name="author_id")
+    author = django_filters.ModelChoiceFilter(field_name="author", queryset=get_user_model().objects.all())
 
     class Meta:
         model = PostMortem

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import ValidationError
 from rest_framework.views import APIView
 
+from incidents.api.fields import ID_PATTERN
 from postmortems import exports, meetings, reports, services
 from postmortems.api import filters, serializers
 from postmortems.models import ActionItem, MeetingAttendee, PostMortem, PostMortemTimelineEntry, ReviewMeeting
@@ -39,6 +40,8 @@ class PostMortemViewSet(
     viewsets.GenericViewSet,
 ):
     """Post-mortems (runbook 4.1). Created as drafts on resolve; content edited with PATCH."""
+
+    lookup_value_regex = ID_PATTERN
 
     filterset_class = filters.PostMortemFilter
     queryset = PostMortem.objects.all()
@@ -142,6 +145,8 @@ class ActionItemViewSet(
 ):
     """Action items; filter by owner, priority, status, overdue, incident and due range."""
 
+    lookup_value_regex = ID_PATTERN
+
     serializer_class = serializers.ActionItemSerializer
     filterset_class = filters.ActionItemFilter
     queryset = ActionItem.objects.select_related("owner", "postmortem__incident").order_by("due_date", "id")
@@ -177,6 +182,8 @@ class ReviewMeetingViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Review meetings (runbook 4.2): 30 minutes, attendees with roles, five timed agenda items."""
+
+    lookup_value_regex = ID_PATTERN
 
     serializer_class = serializers.ReviewMeetingSerializer
     filterset_class = filters.ReviewMeetingFilter
