@@ -320,7 +320,7 @@ class IncidentAdmin(SimpleHistoryAdmin):
         can_change = self.has_change_permission(request, incident)
         extra_context.update(
             incident=incident,
-            moves=[(status, MOVE_LABELS[IncidentStatus(status)]) for status in services.legal_moves(incident)]
+            moves=[(status, MOVE_LABELS[IncidentStatus(status)]) for status in services.available_moves(incident)]
             if can_command
             else [],
             can_acknowledge=can_change and incident.acknowledged_at is None and incident.is_open,

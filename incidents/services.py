@@ -257,6 +257,17 @@ def legal_moves(incident: Incident) -> tuple[str, ...]:
     return TRANSITIONS[IncidentStatus(incident.status)]
 
 
+def available_moves(incident: Incident) -> tuple[str, ...]:
+    """The legal moves that would be accepted now: closing waits for the closeout's conditions."""
+    moves = legal_moves(incident)
+    if IncidentStatus.CLOSED in moves:
+        try:
+            check_incident_can_close(incident)
+        except ValidationError:
+            return tuple(move for move in moves if move != IncidentStatus.CLOSED)
+    return moves
+
+
 @transaction.atomic
 def incident_move_status(incident: Incident, *, status: str, by: User, note: str = "") -> Incident:
     incident = _lock(incident)

@@ -41,3 +41,13 @@ def test_cockpit_links_to_the_post_mortem(commander_client, commander, severitie
     page = commander_client.get(reverse("admin:incidents_incident_change", args=[incident.pk])).content.decode()
     assert reverse("admin:postmortems_postmortem_change", args=[incident.postmortem.pk]) in page
     assert "Post-mortem (draft)" in page
+
+
+def test_cockpit_offers_close_only_once_the_post_mortem_is_published(commander_client, commander, severities):
+    from tests.factories import publish_postmortem
+
+    incident = resolved_incident(by=commander)
+    url = reverse("admin:incidents_incident_change", args=[incident.pk])
+    assert 'data-move="closed"' not in commander_client.get(url).content.decode()
+    publish_postmortem(incident, by=commander)
+    assert 'data-move="closed"' in commander_client.get(url).content.decode()
