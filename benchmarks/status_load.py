@@ -95,7 +95,7 @@ def seed() -> None:
     django.setup()
     from django.contrib.auth import get_user_model
 
-    from incidents import services
+    from incidents import services, status_services
     from incidents.models import Component, ComponentStatus, SeverityPolicy
 
     user = get_user_model().objects.create_user("bench-commander", is_staff=True)
@@ -114,7 +114,7 @@ def seed() -> None:
             components=components[n : n + 3],
         )
         for k, status in enumerate(steps):
-            services.status_update_publish(
+            status_services.status_update_publish(
                 incident,
                 status=status,
                 body=f"Update {k + 1}: we are working on it and will post again within 30 minutes.",
@@ -123,7 +123,7 @@ def seed() -> None:
             )
     for n in range(10):
         past = services.incident_declare(title=f"Past incident {n}", severity=levels["P3"], by=user, public=True)
-        services.status_update_publish(past, status="resolved", body="Resolved.", by=user)
+        status_services.status_update_publish(past, status="resolved", body="Resolved.", by=user)
 
 
 def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 30) -> None:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from incidents import services, status_services
+from incidents import status_services
 from incidents.models import (
     OPEN_STATUSES,
     Component,
@@ -91,7 +91,7 @@ def publish_from_cockpit(request: HttpRequest, incident: Incident) -> str:
     form = StatusUpdateForm(request.POST, components=components)
     if not form.is_valid():
         raise ValidationError(form.errors.as_text())
-    update = services.status_update_publish(
+    update = status_services.status_update_publish(
         incident,
         status=form.cleaned_data["status"],
         body=form.cleaned_data["body"],
@@ -103,7 +103,7 @@ def publish_from_cockpit(request: HttpRequest, incident: Incident) -> str:
 
 def withdraw_from_cockpit(request: HttpRequest, incident: Incident) -> str:
     update = get_object_or_404(StatusUpdate, pk=request.POST.get("update"), incident=incident)
-    services.status_update_withdraw(update, by=request.user)
+    status_services.status_update_withdraw(update, by=request.user)
     return "status update withdrawn from the status page"
 
 

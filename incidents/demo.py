@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from incidents import roles, services
+from incidents import roles, services, status_services
 from incidents.models import (
     Component,
     ComponentStatus,
@@ -169,7 +169,9 @@ def seed_demo() -> dict[str, int]:
         for status in PATH[final]:
             incident = services.incident_move_status(incident, status=status, by=commander)
         if incident.public:
-            services.status_update_publish(incident, status=incident.status, body=PUBLIC_BODIES[final], by=commander)
+            status_services.status_update_publish(
+                incident, status=incident.status, body=PUBLIC_BODIES[final], by=commander
+            )
         if hasattr(incident, "postmortem"):
             _demo_postmortem(incident, commander=commander, owner=users[roles.RESPONDER], manager=users[roles.MANAGER])
         created["incidents"] += 1

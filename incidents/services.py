@@ -21,14 +21,10 @@ from incidents.models import (
     INITIAL_RESPONSE_CHECKLIST,
     ChecklistItem,
     Component,
-    ComponentStatus,
     DailySequence,
     Incident,
     IncidentStatus,
-    PublicIncidentStatus,
     SeverityPolicy,
-    StatusUpdate,
-    StatusUpdateComponent,
     TimelineEntry,
     TimelineKind,
 )
@@ -445,98 +441,3 @@ def playbook_mark_reviewed(playbook: Any, *, by: User) -> Any:
     playbook.save(update_fields=["last_reviewed_at"])
     plan_playbook_review(playbook)
     return playbook
-
-
-@transaction.atomic
-def status_update_publish(
-    incident: Incident,
-    *,
-    status: str,
-    body: str,
-    by: User,
-    component_statuses: dict[Component, str] | None = None,
-    display_at: datetime | None = None,
-) -> StatusUpdate:
-    """Publish a public status update (runbook 3.3): in one transaction, move the incident through the
-    lifecycle when the public status differs, set the components' statuses, log it on the timeline
-    and re-plan the timers ("next update due" counts from the latest status update).
-
-    `investigating/identified/monitoring/resolved` are the lifecycle statuses of the same name (a closed
-    incident stays closed on `resolved`). `postmortem` moves nothing: it is accepted once the incident is
-    resolved or closed and tells readers the post-mortem is out.
-    """
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": "A status update needs a message."})
-    if status not in PublicIncidentStatus.values:
-        choices = ", ".join(PublicIncidentStatus.values)
-        raise ValidationError({"status": f"Unknown status {status!r}; use one of {choices}."})
-    changes = dict(component_statuses or {})
-    for component, new_status in changes.items():
-        if new_status not in ComponentStatus.values:
-            raise ValidationError({"component_statuses": f"Unknown status {new_status!r} for {component.name}."})
-    incident = _lock(incident)
-    if status == PublicIncidentStatus.POSTMORTEM:
-        if incident.is_open:
-            raise ValidationError(
-                {"status": f"{incident.reference} is still open; resolve it before announcing the post-mortem."}
-            )
-    elif status != incident.status and not (
-        status == IncidentStatus.RESOLVED and incident.status == IncidentStatus.CLOSED
-    ):
-        incident = incident_move_status(incident, status=status, by=by)
-
-    now = timezone.now()
-    update = StatusUpdate.objects.create(
-        incident=incident, status=status, body=body, display_at=display_at or now, author=_user(by), created_at=now
-    )
-    affected: dict[str, list[str]] = {}
-    if changes:
-        locked = {c.pk: c for c in Component.objects.select_for_update().filter(pk__in=[c.pk for c in changes])}
-        rows = []
-        for component, new_status in changes.items():
-            current = locked[component.pk]
-            rows.append(
-                StatusUpdateComponent(
-                    update=update, component=current, old_status=current.status, new_status=new_status
-                )
-            )
-            affected[current.name] = [current.status, new_status]
-            if current.status != new_status:
-                current.status = new_status
-                current.save(update_fields=["status", "updated_at"])
-        StatusUpdateComponent.objects.bulk_create(rows)
-        incident.components.add(*locked.values())
-    text = f"Status update ({PublicIncidentStatus(status).label.lower()}): {body}"
-    if affected:
-        text += "\nComponents: " + ", ".join(f"{name} {old} → {new}" for name, (old, new) in affected.items())
-    timeline_append(
-        incident,
-        kind=TimelineKind.STATUS_UPDATE,
-        text=text,
-        by=by,
-        at=now,
-        data={"update": update.public_id, "status": status, "components": affected, "public": incident.public},
-    )
-    plan_incident_timers(incident)
-    return update
-
-
-@transaction.atomic
-def status_update_withdraw(update: StatusUpdate, *, by: User) -> StatusUpdate:
-    """Hide a published update from the status page (e.g. posted on the wrong incident). The incident's
-    status and the components are left as they are; the withdrawal is logged."""
-    incident = _lock(update.incident)
-    update = StatusUpdate.objects.select_for_update().get(pk=update.pk)
-    if not update.published:
-        raise ValidationError("This status update was already withdrawn.")
-    update.published = False
-    update.save(update_fields=["published", "updated_at"])
-    timeline_append(
-        incident,
-        kind=TimelineKind.EDIT,
-        text=f"Withdrew the status update of {update.display_at:%H:%M} UTC from the status page",
-        by=by,
-        data={"update": update.public_id},
-    )
-    return update

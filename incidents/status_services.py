@@ -1,5 +1,4 @@
-"""Writes of the public status page besides incident updates: components and scheduled maintenance.
-(Publishing an incident's status update is incidents.services.status_update_publish.)"""
+"""Writes of the public status page: an incident's status updates, components and scheduled maintenance."""
 
 from __future__ import annotations
 
@@ -13,12 +12,20 @@ from django.utils import timezone
 
 from incidents.models import (
     Component,
+    ComponentStatus,
+    Incident,
+    IncidentStatus,
     MaintenanceImpact,
     MaintenanceStatus,
     MaintenanceUpdate,
+    PublicIncidentStatus,
     ScheduledMaintenance,
+    StatusUpdate,
+    StatusUpdateComponent,
+    TimelineKind,
 )
-from incidents.services import User, _user
+from incidents.services import User, _lock, _user, incident_move_status, timeline_append
+from incidents.timers import plan_incident_timers
 
 COMPONENT_FIELDS = ("name", "description", "group", "position", "status")
 MAINTENANCE_FIELDS = ("name", "impact", "scheduled_for", "scheduled_until")
@@ -167,3 +174,98 @@ def maintenance_update(
 @transaction.atomic
 def maintenance_delete(maintenance: ScheduledMaintenance, *, by: User) -> None:
     maintenance.delete()
+
+
+@transaction.atomic
+def status_update_publish(
+    incident: Incident,
+    *,
+    status: str,
+    body: str,
+    by: User,
+    component_statuses: dict[Component, str] | None = None,
+    display_at: datetime | None = None,
+) -> StatusUpdate:
+    """Publish a public status update (runbook 3.3): in one transaction, move the incident through the
+    lifecycle when the public status differs, set the components' statuses, log it on the timeline
+    and re-plan the timers ("next update due" counts from the latest status update).
+
+    `investigating/identified/monitoring/resolved` are the lifecycle statuses of the same name (a closed
+    incident stays closed on `resolved`). `postmortem` moves nothing: it is accepted once the incident is
+    resolved or closed and tells readers the post-mortem is out.
+    """
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "A status update needs a message."})
+    if status not in PublicIncidentStatus.values:
+        choices = ", ".join(PublicIncidentStatus.values)
+        raise ValidationError({"status": f"Unknown status {status!r}; use one of {choices}."})
+    changes = dict(component_statuses or {})
+    for component, new_status in changes.items():
+        if new_status not in ComponentStatus.values:
+            raise ValidationError({"component_statuses": f"Unknown status {new_status!r} for {component.name}."})
+    incident = _lock(incident)
+    if status == PublicIncidentStatus.POSTMORTEM:
+        if incident.is_open:
+            raise ValidationError(
+                {"status": f"{incident.reference} is still open; resolve it before announcing the post-mortem."}
+            )
+    elif status != incident.status and not (
+        status == IncidentStatus.RESOLVED and incident.status == IncidentStatus.CLOSED
+    ):
+        incident = incident_move_status(incident, status=status, by=by)
+
+    now = timezone.now()
+    update = StatusUpdate.objects.create(
+        incident=incident, status=status, body=body, display_at=display_at or now, author=_user(by), created_at=now
+    )
+    affected: dict[str, list[str]] = {}
+    if changes:
+        locked = {c.pk: c for c in Component.objects.select_for_update().filter(pk__in=[c.pk for c in changes])}
+        rows = []
+        for component, new_status in changes.items():
+            current = locked[component.pk]
+            rows.append(
+                StatusUpdateComponent(
+                    update=update, component=current, old_status=current.status, new_status=new_status
+                )
+            )
+            affected[current.name] = [current.status, new_status]
+            if current.status != new_status:
+                current.status = new_status
+                current.save(update_fields=["status", "updated_at"])
+        StatusUpdateComponent.objects.bulk_create(rows)
+        incident.components.add(*locked.values())
+    text = f"Status update ({PublicIncidentStatus(status).label.lower()}): {body}"
+    if affected:
+        text += "\nComponents: " + ", ".join(f"{name} {old} → {new}" for name, (old, new) in affected.items())
+    timeline_append(
+        incident,
+        kind=TimelineKind.STATUS_UPDATE,
+        text=text,
+        by=by,
+        at=now,
+        data={"update": update.public_id, "status": status, "components": affected, "public": incident.public},
+    )
+    plan_incident_timers(incident)
+    return update
+
+
+@transaction.atomic
+def status_update_withdraw(update: StatusUpdate, *, by: User) -> StatusUpdate:
+    """Hide a published update from the status page (e.g. posted on the wrong incident). The incident's
+    status and the components are left as they are; the withdrawal is logged."""
+    incident = _lock(update.incident)
+    update = StatusUpdate.objects.select_for_update().get(pk=update.pk)
+    if not update.published:
+        raise ValidationError("This status update was already withdrawn.")
+    update.published = False
+    update.save(update_fields=["published", "updated_at"])
+    timeline_append(
+        incident,
+        kind=TimelineKind.EDIT,
+        text=f"Withdrew the status update of {update.display_at:%H:%M} UTC from the status page",
+        by=by,
+        data={"update": update.public_id},
+    )
+    return update

@@ -121,7 +121,7 @@ class IncidentViewSet(
             page = self.paginate_queryset(updates)
             return self.get_paginated_response(s.StatusUpdateSerializer(page, many=True).data)
         data = self._valid(s.StatusUpdatePublishSerializer, request.data)
-        update = services.status_update_publish(
+        update = status_services.status_update_publish(
             incident,
             status=data["status"],
             body=data["body"],

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from incidents import services, status_services
+from incidents import status_services
 from incidents.models import Component, ComponentStatus, MaintenanceStatus, StatusUpdate
 from tests.factories import ComponentFactory, IncidentFactory
 
@@ -26,7 +26,7 @@ def test_publish_in_the_cockpit_and_read_it_on_the_status_page(live_server, logi
         components=[api],
         started_at=now - timedelta(minutes=25),
     )
-    services.status_update_publish(
+    status_services.status_update_publish(
         incident, status="investigating", body="We are investigating reports of service unavailability.", by=commander
     )
     status_services.maintenance_create(
@@ -45,7 +45,7 @@ def test_publish_in_the_cockpit_and_read_it_on_the_status_page(live_server, logi
         title="Password reset emails delayed",
         started_at=now - timedelta(days=1),
     )
-    services.status_update_publish(
+    status_services.status_update_publish(
         past,
         status="resolved",
         body="Service has been fully restored. We will provide a post-mortem within 24 hours.",

@@ -350,11 +350,13 @@ def test_scheduled_maintenance_through_the_admin(commander_client, commander, se
 
 
 def test_withdraw_a_status_update_from_the_cockpit(commander_client, commander, severities):
-    from incidents import services
+    from incidents import status_services
     from incidents.models import StatusUpdate
 
     incident = IncidentFactory.create(by=commander, public=True)
-    update = services.status_update_publish(incident, status="investigating", body="Wrong incident", by=commander)
+    update = status_services.status_update_publish(
+        incident, status="investigating", body="Wrong incident", by=commander
+    )
     url = reverse("admin:incidents_incident_cockpit", args=[incident.pk, "withdraw-update"])
     response = commander_client.post(url, {"update": update.pk}, follow=True)
     assert "withdrawn" in response.content.decode()

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 
 from config.wsgi import application
-from incidents import services
+from incidents import status_services
 from tests.factories import ComponentFactory, IncidentFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
@@ -38,7 +38,7 @@ def keep_the_test_connection():
 def token(commander, severities) -> str:
     api = ComponentFactory.create(name="API")
     incident = IncidentFactory.create(by=commander, level="P2", public=True, components=[api])
-    services.status_update_publish(incident, status="identified", body="Found it.", by=commander)
+    status_services.status_update_publish(incident, status="identified", body="Found it.", by=commander)
     return Token.objects.create(user=commander).key
 
 

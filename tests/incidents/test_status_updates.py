@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from incidents import services
+from incidents import services, status_services
 from incidents.models import (
     Component,
     ComponentStatus,
@@ -25,7 +25,7 @@ def test_publish_moves_status_sets_components_and_logs(commander, severities, mo
     incident = IncidentFactory.create(by=commander, level="P2", public=True)
     planned.clear()
 
-    update = services.status_update_publish(
+    update = status_services.status_update_publish(
         incident,
         status="identified",
         body="We have identified the root cause and are implementing a fix.",
@@ -52,7 +52,7 @@ def test_publish_moves_status_sets_components_and_logs(commander, severities, mo
 
 def test_same_status_publishes_without_a_transition(commander, severities):
     incident = IncidentFactory.create(by=commander)
-    services.status_update_publish(incident, status="investigating", body="Still looking.", by=commander)
+    status_services.status_update_publish(incident, status="investigating", body="Still looking.", by=commander)
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.INVESTIGATING
     assert not incident.timeline.filter(kind=TimelineKind.STATUS).exists()
@@ -62,12 +62,12 @@ def test_same_status_publishes_without_a_transition(commander, severities):
 def test_resolved_update_resolves_and_postmortem_needs_the_incident_over(commander, severities):
     incident = IncidentFactory.create(by=commander, level="P3")
     with pytest.raises(ValidationError) as refused:
-        services.status_update_publish(incident, status="postmortem", body="Published.", by=commander)
+        status_services.status_update_publish(incident, status="postmortem", body="Published.", by=commander)
     assert "status" in refused.value.message_dict
-    services.status_update_publish(incident, status="resolved", body="Service has been restored.", by=commander)
+    status_services.status_update_publish(incident, status="resolved", body="Service has been restored.", by=commander)
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.RESOLVED
-    services.status_update_publish(incident, status="postmortem", body="Post-mortem is out.", by=commander)
+    status_services.status_update_publish(incident, status="postmortem", body="Post-mortem is out.", by=commander)
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.RESOLVED  # postmortem is public only
     assert StatusUpdate.objects.filter(incident=incident).count() == 2
@@ -77,11 +77,11 @@ def test_closed_incident_accepts_resolved_but_not_reopening(commander, severitie
     incident = IncidentFactory.create(by=commander, level="P4")
     services.incident_resolve(incident, by=commander)
     services.incident_close(incident, by=commander)
-    services.status_update_publish(incident, status="resolved", body="All good.", by=commander)
+    status_services.status_update_publish(incident, status="resolved", body="All good.", by=commander)
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.CLOSED
     with pytest.raises(ValidationError):
-        services.status_update_publish(incident, status="investigating", body="Again?", by=commander)
+        status_services.status_update_publish(incident, status="investigating", body="Again?", by=commander)
     assert StatusUpdate.objects.filter(incident=incident).count() == 1
 
 
@@ -100,7 +100,7 @@ def test_refused_update_writes_nothing(commander, severities, kwargs, field):
     incident = IncidentFactory.create(by=commander)
     before = incident.timeline.count()
     with pytest.raises(ValidationError) as refused:
-        services.status_update_publish(incident, by=commander, **kwargs)
+        status_services.status_update_publish(incident, by=commander, **kwargs)
     assert field in refused.value.message_dict
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.INVESTIGATING
@@ -115,7 +115,7 @@ def test_illegal_transition_rolls_back_components(commander, severities):
     services.incident_resolve(incident, by=commander)
     services.incident_close(incident, by=commander)
     with pytest.raises(ValidationError):
-        services.status_update_publish(
+        status_services.status_update_publish(
             incident,
             status="monitoring",
             body="x",

@@ -114,8 +114,8 @@ def page_data(commander, severities):
         components=[api],
         started_at=now - timedelta(minutes=30),
     )
-    services.status_update_publish(active, status="investigating", body="Looking.", by=commander)
-    services.status_update_publish(
+    status_services.status_update_publish(active, status="investigating", body="Looking.", by=commander)
+    status_services.status_update_publish(
         active,
         status="identified",
         body="Found it.",
@@ -125,7 +125,7 @@ def page_data(commander, severities):
     past = IncidentFactory.create(
         by=commander, level="P3", public=True, title="Slow email", started_at=now - timedelta(days=2)
     )
-    services.status_update_publish(past, status="resolved", body="Fixed.", by=commander)
+    status_services.status_update_publish(past, status="resolved", body="Fixed.", by=commander)
     IncidentFactory.create(by=commander, level="P1", public=False, title="Private outage")
     upcoming = status_services.maintenance_create(
         name="Database upgrade",
@@ -258,7 +258,7 @@ def test_incidents_lists(client, page_data):
 
 
 def test_postmortem_status(client, page_data, commander):
-    services.status_update_publish(page_data["past"], status="postmortem", body="Read it.", by=commander)
+    status_services.status_update_publish(page_data["past"], status="postmortem", body="Read it.", by=commander)
     cache.clear()
     past = next(i for i in get(client, "incidents.json")["incidents"] if i["id"] == page_data["past"].public_id)
     assert past["status"] == "postmortem"
@@ -294,7 +294,7 @@ def test_summary_query_count_does_not_grow(client, commander, severities, django
         component = ComponentFactory.create()
         incident = IncidentFactory.create(by=commander, level="P2", public=True, components=[component])
         for status in ("identified", "monitoring"):
-            services.status_update_publish(
+            status_services.status_update_publish(
                 incident,
                 status=status,
                 body="x",
@@ -302,7 +302,7 @@ def test_summary_query_count_does_not_grow(client, commander, severities, django
                 component_statuses={component: ComponentStatus.PARTIAL_OUTAGE},
             )
         resolved = IncidentFactory.create(by=commander, public=True)
-        services.status_update_publish(resolved, status="resolved", body="done", by=commander)
+        status_services.status_update_publish(resolved, status="resolved", body="done", by=commander)
         now = timezone.now()
         status_services.maintenance_create(
             name="m",

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.utils.http import http_date
 
-from incidents import services
+from incidents import status_services
 from incidents.public import http as public_http
 from tests.factories import ComponentFactory, IncidentFactory
 
@@ -44,7 +44,7 @@ def fresh_cache():
 def incident(commander, severities):
     api = ComponentFactory.create(name="API")
     incident = IncidentFactory.create(by=commander, level="P2", public=True, title="Checkout errors", components=[api])
-    services.status_update_publish(incident, status="investigating", body="We are investigating.", by=commander)
+    status_services.status_update_publish(incident, status="investigating", body="We are investigating.", by=commander)
     return incident
 
 
@@ -72,7 +72,7 @@ def test_server_cache_serves_until_something_is_published(
     assert client.get(url).content == first.content
     # ...but publishing drops the cache at once.
     with django_capture_on_commit_callbacks(execute=True):
-        services.status_update_publish(incident, status="identified", body="Found the cause.", by=commander)
+        status_services.status_update_publish(incident, status="identified", body="Found the cause.", by=commander)
     fresh = client.get(url)
     assert fresh["ETag"] != first["ETag"]
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
@@ -157,7 +157,7 @@ def test_private_incident_has_no_public_page(client, commander, severities):
 
 
 def test_atom_feed_is_valid_atom(client, incident, commander):
-    services.status_update_publish(incident, status="identified", body="Root cause found.", by=commander)
+    status_services.status_update_publish(incident, status="identified", body="Root cause found.", by=commander)
     cache.clear()
     response = client.get("/status/history.atom")
     assert response["Content-Type"].startswith("application/atom+xml")

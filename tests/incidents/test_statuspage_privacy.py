@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from incidents import services
+from incidents import services, status_services
 from tests.factories import ComponentFactory, IncidentFactory
 from tests.incidents.test_statuspage_http import PUBLIC_PATHS
 
@@ -35,11 +35,11 @@ def test_no_public_response_leaks_internal_data(client, django_user_model, comma
         summary="internal summary text",
     )
     services.incident_add_note(public, by=commander, text="Timeline note: the root password is hunter2")
-    services.status_update_publish(public, status="identified", body="We found it.", by=commander)
-    hidden = services.status_update_publish(public, status="identified", body="Draft never shown", by=commander)
+    status_services.status_update_publish(public, status="identified", body="We found it.", by=commander)
+    hidden = status_services.status_update_publish(public, status="identified", body="Draft never shown", by=commander)
     type(hidden).objects.filter(pk=hidden.pk).update(published=False)
     private = IncidentFactory.create(by=commander, level="P2", public=False, title="Private secret outage")
-    services.status_update_publish(private, status="identified", body="Private update body", by=commander)
+    status_services.status_update_publish(private, status="identified", body="Private update body", by=commander)
     cache.clear()
 
     page_urls = [*PUBLIC_PATHS, f"/status/incidents/{public.public_id}"]
