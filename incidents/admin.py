@@ -23,11 +23,9 @@ from incidents.communications import render_message, templates_for
 from incidents.forms import CommunicationForm, IncidentDeclareForm, NoteForm, SeverityChangeForm
 from incidents.models import (
     ChecklistItem,
-    CommunicationTemplate,
     Component,
     Incident,
     IncidentStatus,
-    Playbook,
     QuickReferenceLink,
     SeverityPolicy,
 )
@@ -75,42 +73,6 @@ class ComponentAdmin(admin.ModelAdmin):
     list_editable = ["position", "status"]
     list_filter = ["status", "group"]
     search_fields = ["name", "description"]
-
-
-@admin.register(Playbook)
-class PlaybookAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "keywords", "last_reviewed_at", "review_state"]
-    search_fields = ["title", "keywords", "symptoms"]
-    filter_horizontal = ["components"]
-    readonly_fields = ["last_reviewed_at"]
-    actions = ["mark_reviewed"]
-
-    @admin.display(description="review")
-    def review_state(self, obj: Playbook) -> str:
-        due = obj.review_due_at
-        if due is None:
-            return "never reviewed"
-        return f"overdue since {due:%Y-%m-%d}" if due < timezone.now() else f"due {due:%Y-%m-%d}"
-
-    @admin.action(description="Mark selected playbooks as reviewed today", permissions=["change"])
-    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[Playbook]) -> None:
-        for playbook in queryset:
-            services.playbook_mark_reviewed(playbook, by=request.user)
-            self.log_change(request, playbook, "reviewed")
-        self.message_user(request, f"Marked {queryset.count()} playbook(s) as reviewed.", messages.SUCCESS)
-
-
-@admin.register(CommunicationTemplate)
-class CommunicationTemplateAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "kind", "subject"]
-    list_filter = ["kind"]
-    filter_horizontal = ["severities"]
-
-
-@admin.register(QuickReferenceLink)
-class QuickReferenceLinkAdmin(admin.ModelAdmin):
-    list_display = ["label", "target", "position"]
-    list_editable = ["position"]
 
 
 class BreachFilter(admin.SimpleListFilter):
@@ -523,4 +485,4 @@ def raise_form_error(form: Any, error: ValidationError) -> None:
 
 
 # Escalation policies, rotations and notifications: the timer engine's admin.
-from incidents import timer_admin  # noqa: E402, F401
+from incidents import admin_library, timer_admin  # noqa: E402, F401
