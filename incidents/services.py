@@ -58,7 +58,8 @@ STATUS_TIMESTAMP: dict[str, str] = {
 }
 
 
-def _user(by: User) -> Any:
+def acting_user(by: User) -> Any:
+    """The user to record as author: None for the system (tasks, commands) and anonymous callers."""
     return by if by is not None and getattr(by, "is_authenticated", False) else None
 
 
@@ -77,7 +78,7 @@ def timeline_append(
 ) -> TimelineEntry:
     """Append to the incident log. Call inside the transaction that makes the change."""
     return TimelineEntry.objects.create(
-        incident=incident, kind=kind, text=text, author=_user(by), data=data or {}, at=at or timezone.now()
+        incident=incident, kind=kind, text=text, author=acting_user(by), data=data or {}, at=at or timezone.now()
     )
 
 
@@ -140,8 +141,8 @@ def incident_declare(
         started_at=started_at,
         detected_at=detected_at,
         declared_at=now,
-        commander=commander if commander is not None else _user(by),
-        reporter=_user(by),
+        commander=commander if commander is not None else acting_user(by),
+        reporter=acting_user(by),
         users_affected_pct=users_affected_pct,
         data_impact=data_impact,
         security_breach=security_breach,
@@ -162,7 +163,7 @@ def incident_declare(
             position=position,
             label=label,
             done_at=now if position in done_at_declare else None,
-            done_by=_user(by) if position in done_at_declare else None,
+            done_by=acting_user(by) if position in done_at_declare else None,
         )
         for position, label in enumerate(INITIAL_RESPONSE_CHECKLIST, start=1)
     )
@@ -210,10 +211,10 @@ def incident_acknowledge(incident: Incident, *, by: User) -> Incident:
         )
     now = timezone.now()
     incident.acknowledged_at = now
-    incident.acknowledged_by = _user(by)
+    incident.acknowledged_by = acting_user(by)
     incident.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
     ChecklistItem.objects.filter(incident=incident, position=CHECKLIST_ACKNOWLEDGE, done_at__isnull=True).update(
-        done_at=now, done_by=_user(by)
+        done_at=now, done_by=acting_user(by)
     )
     late = now > incident.acknowledge_due_at
     timeline_append(
@@ -329,7 +330,7 @@ def checklist_item_tick(item: ChecklistItem, *, by: User) -> ChecklistItem:
         raise ValidationError(f"“{item.label}” was already ticked at {item.done_at:%H:%M} UTC.")
     now = timezone.now()
     item.done_at = now
-    item.done_by = _user(by)
+    item.done_by = acting_user(by)
     item.save(update_fields=["done_at", "done_by"])
     timeline_append(
         item.incident, kind=TimelineKind.CHECKLIST, text=f"Checked: {item.label}", by=by, at=now, data={"item": item.pk}

@@ -24,7 +24,7 @@ from incidents.models import (
     StatusUpdateComponent,
     TimelineKind,
 )
-from incidents.services import User, _lock, _user, incident_move_status, timeline_append
+from incidents.services import User, _lock, acting_user, incident_move_status, timeline_append
 from incidents.timers import plan_incident_timers
 
 COMPONENT_FIELDS = ("name", "description", "group", "position", "status")
@@ -115,7 +115,7 @@ def maintenance_create(
         maintenance=maintenance,
         status=status,
         body=(body or "").strip() or DEFAULT_MAINTENANCE_BODY[MaintenanceStatus(status)],
-        author=_user(by),
+        author=acting_user(by),
         display_at=now,
         created_at=now,
     )
@@ -164,7 +164,7 @@ def maintenance_update(
             maintenance=maintenance,
             status=maintenance.status,
             body=body or DEFAULT_MAINTENANCE_BODY[MaintenanceStatus(maintenance.status)],
-            author=_user(by),
+            author=acting_user(by),
             display_at=now,
             created_at=now,
         )
@@ -217,7 +217,12 @@ def status_update_publish(
 
     now = timezone.now()
     update = StatusUpdate.objects.create(
-        incident=incident, status=status, body=body, display_at=display_at or now, author=_user(by), created_at=now
+        incident=incident,
+        status=status,
+        body=body,
+        display_at=display_at or now,
+        author=acting_user(by),
+        created_at=now,
     )
     affected: dict[str, list[str]] = {}
     if changes:

@@ -24,10 +24,6 @@ from postmortems.models import (
 )
 
 
-def _user(by: Any) -> Any:
-    return by if by is not None and getattr(by, "is_authenticated", False) else None
-
-
 def _clean_attendees(attendees: Iterable[tuple[Any, str]]) -> list[tuple[Any, str]]:
     rows = list(attendees)
     if not rows:
@@ -56,7 +52,7 @@ def review_meeting_schedule(
         raise ValidationError({"starts_at": "Choose when the review starts."})
     rows = _clean_attendees(attendees)
     meeting = ReviewMeeting.objects.create(
-        postmortem=postmortem, starts_at=starts_at, location=location, created_by=_user(by)
+        postmortem=postmortem, starts_at=starts_at, location=location, created_by=incident_services.acting_user(by)
     )
     MeetingAttendee.objects.bulk_create(MeetingAttendee(meeting=meeting, user=u, role=r) for u, r in rows)
     AgendaItem.objects.bulk_create(

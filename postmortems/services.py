@@ -51,10 +51,6 @@ EDITABLE_FIELDS = (
 )
 
 
-def _user(by: Any) -> Any:
-    return by if by is not None and getattr(by, "is_authenticated", False) else None
-
-
 def _log(incident: Incident, text: str, *, by: Any, **data: Any) -> None:
     incident_services.timeline_append(incident, kind=TimelineKind.POSTMORTEM, text=text, by=by, data=data)
 
@@ -112,7 +108,7 @@ def postmortem_create(*, incident: Incident, by: Any) -> PostMortem:
     components = ", ".join(incident.components.order_by("name").values_list("name", flat=True))
     postmortem = PostMortem.objects.create(
         incident=incident,
-        author=incident.commander or _user(by),
+        author=incident.commander or incident_services.acting_user(by),
         summary=incident.summary,
         users_affected_pct=incident.users_affected_pct,
         features_affected="\n".join(name.strip() for name in components.split(",") if name.strip()),
@@ -219,7 +215,7 @@ def attachment_add(
     if not file:
         raise ValidationError({"file": "Choose a file to attach."})
     return Attachment.objects.create(
-        postmortem=postmortem, file=file, kind=kind, caption=caption, uploaded_by=_user(by)
+        postmortem=postmortem, file=file, kind=kind, caption=caption, uploaded_by=incident_services.acting_user(by)
     )
 
 
@@ -281,7 +277,7 @@ def postmortem_publish(postmortem: PostMortem, *, by: Any) -> PostMortem:
         raise ValidationError(missing)
     postmortem.status = PostMortemStatus.PUBLISHED
     postmortem.published_at = timezone.now()
-    postmortem.published_by = _user(by)
+    postmortem.published_by = incident_services.acting_user(by)
     postmortem.save(update_fields=["status", "published_at", "published_by", "updated_at"])
     timers.cancel_postmortem_due(postmortem)
     _log(postmortem.incident, "Post-mortem published", by=by, postmortem=postmortem.pk)
@@ -329,7 +325,7 @@ def action_item_create(
         priority=priority,
         due_date=due_date,
         source=ActionSource.REVIEW_MEETING if meeting is not None else ActionSource.POSTMORTEM,
-        created_by=_user(by),
+        created_by=incident_services.acting_user(by),
     )
     timers.plan_action_item(item)
     _log(
