@@ -20,9 +20,6 @@ class PublicImpact(models.TextChoices):
     CRITICAL = "critical", "Critical"
 
 
-IMPACT_RANK = {PublicImpact.NONE: 0, PublicImpact.MINOR: 1, PublicImpact.MAJOR: 2, PublicImpact.CRITICAL: 3}
-
-
 class SeverityPolicy(models.Model):
     """A severity level of runbook section 1, with the clocks it starts."""
 
