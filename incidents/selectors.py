@@ -21,24 +21,28 @@ from django.utils import timezone
 from incidents.models import OPEN_STATUSES, Incident, SeverityPolicy
 
 
+def with_sla_due(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Annotate `sla_ack_due` and `sla_resolve_due` (null for best effort): start + the severity's targets."""
+    return incidents.annotate(
+        sla_ack_due=ExpressionWrapper(F("started_at") + F("severity__response_target"), output_field=DateTimeField()),
+        sla_resolve_due=ExpressionWrapper(
+            F("started_at") + F("severity__resolution_target"), output_field=DateTimeField()
+        ),
+    )
+
+
 def incidents_with_sla(now: datetime | None = None) -> QuerySet[Incident]:
     """Incidents annotated with their SLA due times and breach flag, computed in the database."""
     now = now or timezone.now()
-    ack_due = ExpressionWrapper(F("started_at") + F("severity__response_target"), output_field=DateTimeField())
-    resolve_due = ExpressionWrapper(F("started_at") + F("severity__resolution_target"), output_field=DateTimeField())
     ack_breached = Q(acknowledged_at__isnull=True, sla_ack_due__lt=Value(now)) | Q(acknowledged_at__gt=F("sla_ack_due"))
     resolve_breached = Q(sla_resolve_due__isnull=False) & (
         Q(resolved_at__isnull=True, sla_resolve_due__lt=Value(now)) | Q(resolved_at__gt=F("sla_resolve_due"))
     )
-    return (
-        Incident.objects.select_related("severity", "commander")
-        .annotate(sla_ack_due=ack_due, sla_resolve_due=resolve_due)
-        .annotate(
-            sla_breached=Case(
-                When(ack_breached | resolve_breached, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanFieldType(),
-            )
+    return with_sla_due(Incident.objects.select_related("severity", "commander")).annotate(
+        sla_breached=Case(
+            When(ack_breached | resolve_breached, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanFieldType(),
         )
     )
 

@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, DateTimeField, DurationField, ExpressionWrapper, F, Min, Q, QuerySet
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Min, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from incidents.models import Component, Incident, SeverityPolicy
+from incidents.selectors import with_sla_due
 from postmortems.models import OPEN_ACTION_STATUSES, ActionItem, ActionPriority, ActionStatus
 
 # Age buckets of open action items: (label, lower bound in days, upper bound or None).
@@ -237,14 +238,12 @@ def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]
 
 def incident_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]:
     incidents = filters.incidents()
-    ack_due = ExpressionWrapper(F("started_at") + F("severity__response_target"), output_field=DateTimeField())
-    resolve_due = ExpressionWrapper(F("started_at") + F("severity__resolution_target"), output_field=DateTimeField())
-    annotated = incidents.annotate(ack_due=ack_due, resolve_due=resolve_due)
+    annotated = with_sla_due(incidents)
     # A response clock is decided once acknowledged or once its deadline has passed; same for resolution.
-    ack_decided = Q(acknowledged_at__isnull=False) | Q(ack_due__lt=now)
-    ack_met = Q(acknowledged_at__isnull=False, acknowledged_at__lte=F("ack_due"))
-    res_decided = Q(resolve_due__isnull=False) & (Q(resolved_at__isnull=False) | Q(resolve_due__lt=now))
-    res_met = Q(resolve_due__isnull=False, resolved_at__isnull=False, resolved_at__lte=F("resolve_due"))
+    ack_decided = Q(acknowledged_at__isnull=False) | Q(sla_ack_due__lt=now)
+    ack_met = Q(acknowledged_at__isnull=False, acknowledged_at__lte=F("sla_ack_due"))
+    res_decided = Q(sla_resolve_due__isnull=False) & (Q(resolved_at__isnull=False) | Q(sla_resolve_due__lt=now))
+    res_met = Q(sla_resolve_due__isnull=False, resolved_at__isnull=False, resolved_at__lte=F("sla_resolve_due"))
     rows = {
         row["severity__level"]: row
         for row in _rows(
