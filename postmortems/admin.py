@@ -229,7 +229,7 @@ class PostMortemAdmin(ReportViews, ServiceSavingAdmin):
                     )
                 for deleted in formset.deleted_forms:
                     if deleted.instance.pk:
-                        deleted.instance.delete()
+                        services.attachment_remove(deleted.instance, by=request.user)
         except ValidationError as error:
             self._refuse(error)
 

@@ -219,6 +219,13 @@ def attachment_add(
     )
 
 
+@transaction.atomic
+def attachment_remove(attachment: Attachment, *, by: Any) -> None:
+    """Remove an attachment from a post-mortem that is not yet published (a published one is the record)."""
+    _refuse_if_published(_lock(attachment.postmortem))
+    attachment.delete()
+
+
 def _missing_for_review(postmortem: PostMortem) -> dict[str, str]:
     missing: dict[str, str] = {}
     if not postmortem.summary.strip():

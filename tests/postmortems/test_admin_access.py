@@ -51,3 +51,22 @@ def test_cockpit_offers_close_only_once_the_post_mortem_is_published(commander_c
     assert 'data-move="closed"' not in commander_client.get(url).content.decode()
     publish_postmortem(incident, by=commander)
     assert 'data-move="closed"' in commander_client.get(url).content.decode()
+
+
+def test_attachment_removal_refused_once_published(attachment, commander):
+    from django.core.exceptions import ValidationError
+
+    from postmortems.models import Attachment
+    from tests.factories import publish_postmortem
+
+    publish_postmortem(attachment.postmortem.incident, by=commander)
+    with pytest.raises(ValidationError):
+        services.attachment_remove(attachment, by=commander)
+    assert Attachment.objects.filter(pk=attachment.pk).exists()
+
+
+def test_attachment_removal_from_a_draft(attachment, commander):
+    from postmortems.models import Attachment
+
+    services.attachment_remove(attachment, by=commander)
+    assert not Attachment.objects.filter(pk=attachment.pk).exists()
