@@ -8,7 +8,6 @@ from django.contrib.auth.models import Group
 
 from incidents import roles
 from incidents.models import SeverityPolicy
-from incidents.runbook import ensure_severity_policies
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
@@ -41,8 +40,7 @@ def is_postgres() -> bool:
 
 @pytest.fixture
 def severities(db) -> dict[str, SeverityPolicy]:
-    """The runbook's P1-P4. The data migration loads them; transactional tests flush the tables, so restore."""
-    ensure_severity_policies(SeverityPolicy)
+    """The runbook's P1-P4, loaded by the data migration (restored after a flush by the fixture below)."""
     return {policy.level: policy for policy in SeverityPolicy.objects.all()}
 
 
