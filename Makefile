@@ -24,7 +24,7 @@ install-dev: $(VENV)/.installed-dev
 
 # Migrate, load the runbook defaults and demo data, make sure an admin login exists. Idempotent.
 setup: install
-	@mkdir -p var
+	@mkdir -p var/static var/media var/broker/queue var/broker/processed var/broker/control
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py ensure_admin

@@ -32,8 +32,8 @@ def make_open_incidents(count: int, level: str = "P3", prefix: str = "B"):
     from django.utils import timezone
 
     from incidents.models import Incident, SeverityPolicy
-    from incidents.timer_models import Timer
-    from incidents.timers import clocks
+    from incidents.paging import clocks
+    from incidents.timers.models import Timer
 
     severity = SeverityPolicy.objects.get(level=level)
     now = timezone.now()

@@ -95,8 +95,9 @@ def seed() -> None:
     django.setup()
     from django.contrib.auth import get_user_model
 
-    from incidents import services, status_services
+    from incidents import services
     from incidents.models import Component, ComponentStatus, SeverityPolicy
+    from incidents.statuspage import services as status_services
 
     user = get_user_model().objects.create_user("bench-commander", is_staff=True)
     components = [

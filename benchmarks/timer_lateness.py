@@ -36,9 +36,9 @@ def main() -> None:
         from django.db import connection
         from django.utils import timezone
 
-        from incidents import timers
-        from incidents.timer_models import Timer
-        from incidents.timers import clocks
+        from incidents.paging import clocks
+        from incidents.timers import engine as timers
+        from incidents.timers.models import Timer
 
         redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
         db = connection.settings_dict

@@ -25,10 +25,12 @@ def measure(open_count: int, prefix: str) -> tuple[int, float]:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from incidents import timers
     from incidents.models import Incident, TimelineEntry
-    from incidents.timer_models import EscalationPolicy, EscalationStep, Notification, Timer
-    from incidents.timers import clocks
+    from incidents.outbox.models import Notification
+    from incidents.paging import clocks
+    from incidents.paging.models import EscalationPolicy, EscalationStep
+    from incidents.timers import engine as timers
+    from incidents.timers.models import Timer
 
     Incident.objects.all().delete()
     Timer.objects.all().delete()

@@ -1,4 +1,5 @@
-"""The Celery app. Beat runs the timer engine's tick; see incidents/timers.py."""
+"""The Celery app. Beat runs the timer engine's tick (incidents/timers/tasks.py) and the outbox's
+re-queue (incidents/outbox/tasks.py); workers run those and the deliveries."""
 
 import os
 

@@ -10,18 +10,13 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from incidents import roles, services, status_services
-from incidents.models import (
-    Component,
-    ComponentStatus,
-    Incident,
-    IncidentStatus,
-    ScheduledMaintenance,
-    SeverityPolicy,
-)
-from incidents.runbook import PRIMARY_ROTATION
-from incidents.status_services import maintenance_create
-from incidents.timer_models import Rotation, RotationMember
+from incidents import roles, services
+from incidents.models import Component, ComponentStatus, Incident, IncidentStatus, SeverityPolicy
+from incidents.paging.models import Rotation, RotationMember
+from incidents.paging.seed import PRIMARY_ROTATION
+from incidents.statuspage import services as status_services
+from incidents.statuspage.models import ScheduledMaintenance
+from incidents.statuspage.services import maintenance_create
 from postmortems import services as pm_services
 from postmortems.meetings import review_meeting_schedule
 from postmortems.models import ActionPriority, AttendeeRole

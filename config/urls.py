@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from incidents import health
+from incidents.timers import health
 
 admin.site.site_header = "Warroom"
 admin.site.site_title = "Warroom"
@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/", include("postmortems.api.urls")),
-    path("status/", include("incidents.public.urls")),
+    path("status/", include("incidents.statuspage.urls")),
+    path("api/", include("incidents.statuspage.api.urls")),
     path("api/", include("incidents.api.urls")),
 ]

@@ -12,7 +12,3 @@ class IncidentsConfig(AppConfig):
 
         # After every migrate (tests included) so that permissions of models added later are granted.
         post_migrate.connect(ensure_role_groups, dispatch_uid="incidents.ensure_role_groups")
-
-        from incidents.public import signals as status_signals
-
-        status_signals.connect()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps as global_apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
@@ -13,7 +15,8 @@ RESPONDER = "Responder"
 MANAGER = "Manager"
 VIEWER = "Viewer"
 
-WARROOM_APPS = ("incidents", "postmortems")
+# App labels whose models the roles cover (strings: the roles know no package's code).
+WARROOM_APPS = ("incidents", "timers", "outbox", "paging", "statuspage", "library", "postmortems")
 
 # Per role: which actions on which apps' models. "*" is every model of the Warroom apps.
 ROLE_PERMISSIONS: dict[str, dict[str, Any]] = {
@@ -55,3 +58,9 @@ def ensure_role_groups(sender: Any = None, **kwargs: Any) -> None:
     for role in ROLE_PERMISSIONS:
         group, _ = Group.objects.get_or_create(name=role)
         group.permissions.add(*Permission.objects.filter(role_permissions(role)))
+
+
+def active_members(groups: Iterable[Group]) -> list[Any]:
+    """Active users of these groups, each once, by username."""
+    user_model = get_user_model()
+    return list(user_model.objects.filter(groups__in=list(groups), is_active=True).distinct().order_by("username"))

@@ -6,17 +6,16 @@ in the same transaction. A refused move raises ValidationError and writes nothin
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from incidents.hooks import incident_changed, incident_closing, incident_resolved
 from incidents.models import (
     INITIAL_RESPONSE_CHECKLIST,
     ChecklistItem,
@@ -29,12 +28,7 @@ from incidents.models import (
     TimelineKind,
 )
 from incidents.severity import ImpactFacts, suggest_severity
-from incidents.timers import plan_incident_timers, plan_playbook_review
-from postmortems.services import check_incident_can_close, on_incident_resolved
-
-logger = logging.getLogger(__name__)
-
-User = AbstractBaseUser | AnonymousUser | None
+from incidents.timeline import Actor, acting_user, timeline_append
 
 # Legal status moves. Resolved incidents may be reopened; closed is final.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -58,28 +52,14 @@ STATUS_TIMESTAMP: dict[str, str] = {
 }
 
 
-def acting_user(by: User) -> Any:
-    """The user to record as author: None for the system (tasks, commands) and anonymous callers."""
-    return by if by is not None and getattr(by, "is_authenticated", False) else None
-
-
-def _lock(incident: Incident) -> Incident:
+def lock_incident(incident: Incident) -> Incident:
+    """The incident's row, locked until the transaction ends: every write to an incident starts here."""
     return Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
 
 
-def timeline_append(
-    incident: Incident,
-    *,
-    kind: str,
-    text: str,
-    by: User = None,
-    data: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> TimelineEntry:
-    """Append to the incident log. Call inside the transaction that makes the change."""
-    return TimelineEntry.objects.create(
-        incident=incident, kind=kind, text=text, author=acting_user(by), data=data or {}, at=at or timezone.now()
-    )
+def _changed(incident: Incident) -> None:
+    """Tell subscribers (the runbook clocks) inside this transaction."""
+    incident_changed.send(sender=Incident, incident=incident)
 
 
 def next_reference(day: datetime) -> str:
@@ -102,7 +82,7 @@ def incident_declare(
     *,
     title: str,
     severity: SeverityPolicy,
-    by: User,
+    by: Actor,
     summary: str = "",
     started_at: datetime | None = None,
     detected_at: datetime | None = None,
@@ -196,13 +176,13 @@ def incident_declare(
             "started_at": started_at.isoformat(),
         },
     )
-    plan_incident_timers(incident)
+    _changed(incident)
     return incident
 
 
 @transaction.atomic
-def incident_acknowledge(incident: Incident, *, by: User) -> Incident:
-    incident = _lock(incident)
+def incident_acknowledge(incident: Incident, *, by: Actor) -> Incident:
+    incident = lock_incident(incident)
     if incident.acknowledged_at is not None:
         raise ValidationError(f"{incident.reference} was already acknowledged at {incident.acknowledged_at:%H:%M} UTC.")
     if not incident.is_open:
@@ -225,13 +205,13 @@ def incident_acknowledge(incident: Incident, *, by: User) -> Incident:
         at=now,
         data={"time_to_acknowledge_seconds": int((now - incident.started_at).total_seconds()), "breached": late},
     )
-    plan_incident_timers(incident)
+    _changed(incident)
     return incident
 
 
 @transaction.atomic
-def incident_change_severity(incident: Incident, *, severity: SeverityPolicy, by: User, reason: str = "") -> Incident:
-    incident = _lock(incident)
+def incident_change_severity(incident: Incident, *, severity: SeverityPolicy, by: Actor, reason: str = "") -> Incident:
+    incident = lock_incident(incident)
     if not incident.is_open:
         raise ValidationError(
             f"{incident.reference} is {incident.get_status_display().lower()}; its severity is final."
@@ -246,7 +226,7 @@ def incident_change_severity(incident: Incident, *, severity: SeverityPolicy, by
     timeline_append(
         incident, kind=TimelineKind.SEVERITY, text=text, by=by, data={"from": old.level, "to": severity.level}
     )
-    plan_incident_timers(incident)
+    _changed(incident)
     return incident
 
 
@@ -259,15 +239,15 @@ def available_moves(incident: Incident) -> tuple[str, ...]:
     moves = legal_moves(incident)
     if IncidentStatus.CLOSED in moves:
         try:
-            check_incident_can_close(incident)
+            incident_closing.send(sender=Incident, incident=incident)
         except ValidationError:
             return tuple(move for move in moves if move != IncidentStatus.CLOSED)
     return moves
 
 
 @transaction.atomic
-def incident_move_status(incident: Incident, *, status: str, by: User, note: str = "") -> Incident:
-    incident = _lock(incident)
+def incident_move_status(incident: Incident, *, status: str, by: Actor, note: str = "") -> Incident:
+    incident = lock_incident(incident)
     if status not in IncidentStatus.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
     if status not in legal_moves(incident):
@@ -278,7 +258,7 @@ def incident_move_status(incident: Incident, *, status: str, by: User, note: str
             }
         )
     if status == IncidentStatus.CLOSED:
-        check_incident_can_close(incident)  # the closeout may require a published post-mortem
+        incident_closing.send(sender=Incident, incident=incident)  # e.g. a post-mortem must be published
     now = timezone.now()
     old = incident.status
     incident.status = status
@@ -299,32 +279,32 @@ def incident_move_status(incident: Incident, *, status: str, by: User, note: str
         at=now,
         data={"from": old, "to": status},
     )
-    plan_incident_timers(incident)
+    _changed(incident)
     if status == IncidentStatus.RESOLVED:
-        on_incident_resolved(incident, by=by)
+        incident_resolved.send(sender=Incident, incident=incident, by=by)
     return incident
 
 
-def incident_resolve(incident: Incident, *, by: User, note: str = "") -> Incident:
+def incident_resolve(incident: Incident, *, by: Actor, note: str = "") -> Incident:
     return incident_move_status(incident, status=IncidentStatus.RESOLVED, by=by, note=note)
 
 
-def incident_close(incident: Incident, *, by: User) -> Incident:
+def incident_close(incident: Incident, *, by: Actor) -> Incident:
     return incident_move_status(incident, status=IncidentStatus.CLOSED, by=by)
 
 
 @transaction.atomic
-def incident_add_note(incident: Incident, *, by: User, text: str) -> TimelineEntry:
+def incident_add_note(incident: Incident, *, by: Actor, text: str) -> TimelineEntry:
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": "A note cannot be empty."})
-    incident = _lock(incident)
+    incident = lock_incident(incident)
     Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
     return timeline_append(incident, kind=TimelineKind.NOTE, text=text, by=by)
 
 
 @transaction.atomic
-def checklist_item_tick(item: ChecklistItem, *, by: User) -> ChecklistItem:
+def checklist_item_tick(item: ChecklistItem, *, by: Actor) -> ChecklistItem:
     item = ChecklistItem.objects.select_for_update().select_related("incident").get(pk=item.pk)
     if item.done_at is not None:
         raise ValidationError(f"“{item.label}” was already ticked at {item.done_at:%H:%M} UTC.")
@@ -357,7 +337,7 @@ EDITABLE_DETAILS = (
 def incident_update_details(
     incident: Incident,
     *,
-    by: User,
+    by: Actor,
     components: Iterable[Component] | None = None,
     responders: Iterable[Any] | None = None,
     **changes: Any,
@@ -366,7 +346,7 @@ def incident_update_details(
     unknown = set(changes) - set(EDITABLE_DETAILS)
     if unknown:
         raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
-    incident = _lock(incident)
+    incident = lock_incident(incident)
     changed: list[str] = []
     for name, value in changes.items():
         if getattr(incident, name) != value:
@@ -394,51 +374,60 @@ def incident_update_details(
 
 
 @transaction.atomic
-def communication_send(
-    incident: Incident, *, template: Any, by: User, recipients: Iterable[str], subject: str, body: str
-) -> TimelineEntry:
-    """Email a message (usually rendered from a runbook template, then edited) and log it on the timeline.
+def incident_update(
+    incident: Incident,
+    *,
+    by: Actor,
+    details: dict[str, Any] | None = None,
+    components: Iterable[Component] | None = None,
+    severity: SeverityPolicy | None = None,
+    status: str | None = None,
+    note: str = "",
+) -> Incident:
+    """One edit of an incident as the API takes it: details, components, severity and status together,
+    applied whole or refused whole (a refused status move leaves the new title unsaved)."""
+    if details or components is not None:
+        incident = incident_update_details(incident, by=by, components=components, **(details or {}))
+    if severity is not None and severity.pk != incident.severity_id:
+        incident = incident_change_severity(incident, severity=severity, by=by, reason=note)
+    if status is not None and status != incident.status:
+        incident = incident_move_status(incident, status=status, by=by, note=note)
+    return incident
 
-    The email goes out after the transaction commits, so a refused change never sends anything.
-    """
-    from django.core.mail import send_mail
-    from django.core.validators import validate_email
 
-    addresses = [address.strip() for address in recipients if address.strip()]
-    if not addresses:
-        raise ValidationError({"recipients": "Name at least one recipient."})
-    for address in addresses:
-        try:
-            validate_email(address)
-        except ValidationError as error:
-            raise ValidationError({"recipients": f"{address!r} is not an email address."}) from error
-    if not subject.strip() or not body.strip():
-        raise ValidationError({"body": "A message needs a subject and a body."})
-    from django.conf import settings
+# Components: the services shown on the status page, recorded on incidents.
+COMPONENT_FIELDS = ("name", "description", "group", "position", "status")
 
-    def deliver() -> None:
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses, fail_silently=False)
-        except Exception:  # the change is committed; a mail server outage must not turn it into an error page
-            logger.exception("Could not email %r for %s", subject, incident.reference)
 
-    transaction.on_commit(deliver)
-    return timeline_append(
-        incident,
-        kind=TimelineKind.COMMUNICATION,
-        text=f"Emailed “{subject}” to {', '.join(addresses)}",
-        by=by,
-        data={"template": getattr(template, "name", None), "recipients": addresses, "subject": subject, "body": body},
-    )
+def _check_component_fields(fields: Iterable[str]) -> None:
+    unknown = set(fields) - set(COMPONENT_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown component fields: {', '.join(sorted(unknown))}.")
 
 
 @transaction.atomic
-def playbook_mark_reviewed(playbook: Any, *, by: User) -> Any:
-    from incidents.models import Playbook
+def component_create(*, by: Actor, name: str, **fields: Any) -> Component:
+    _check_component_fields(fields)
+    component = Component(name=(name or "").strip(), **fields)
+    component.full_clean()
+    component.save()
+    return component
 
-    playbook = Playbook.objects.select_for_update().get(pk=playbook.pk)
-    playbook.last_reviewed_at = timezone.now()
-    playbook._change_reason = f"Reviewed by {getattr(by, 'username', 'system')}"
-    playbook.save(update_fields=["last_reviewed_at"])
-    plan_playbook_review(playbook)
-    return playbook
+
+@transaction.atomic
+def component_update(component: Component, *, by: Actor, **changes: Any) -> Component:
+    _check_component_fields(changes)
+    component = Component.objects.select_for_update().get(pk=component.pk)
+    for name, value in changes.items():
+        setattr(component, name, value)
+    component.full_clean()
+    component.save()
+    return component
+
+
+@transaction.atomic
+def component_delete(component: Component, *, by: Actor) -> None:
+    component = Component.objects.select_for_update().get(pk=component.pk)
+    if component.incidents.exists():
+        raise ValidationError(f"{component.name} is recorded on incidents; it cannot be deleted.")
+    component.delete()

@@ -6,6 +6,7 @@ class PostmortemsConfig(AppConfig):
     verbose_name = "Post-incident review"
 
     def ready(self) -> None:
-        from postmortems import timers
+        from postmortems import receivers, timers
 
         timers.register()
+        receivers.connect()

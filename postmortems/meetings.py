@@ -6,14 +6,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from incidents import services as incident_services
 from incidents.models import TimelineKind
+from incidents.outbox import services as outbox
+from incidents.timeline import acting_user, timeline_append
 from postmortems.models import (
     REVIEW_AGENDA,
     AgendaItem,
@@ -52,14 +51,14 @@ def review_meeting_schedule(
         raise ValidationError({"starts_at": "Choose when the review starts."})
     rows = _clean_attendees(attendees)
     meeting = ReviewMeeting.objects.create(
-        postmortem=postmortem, starts_at=starts_at, location=location, created_by=incident_services.acting_user(by)
+        postmortem=postmortem, starts_at=starts_at, location=location, created_by=acting_user(by)
     )
     MeetingAttendee.objects.bulk_create(MeetingAttendee(meeting=meeting, user=u, role=r) for u, r in rows)
     AgendaItem.objects.bulk_create(
         AgendaItem(meeting=meeting, position=n, title=title, minutes=minutes)
         for n, (title, minutes) in enumerate(REVIEW_AGENDA, start=1)
     )
-    incident_services.timeline_append(
+    timeline_append(
         postmortem.incident,
         kind=TimelineKind.POSTMORTEM,
         text=f"Review meeting scheduled for {starts_at:%Y-%m-%d %H:%M} UTC with {len(rows)} attendees",
@@ -120,25 +119,33 @@ def review_meeting_record_attendance(meeting: ReviewMeeting, *, attended: Mappin
 
 @transaction.atomic
 def review_meeting_send_invite(meeting: ReviewMeeting, *, by: Any) -> int:
-    """Email the .ics invite to every attendee with an address, after commit. Returns the recipient count."""
+    """Email the .ics invite to every attendee with an address, through the outbox (stored here, sent and
+    retried after commit). Returns the recipient count."""
     from postmortems.exports import meeting_ics
 
     meeting = ReviewMeeting.objects.select_for_update().select_related("postmortem__incident").get(pk=meeting.pk)
-    recipients = sorted({a.user.email for a in meeting.attendees.select_related("user") if a.user.email})
+    users = {a.user.pk: a.user for a in meeting.attendees.select_related("user") if a.user.email}
+    recipients = sorted(users.values(), key=lambda user: user.email)
     if not recipients:
         raise ValidationError({"attendees": "No attendee has an email address."})
     meeting.invite_sent_at = timezone.now()
     meeting.save(update_fields=["invite_sent_at"])
-    reference = meeting.postmortem.incident.reference
-    message = EmailMessage(
-        subject=f"Post-incident review: {reference}",
-        body=f"Review of the post-mortem of {reference}, {meeting.starts_at:%Y-%m-%d %H:%M} UTC, 30 minutes.",
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=recipients,
-    )
-    message.attach(f"review-{reference}.ics", meeting_ics(meeting), "text/calendar; method=REQUEST")
-    transaction.on_commit(message.send)
-    incident_services.timeline_append(
+    incident = meeting.postmortem.incident
+    reference = incident.reference
+    invite = {
+        "filename": f"review-{reference}.ics",
+        "content": meeting_ics(meeting).decode(),
+        "mimetype": "text/calendar; method=REQUEST",
+    }
+    for user in recipients:
+        outbox.enqueue(
+            target=user,
+            subject=f"Post-incident review: {reference}",
+            body=f"Review of the post-mortem of {reference}, {meeting.starts_at:%Y-%m-%d %H:%M} UTC, 30 minutes.",
+            attachments=[invite],
+            about=incident,
+        )
+    timeline_append(
         meeting.postmortem.incident,
         kind=TimelineKind.POSTMORTEM,
         text=f"Review meeting invite sent to {len(recipients)} attendees",

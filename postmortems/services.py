@@ -1,7 +1,7 @@
 """Post-incident review writes: post-mortems and action items (meetings in postmortems.meetings).
 
-The incident services call on_incident_resolved() and check_incident_can_close(). Every function is
-atomic, validates first and logs to the incident's timeline in the same transaction.
+on_incident_resolved() and check_incident_can_close() answer the incident hooks (see receivers.py). Every
+function is atomic, validates first and logs to the incident's timeline in the same transaction.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from incidents import services as incident_services
 from incidents.models import Incident, TimelineKind
+from incidents.timeline import acting_user, timeline_append
 from postmortems import timers
 from postmortems.models import (
     OPEN_ACTION_STATUSES,
@@ -52,14 +52,14 @@ EDITABLE_FIELDS = (
 
 
 def _log(incident: Incident, text: str, *, by: Any, **data: Any) -> None:
-    incident_services.timeline_append(incident, kind=TimelineKind.POSTMORTEM, text=text, by=by, data=data)
+    timeline_append(incident, kind=TimelineKind.POSTMORTEM, text=text, by=by, data=data)
 
 
 def _lock(postmortem: PostMortem) -> PostMortem:
     return PostMortem.objects.select_for_update().select_related("incident__severity").get(pk=postmortem.pk)
 
 
-# The two hooks of the incident lifecycle
+# Answers to the incident hooks
 
 
 def on_incident_resolved(incident: Incident, *, by: Any) -> None:
@@ -108,7 +108,7 @@ def postmortem_create(*, incident: Incident, by: Any) -> PostMortem:
     components = ", ".join(incident.components.order_by("name").values_list("name", flat=True))
     postmortem = PostMortem.objects.create(
         incident=incident,
-        author=incident.commander or incident_services.acting_user(by),
+        author=incident.commander or acting_user(by),
         summary=incident.summary,
         users_affected_pct=incident.users_affected_pct,
         features_affected="\n".join(name.strip() for name in components.split(",") if name.strip()),
@@ -215,7 +215,7 @@ def attachment_add(
     if not file:
         raise ValidationError({"file": "Choose a file to attach."})
     return Attachment.objects.create(
-        postmortem=postmortem, file=file, kind=kind, caption=caption, uploaded_by=incident_services.acting_user(by)
+        postmortem=postmortem, file=file, kind=kind, caption=caption, uploaded_by=acting_user(by)
     )
 
 
@@ -284,7 +284,7 @@ def postmortem_publish(postmortem: PostMortem, *, by: Any) -> PostMortem:
         raise ValidationError(missing)
     postmortem.status = PostMortemStatus.PUBLISHED
     postmortem.published_at = timezone.now()
-    postmortem.published_by = incident_services.acting_user(by)
+    postmortem.published_by = acting_user(by)
     postmortem.save(update_fields=["status", "published_at", "published_by", "updated_at"])
     timers.cancel_postmortem_due(postmortem)
     _log(postmortem.incident, "Post-mortem published", by=by, postmortem=postmortem.pk)
@@ -332,7 +332,7 @@ def action_item_create(
         priority=priority,
         due_date=due_date,
         source=ActionSource.REVIEW_MEETING if meeting is not None else ActionSource.POSTMORTEM,
-        created_by=incident_services.acting_user(by),
+        created_by=acting_user(by),
     )
     timers.plan_action_item(item)
     _log(

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import notify, timers
+from incidents.outbox import services as outbox
+from incidents.timers import engine as timers
 
 POSTMORTEM_DUE = "postmortem.due"
 ACTION_ITEM_DUE = "action_item.due"
@@ -123,7 +124,9 @@ def handle_postmortem_due(timer: Any, postmortem: Any) -> str:
                 step=f"overdue-{repeat + 1}:{timer.step.partition(':')[2]}",
                 due_at=timezone.now() + timedelta(days=1),
             )
-    notify.enqueue(timer=timer, target=author, subject=subject, body=body, incident=postmortem.incident)
+    outbox.enqueue(
+        dedupe_key=timer.notification_key, target=author, subject=subject, body=body, about=postmortem.incident
+    )
     return f"{phase} sent to {author}"
 
 
@@ -144,7 +147,9 @@ def handle_action_item_due(timer: Any, item: Any) -> str:
             f"Your action item from {reference} ({item.get_priority_display()}) was due {item.due_date} and is "
             f"{item.get_status_display().lower()}.\n{url}"
         )
-    notify.enqueue(timer=timer, target=item.owner, subject=subject, body=body, incident=item.postmortem.incident)
+    outbox.enqueue(
+        dedupe_key=timer.notification_key, target=item.owner, subject=subject, body=body, about=item.postmortem.incident
+    )
     return f"{phase} sent to {item.owner}"
 
 
@@ -166,7 +171,7 @@ def handle_action_item_digest(timer: Any, owner: Any) -> str:
         for item in items
     ]
     subject = f"Your open action items: {len(items)} open, {overdue} overdue"
-    notify.enqueue(timer=timer, target=owner, subject=subject, body="\n".join(lines))
+    outbox.enqueue(dedupe_key=timer.notification_key, target=owner, subject=subject, body="\n".join(lines))
     plan_digest(owner, after=timezone.now())
     return f"digest of {len(items)} sent to {owner}"
 

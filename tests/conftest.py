@@ -96,19 +96,14 @@ def _runbook_defaults_after_flush(request):
     if not transactional:
         return
     request.getfixturevalue("transactional_db")
-    import importlib
-
     from django.apps import apps
 
+    from incidents import seed as incident_seed
+    from incidents.library import seed as library_seed
+    from incidents.paging import seed as paging_seed
     from incidents.roles import ensure_role_groups
 
-    for module in (
-        "0002_runbook_severities",
-        "0003_postmortem_settings",
-        "0004_runbook_library",
-        "0004_default_escalation_policies",
-    ):
-        migration = importlib.import_module(f"incidents.migrations.{module}")
-        loader = next(op.code for op in migration.Migration.operations if hasattr(op, "code"))
-        loader(apps, None)
+    # The same seed modules the data migrations call, on the live models.
+    for module in (incident_seed, paging_seed, library_seed):
+        module.seed(apps)
     ensure_role_groups()

@@ -29,8 +29,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    # The incident core first, then the packages that react to it (see README, Architecture).
     "incidents",
+    "incidents.timers",
+    "incidents.outbox",
+    "incidents.paging",
+    "incidents.statuspage",
+    "incidents.library",
     "postmortems",
+    # The project itself: the demo data that spans every package (`manage.py seed_demo`).
+    "config",
 ]
 
 MIDDLEWARE = [
@@ -65,12 +73,8 @@ TEMPLATES = [
 ]
 
 
-def sqlite_default() -> str:
-    VAR_DIR.mkdir(exist_ok=True)
-    return f"sqlite:///{VAR_DIR / 'warroom.sqlite3'}"
-
-
-DATABASES = {"default": env.db("DATABASE_URL", default=sqlite_default())}
+# Nothing is created at import time: `make setup` makes var/ and its folders (see the Makefile).
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'warroom.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so two
     # concurrent transactions queue instead of failing with "database is locked" mid-way.
@@ -99,7 +103,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 
@@ -121,8 +124,6 @@ if REDIS_URL:
     }
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 else:
-    for folder in ("queue", "processed", "control"):
-        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -151,9 +152,15 @@ CELERY_TIMEZONE = "UTC"
 # The timer engine's beat interval (seconds).
 TIMER_TICK_SECONDS = env.float("TIMER_TICK_SECONDS", default=15.0)
 # Exactly one beat process sends this; a tick not started within one interval is dropped, not piled up.
+# The outbox's re-queue runs at the same pace: a lost delivery task is sent again after its lease.
 CELERY_BEAT_SCHEDULE = {
     "timer-tick": {
-        "task": "incidents.tasks.tick",
+        "task": "timers.tick",
+        "schedule": TIMER_TICK_SECONDS,
+        "options": {"expires": TIMER_TICK_SECONDS},
+    },
+    "outbox-requeue": {
+        "task": "outbox.requeue",
         "schedule": TIMER_TICK_SECONDS,
         "options": {"expires": TIMER_TICK_SECONDS},
     },
@@ -207,9 +214,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "incidents.models.IncidentStatus",
         "ComponentStatusEnum": "incidents.models.ComponentStatus",
-        "PublicIncidentStatusEnum": "incidents.models.PublicIncidentStatus",
-        "MaintenanceStatusEnum": "incidents.models.MaintenanceStatus",
-        "MaintenanceImpactEnum": "incidents.models.MaintenanceImpact",
+        "PublicIncidentStatusEnum": "incidents.statuspage.models.PublicIncidentStatus",
+        "MaintenanceStatusEnum": "incidents.statuspage.models.MaintenanceStatus",
+        "MaintenanceImpactEnum": "incidents.statuspage.models.MaintenanceImpact",
         "PostMortemStatusEnum": "postmortems.models.PostMortemStatus",
         "ActionItemStatusEnum": "postmortems.models.ActionStatus",
         "ActionItemPriorityEnum": "postmortems.models.ActionPriority",

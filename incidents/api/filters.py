@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
 from incidents.api.fields import UTCIsoDateTimeFilter
-from incidents.models import OPEN_STATUSES, Component, Incident, IncidentStatus, MaintenanceStatus, ScheduledMaintenance
+from incidents.models import OPEN_STATUSES, Component, Incident, IncidentStatus
 
 
 class IncidentFilter(filters.FilterSet):
@@ -27,12 +27,3 @@ class IncidentFilter(filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(status__in=OPEN_STATUSES) if value else queryset.exclude(status__in=OPEN_STATUSES)
-
-
-class ScheduledMaintenanceFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=MaintenanceStatus.choices)
-    component = filters.ModelChoiceFilter(field_name="components", queryset=Component.objects.all(), distinct=True)
-
-    class Meta:
-        model = ScheduledMaintenance
-        fields = ["status", "component"]

@@ -1,5 +1,5 @@
 """API permissions follow the admin groups: model permissions for reads and writes, and
-`incidents.command_incident` for transitions, severity changes and public status updates."""
+`incidents.command_incident` for transitions and severity changes."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class IncidentPermissions(ModelPermissions):
     """Per action: reading needs view, acknowledge and notes need change, the rest need command."""
 
     CHANGE_ACTIONS = ("acknowledge", "notes")
-    COMMAND_ACTIONS = ("resolve", "status_updates")
+    COMMAND_ACTIONS = ("resolve",)
 
     def has_permission(self, request: Request, view: Any) -> bool:
         action = getattr(view, "action", None)

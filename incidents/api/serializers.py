@@ -6,21 +6,13 @@ from rest_framework import serializers
 
 from incidents.models import (
     Component,
-    ComponentStatus,
     Incident,
     IncidentStatus,
-    MaintenanceImpact,
-    MaintenanceStatus,
-    MaintenanceUpdate,
     PublicImpact,
-    PublicIncidentStatus,
-    ScheduledMaintenance,
     SeverityPolicy,
-    StatusUpdate,
-    StatusUpdateComponent,
     TimelineEntry,
+    shortlink,
 )
-from incidents.statuspage import shortlink
 
 
 class ComponentSerializer(serializers.ModelSerializer):
@@ -136,81 +128,3 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         model = TimelineEntry
         fields = ["id", "at", "kind", "text", "author", "data"]
         read_only_fields = fields
-
-
-class AffectedComponentSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="component.name", read_only=True)
-
-    class Meta:
-        model = StatusUpdateComponent
-        fields = ["component", "name", "old_status", "new_status"]
-        read_only_fields = fields
-
-
-class StatusUpdateSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id", read_only=True)
-    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    affected_components = AffectedComponentSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = StatusUpdate
-        fields = ["id", "status", "body", "display_at", "created_at", "published", "author", "affected_components"]
-        read_only_fields = fields
-
-
-class ComponentChangeSerializer(serializers.Serializer):
-    component = serializers.PrimaryKeyRelatedField(queryset=Component.objects.all())
-    status = serializers.ChoiceField(choices=ComponentStatus.choices)
-
-
-class StatusUpdatePublishSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=PublicIncidentStatus.choices)
-    body = serializers.CharField(max_length=10_000)
-    components = ComponentChangeSerializer(many=True, required=False)
-
-
-class MaintenanceUpdateSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id", read_only=True)
-
-    class Meta:
-        model = MaintenanceUpdate
-        fields = ["id", "status", "body", "display_at", "created_at"]
-        read_only_fields = fields
-
-
-class ScheduledMaintenanceSerializer(serializers.ModelSerializer):
-    components = serializers.PrimaryKeyRelatedField(many=True, queryset=Component.objects.all(), required=False)
-    status = serializers.ChoiceField(choices=MaintenanceStatus.choices, required=False)
-    impact = serializers.ChoiceField(choices=MaintenanceImpact.choices, required=False)
-    body = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, help_text="Public message posted with this change."
-    )
-    updates = MaintenanceUpdateSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = ScheduledMaintenance
-        fields = [
-            "id",
-            "public_id",
-            "name",
-            "status",
-            "impact",
-            "scheduled_for",
-            "scheduled_until",
-            "components",
-            "body",
-            "started_at",
-            "monitoring_at",
-            "resolved_at",
-            "created_at",
-            "updated_at",
-            "updates",
-        ]
-        read_only_fields = ["public_id", "started_at", "monitoring_at", "resolved_at", "created_at", "updated_at"]
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start = attrs.get("scheduled_for", getattr(self.instance, "scheduled_for", None))
-        end = attrs.get("scheduled_until", getattr(self.instance, "scheduled_until", None))
-        if start and end and end <= start:
-            raise serializers.ValidationError({"scheduled_until": "The maintenance must end after it starts."})
-        return attrs

@@ -7,7 +7,6 @@ from incidents.api import views
 router = DefaultRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
 router.register("components", views.ComponentViewSet, basename="component")
-router.register("scheduled-maintenances", views.ScheduledMaintenanceViewSet, basename="scheduledmaintenance")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -13,12 +13,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from incidents import selectors, services, status_services
+from incidents import selectors, services
 from incidents.api import serializers as s
 from incidents.api.fields import ID_PATTERN
-from incidents.api.filters import IncidentFilter, ScheduledMaintenanceFilter
+from incidents.api.filters import IncidentFilter
 from incidents.api.permissions import COMMAND, IncidentPermissions, ModelPermissions
-from incidents.models import Component, Incident, MaintenanceUpdate, ScheduledMaintenance, StatusUpdate
+from incidents.models import Component, Incident
+
+
+def valid_data(serializer_class: type[BaseSerializer], data: Any) -> dict[str, Any]:
+    """The validated input, or a 400 naming the fields."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
 class IncidentViewSet(
@@ -42,7 +49,7 @@ class IncidentViewSet(
 
     @extend_schema(request=s.IncidentCreateSerializer, responses={201: s.IncidentSerializer})
     def create(self, request: Request) -> Response:
-        data = self._valid(s.IncidentCreateSerializer, request.data)
+        data = valid_data(s.IncidentCreateSerializer, request.data)
         incident = services.incident_declare(
             by=request.user,
             title=data["title"],
@@ -59,17 +66,19 @@ class IncidentViewSet(
     @extend_schema(request=s.IncidentUpdateSerializer, responses=s.IncidentSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incident = self.get_object()
-        data = self._valid(s.IncidentUpdateSerializer, request.data)
-        severity, new_status, note = data.pop("severity", None), data.pop("status", None), data.pop("note", "")
-        if (severity is not None or new_status is not None) and not request.user.has_perm(COMMAND):
+        data = valid_data(s.IncidentUpdateSerializer, request.data)
+        if ("severity" in data or "status" in data) and not request.user.has_perm(COMMAND):
             raise PermissionDenied("Changing severity or status needs the incident commander role.")
-        components = data.pop("components", None)
-        if data or components is not None:
-            incident = services.incident_update_details(incident, by=request.user, components=components, **data)
-        if severity is not None and severity.pk != incident.severity_id:
-            incident = services.incident_change_severity(incident, severity=severity, by=request.user, reason=note)
-        if new_status is not None and new_status != incident.status:
-            incident = services.incident_move_status(incident, status=new_status, by=request.user, note=note)
+        # One service, one transaction: a refused status move leaves the title (and all else) unchanged.
+        incident = services.incident_update(
+            incident,
+            by=request.user,
+            severity=data.pop("severity", None),
+            status=data.pop("status", None),
+            note=data.pop("note", ""),
+            components=data.pop("components", None),
+            details=data,
+        )
         return Response(self._out(incident))
 
     @extend_schema(request=None, responses=s.IncidentSerializer)
@@ -81,14 +90,14 @@ class IncidentViewSet(
     @extend_schema(request=s.ResolveSerializer, responses=s.IncidentSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, reference: str) -> Response:
-        data = self._valid(s.ResolveSerializer, request.data)
+        data = valid_data(s.ResolveSerializer, request.data)
         incident = services.incident_resolve(self.get_object(), by=request.user, note=data.get("note", ""))
         return Response(self._out(incident))
 
     @extend_schema(request=s.NoteSerializer, responses={201: s.TimelineEntrySerializer})
     @action(detail=True, methods=["post"])
     def notes(self, request: Request, reference: str) -> Response:
-        data = self._valid(s.NoteSerializer, request.data)
+        data = valid_data(s.NoteSerializer, request.data)
         entry = services.incident_add_note(self.get_object(), by=request.user, text=data["text"])
         return Response(s.TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
@@ -99,48 +108,10 @@ class IncidentViewSet(
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(s.TimelineEntrySerializer(page, many=True).data)
 
-    @extend_schema(
-        methods=["GET"], responses=s.StatusUpdateSerializer(many=True), description="The incident's status updates."
-    )
-    @extend_schema(
-        methods=["POST"],
-        request=s.StatusUpdatePublishSerializer,
-        responses={201: s.StatusUpdateSerializer},
-        description="Publish a public status update; it moves the incident's status and component statuses.",
-    )
-    @action(detail=True, methods=["get", "post"], url_path="status-updates", filterset_class=None)
-    def status_updates(self, request: Request, reference: str) -> Response:
-        incident = self.get_object()
-        if request.method == "GET":
-            updates = (
-                StatusUpdate.objects.filter(incident=incident)
-                .select_related("author")
-                .prefetch_related("affected_components__component")
-                .order_by("-display_at", "-id")
-            )
-            page = self.paginate_queryset(updates)
-            return self.get_paginated_response(s.StatusUpdateSerializer(page, many=True).data)
-        data = self._valid(s.StatusUpdatePublishSerializer, request.data)
-        update = status_services.status_update_publish(
-            incident,
-            status=data["status"],
-            body=data["body"],
-            by=request.user,
-            component_statuses={row["component"]: row["status"] for row in data.get("components", [])},
-        )
-        return Response(s.StatusUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
-
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "timeline":
             return s.TimelineEntrySerializer
-        if self.action == "status_updates":
-            return s.StatusUpdateSerializer
         return s.IncidentSerializer
-
-    def _valid(self, serializer_class: type[BaseSerializer], data: Any) -> dict[str, Any]:
-        serializer = serializer_class(data=data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
     def _out(self, incident: Incident) -> Any:
         return s.IncidentSerializer(self.get_queryset().get(pk=incident.pk)).data
@@ -155,40 +126,13 @@ class ComponentViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def perform_create(self, serializer: BaseSerializer) -> None:
-        serializer.instance = status_services.component_create(by=self.request.user, **serializer.validated_data)
+        serializer.instance = services.component_create(by=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer: BaseSerializer) -> None:
         assert isinstance(serializer.instance, Component)
-        serializer.instance = status_services.component_update(
+        serializer.instance = services.component_update(
             serializer.instance, by=self.request.user, **serializer.validated_data
         )
 
     def perform_destroy(self, instance: Component) -> None:
-        status_services.component_delete(instance, by=self.request.user)
-
-
-class ScheduledMaintenanceViewSet(viewsets.ModelViewSet):
-    serializer_class = s.ScheduledMaintenanceSerializer
-    permission_classes = [ModelPermissions]
-    lookup_value_regex = ID_PATTERN
-    filterset_class = ScheduledMaintenanceFilter
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def get_queryset(self) -> QuerySet[ScheduledMaintenance]:
-        return ScheduledMaintenance.objects.prefetch_related(
-            Prefetch("components", queryset=Component.objects.only("pk")),
-            Prefetch("updates", queryset=MaintenanceUpdate.objects.order_by("-display_at", "-id")),
-        ).order_by("-scheduled_for", "-id")
-
-    def perform_create(self, serializer: BaseSerializer) -> None:
-        data = dict(serializer.validated_data)
-        serializer.instance = status_services.maintenance_create(by=self.request.user, **data)
-
-    def perform_update(self, serializer: BaseSerializer) -> None:
-        assert isinstance(serializer.instance, ScheduledMaintenance)
-        serializer.instance = status_services.maintenance_update(
-            serializer.instance, by=self.request.user, **dict(serializer.validated_data)
-        )
-
-    def perform_destroy(self, instance: ScheduledMaintenance) -> None:
-        status_services.maintenance_delete(instance, by=self.request.user)
+        services.component_delete(instance, by=self.request.user)

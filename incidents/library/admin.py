@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents import services
-from incidents.models import CommunicationTemplate, Playbook, QuickReferenceLink
+from incidents.admin.refusals import error_text
+from incidents.library import services
+from incidents.library.communications import render_message
+from incidents.library.forms import CommunicationForm
+from incidents.library.models import CommunicationTemplate, Playbook, QuickReferenceLink
+from incidents.library.selectors import templates_for
+from incidents.selectors import incidents_with_sla
 
 
 @admin.register(Playbook)
@@ -40,6 +49,61 @@ class CommunicationTemplateAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "subject"]
     list_filter = ["kind"]
     filter_horizontal = ["severities"]
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "communicate/<int:incident_pk>/",
+                self.admin_site.admin_view(self.communicate_view),
+                name="library_communicationtemplate_communicate",
+            ),
+            *super().get_urls(),
+        ]
+
+    def communicate_view(self, request: HttpRequest, incident_pk: int) -> HttpResponse:
+        """Pick a runbook template, preview it rendered from the incident, edit and send it."""
+        incident = get_object_or_404(incidents_with_sla(), pk=incident_pk)
+        if not request.user.has_perm("incidents.change_incident"):
+            raise PermissionDenied
+        templates = templates_for(incident.severity)
+        chosen = next((t for t in templates if str(t.pk) == request.GET.get("template")), None)
+        chosen = chosen or (templates[0] if templates else None)
+        if request.method == "POST":
+            form = CommunicationForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.communication_send(
+                        incident,
+                        template=chosen,
+                        by=request.user,
+                        recipients=form.cleaned_data["recipients"],
+                        subject=form.cleaned_data["subject"],
+                        body=form.cleaned_data["body"],
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error_text(error))
+                else:
+                    self.message_user(request, f"{incident.reference}: message queued for sending.", messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
+        else:
+            initial = {}
+            if chosen is not None:
+                try:
+                    message = render_message(chosen, incident)
+                    initial = {"subject": message.subject, "body": message.body}
+                except ValidationError as error:
+                    self.message_user(request, error_text(error), messages.ERROR)
+            form = CommunicationForm(initial=initial)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Communicate: {incident.reference}",
+            "incident": incident,
+            "templates": templates,
+            "chosen": chosen,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/library/communicate.html", context)
 
 
 @admin.register(QuickReferenceLink)

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.template import Context, Template, TemplateSyntaxError
 
-from incidents.models import CommunicationTemplate, Incident, SeverityPolicy
+from incidents.library.models import CommunicationTemplate
+from incidents.models import Incident
 
 DEFAULT_UPDATE_MINUTES = 30  # the runbook's "Next Update: +30 minutes"
 
@@ -51,16 +53,5 @@ def render_message(template: CommunicationTemplate, incident: Incident) -> Rende
         subject = Template(template.subject).render(context).strip()
         body = Template(template.body).render(context).strip() + "\n"
     except TemplateSyntaxError as error:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(f"Template “{template.name}” has an error: {error}") from error
     return RenderedMessage(subject=" ".join(subject.split()), body=body)
-
-
-def templates_for(severity: SeverityPolicy) -> list[CommunicationTemplate]:
-    """Templates offered for a severity: those tied to it and those tied to none."""
-    return [
-        template
-        for template in CommunicationTemplate.objects.prefetch_related("severities")
-        if not template.severities.all() or any(s.pk == severity.pk for s in template.severities.all())
-    ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from incidents import notify, roles
-from incidents.models import Playbook
-from incidents.timer_models import Timer
+from incidents import roles
+from incidents.library.models import Playbook
+from incidents.outbox import services as outbox
 from incidents.timers.engine import register_kind, schedule
+from incidents.timers.models import Timer
 
 PLAYBOOK_REVIEW = "incident.playbook_review"
 
@@ -24,13 +26,15 @@ def plan_playbook_review(playbook: Playbook) -> Timer | None:
 
 def fire_playbook_review(timer: Timer, playbook: Playbook) -> str:
     """Remind the managers, who own the runbook, that this playbook is due for review."""
-    managers = notify.users_of(Group.objects.filter(name=roles.MANAGER))
+    managers = roles.active_members(Group.objects.filter(name=roles.MANAGER))
     if not managers:
         return "nobody to remind: the Manager group is empty"
-    link = reverse("admin:incidents_playbook_change", args=[playbook.pk])
+    # An absolute link: the reader opens it from their mail client, not from Warroom.
+    link = settings.SITE_URL.rstrip("/") + reverse("admin:library_playbook_change", args=[playbook.pk])
     for user in managers:
-        notify.enqueue(
-            timer=timer,
+        outbox.enqueue(
+            dedupe_key=timer.notification_key,
+            about=playbook,
             target=user,
             subject=f"Playbook due for review: {playbook.title}",
             body=f"The playbook “{playbook.title}” is due for its review. Review it and mark it reviewed: {link}",
@@ -38,4 +42,5 @@ def fire_playbook_review(timer: Timer, playbook: Playbook) -> str:
     return f"reminded {len(managers)} manager(s)"
 
 
-register_kind(PLAYBOOK_REVIEW, fire_playbook_review, label="Playbook review")
+def register() -> None:
+    register_kind(PLAYBOOK_REVIEW, fire_playbook_review, label="Playbook review")

@@ -1,15 +1,15 @@
-"""Delivery of notifications: an outbox of `Notification` rows, sent by Celery tasks.
+"""The notification outbox: `Notification` rows, sent by Celery tasks.
 
-    notify.enqueue(timer=timer, target=user_or_apprise_url, subject="…", body="…", incident=incident)
+    enqueue(target=user_or_address_or_apprise_url, subject="…", body="…", about=incident, dedupe_key="timer:42")
 
-writes the row (unique per timer and target, so firing twice cannot notify twice) and queues its
-delivery when the transaction commits. A user is emailed through Django's email backend; any other
-target is an Apprise URL (slack://, msteams://, discord://, pagerduty://, opsgenie://, mailto://,
-json:// webhooks, ...). A delivery claims its row with a conditional UPDATE, sends, and records the
-outcome; failures are retried with exponential back-off by the tick, and after the last attempt the
-row is `failed` with the error. The tick also re-queues rows whose task was lost (broker down) or
-whose worker died mid-send, once their lease has expired. Sent and failed deliveries are logged on
-the incident's timeline.
+writes the row (unique per dedupe key and target, so firing twice cannot notify twice) and queues its
+delivery when the transaction commits. Users and email addresses are emailed through Django's email
+backend (with attachments, e.g. calendar invites); any other target is an Apprise URL (slack://,
+msteams://, discord://, pagerduty://, opsgenie://, json:// webhooks, ...). A delivery claims its row with
+a conditional UPDATE, sends, and records the outcome; failures are retried with exponential back-off,
+and after the last attempt the row is `failed` with the error. `requeue_undelivered()` (a beat task)
+re-queues rows whose task was lost (broker down) or whose worker died mid-send, once their lease has
+expired. Each outcome is announced by `signals.notification_finished`.
 """
 
 from __future__ import annotations
@@ -20,17 +20,24 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from incidents.models import Incident, TimelineKind
-from incidents.timer_models import Notification, NotificationStatus, Timer, validate_apprise_url
+from incidents.outbox.channels import (
+    EMAIL_PREFIX,
+    USER_PREFIX,
+    DeliveryError,
+    send_apprise,
+    send_email,
+    target_key,
+)
+from incidents.outbox.models import Notification, NotificationStatus
+from incidents.outbox.signals import notification_finished
 
-logger = logging.getLogger("incidents.notify")
+logger = logging.getLogger("incidents.outbox")
 
 REQUEUE_BATCH = 500
 
@@ -49,69 +56,74 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
 
 
-def target_key(target: Any) -> str:
-    """`user:<id>` for a user, otherwise the Apprise URL itself (validated)."""
-    if isinstance(target, str):
-        url = target.strip()
-        validate_apprise_url(url)
-        return url
-    if getattr(target, "pk", None) is None:
-        raise ValidationError(f"Cannot notify {target!r}: give a user or an Apprise URL.")
-    return f"user:{target.pk}"
-
-
 def enqueue(
     *,
-    timer: Timer | None,
     target: Any,
     subject: str,
     body: str,
-    incident: Incident | None = None,
+    about: models.Model | None = None,
+    dedupe_key: str = "",
+    attachments: Iterable[dict[str, str]] = (),
 ) -> Notification:
-    """Write the outbox row and queue its delivery on commit. Idempotent per (timer, target)."""
+    """Write the outbox row and queue its delivery on commit. Idempotent per (dedupe_key, target).
+
+    `target`: a user, an email address or an Apprise URL. `about`: the row the message concerns (shown
+    with it, and told of the outcome). `attachments`: email only, `{"filename", "content", "mimetype"}`.
+    """
     key = target_key(target)
     user = None if isinstance(target, str) else target
     now = timezone.now()
-    if timer is not None:
-        existing = Notification.objects.filter(timer=timer, target=key).first()
+    if dedupe_key:
+        existing = Notification.objects.filter(dedupe_key=dedupe_key, target=key).first()
         if existing is not None:
             return existing
-    fields = {
-        "timer": timer,
-        "incident": incident,
+    files = [dict(item) for item in attachments]
+    if files and not key.startswith((USER_PREFIX, EMAIL_PREFIX)):
+        raise ValidationError("Attachments can only be sent by email.")
+    fields: dict[str, Any] = {
+        "dedupe_key": dedupe_key,
         "target": key,
         "user": user,
-        "subject": subject[:300],
+        "subject": " ".join(subject.split())[:300],
         "body": body,
+        "attachments": files,
         "next_attempt_at": now,
         "queued_at": now,
         "created_at": now,
     }
+    if about is not None:
+        fields["about_type"] = ContentType.objects.get_for_model(about, for_concrete_model=False)
+        fields["about_id"] = about.pk
     if user is not None and not getattr(user, "email", ""):
         fields.update(status=NotificationStatus.FAILED, last_error=f"{user} has no email address.", queued_at=None)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(**fields)
     except IntegrityError:
-        return Notification.objects.get(timer=timer, target=key)
+        return Notification.objects.get(dedupe_key=dedupe_key, target=key)
     if notification.status == NotificationStatus.FAILED:
-        _log_outcome(notification)
+        _announce(notification)
     else:
         queue_delivery(notification.pk)
     return notification
+
+
+def notifications_about(about: models.Model) -> QuerySet[Notification]:
+    content_type = ContentType.objects.get_for_model(about, for_concrete_model=False)
+    return Notification.objects.filter(about_type=content_type, about_id=about.pk)
 
 
 def queue_delivery(notification_id: int) -> None:
     """Send the delivery task once the transaction commits. A broker outage only delays it: the row
     stays pending and the tick re-queues it after the lease (robust=True keeps the caller's request
     from failing)."""
-    from incidents.tasks import deliver_notification
+    from incidents.outbox.tasks import deliver_notification
 
     transaction.on_commit(lambda: deliver_notification.delay(notification_id), robust=True)
 
 
 def requeue_undelivered() -> int:
-    """Called by every tick: queue rows due for (another) attempt whose task is not in flight."""
+    """Run by beat every tick interval: queue rows due for (another) attempt whose task is not in flight."""
     now = timezone.now()
     expired = now - lease()
     due_again = Q(status=NotificationStatus.PENDING, next_attempt_at__lte=now) & (
@@ -138,7 +150,7 @@ def deliver(notification_id: int) -> str:
     ).update(status=NotificationStatus.SENDING, lease_until=now + lease(), attempts=F("attempts") + 1)
     if claimed != 1:
         return "skipped"
-    notification = Notification.objects.select_related("user", "incident").get(pk=notification_id)
+    notification = Notification.objects.select_related("user").get(pk=notification_id)
     try:
         _send(notification)
     except Exception as error:  # every failure of a target is recorded, never raised to the worker
@@ -148,36 +160,21 @@ def deliver(notification_id: int) -> str:
             status=NotificationStatus.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
         )
         notification.status = NotificationStatus.SENT
-        _log_outcome(notification)
+        _announce(notification)
     return NotificationStatus.SENT
 
 
-class DeliveryError(Exception):
-    pass
-
-
 def _send(notification: Notification) -> None:
-    if notification.target.startswith("user:"):
+    if notification.target.startswith(USER_PREFIX):
         user = notification.user
         if user is None or not user.email:
             raise DeliveryError("The user no longer exists or has no email address.")
-        send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, [user.email])
-        return
-    import apprise
-
-    sender = apprise.Apprise()
-    if not sender.add(notification.target):
-        raise DeliveryError("Apprise does not understand this URL.")
-    with apprise.LogCapture(level=logging.WARNING) as captured:
-        ok = sender.notify(title=notification.subject, body=notification.body)
-    if not ok:
-        text = captured.getvalue().strip() if hasattr(captured, "getvalue") else ""
-        raise DeliveryError(_last_lines(text) or "Apprise reported a failed delivery.")
-
-
-def _last_lines(text: str, count: int = 3) -> str:
-    lines = [line.split(" - ", 2)[-1] for line in text.splitlines() if line.strip()]
-    return " ".join(lines[-count:])
+        send_email(user.email, notification.subject, notification.body, notification.attachments)
+    elif notification.target.startswith(EMAIL_PREFIX):
+        address = notification.target.removeprefix(EMAIL_PREFIX)
+        send_email(address, notification.subject, notification.body, notification.attachments)
+    else:
+        send_apprise(notification.target, notification.subject, notification.body)
 
 
 def _record_failure(notification: Notification, error: Exception) -> str:
@@ -192,7 +189,7 @@ def _record_failure(notification: Notification, error: Exception) -> str:
             notification.status = NotificationStatus.FAILED
             notification.attempts = attempts
             notification.last_error = text
-            _log_outcome(notification)
+            _announce(notification)
             return NotificationStatus.FAILED
         # Not queued again here: the tick picks the row up once the back-off has passed.
         Notification.objects.filter(pk=notification.pk).update(
@@ -206,25 +203,9 @@ def _record_failure(notification: Notification, error: Exception) -> str:
     return NotificationStatus.PENDING
 
 
-def _log_outcome(notification: Notification) -> None:
-    if notification.incident_id is None:
-        return
-    from incidents.services import timeline_append
-
-    if notification.status == NotificationStatus.SENT:
-        text = f"Notified {notification.target_display} ({notification.channel}): {notification.subject}"
-    else:
-        text = (
-            f"Notification to {notification.target_display} failed after {notification.attempts} attempt(s): "
-            f"{notification.last_error}"
-        )
-    incident = notification.incident or Incident.objects.get(pk=notification.incident_id)
-    timeline_append(
-        incident,
-        kind=TimelineKind.NOTIFICATION,
-        text=text,
-        data={"notification": notification.pk, "status": notification.status, "channel": notification.channel},
-    )
+def _announce(notification: Notification) -> None:
+    """Tell subscribers (e.g. the incident timeline) inside the transaction that records the outcome."""
+    notification_finished.send(sender=Notification, notification=notification)
 
 
 @transaction.atomic
@@ -240,8 +221,3 @@ def retry(notifications: Iterable[Notification]) -> int:
     for notification_id in ids:
         queue_delivery(notification_id)
     return len(ids)
-
-
-def users_of(groups: Iterable[Any]) -> list[Any]:
-    User = get_user_model()
-    return list(User.objects.filter(groups__in=list(groups), is_active=True).distinct().order_by("username"))

@@ -1,5 +1,5 @@
-"""Admin for the timer engine: escalation policies (with a preview of who is paged when), on-call
-rotations (who is on call now and next) and the notification outbox (status, error, retry)."""
+"""Admin of paging: escalation policies (with a preview of who is paged when) and on-call rotations
+(who is on call now and next)."""
 
 from __future__ import annotations
 
@@ -7,27 +7,23 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from incidents import notify, oncall
-from incidents.timer_models import (
+from incidents.paging import oncall
+from incidents.paging.clocks import step_targets
+from incidents.paging.models import (
     EscalationPolicy,
     EscalationStep,
-    Notification,
-    NotificationStatus,
     Rotation,
     RotationMember,
     RotationOverride,
     format_offset,
-    validate_apprise_url,
 )
-from incidents.timers import step_targets
 
 
 class EscalationStepForm(forms.ModelForm):
@@ -142,97 +138,3 @@ class RotationAdmin(admin.ModelAdmin):
     @admin.display(description="next")
     def on_call_next(self, obj: Rotation) -> str:
         return shift_text(oncall.next_shift(obj)) if obj.pk else "-"
-
-
-class NotificationSendForm(forms.ModelForm):
-    """The admin's add page sends a one-off notification (e.g. to test a Slack URL)."""
-
-    user = forms.ModelChoiceField(queryset=get_user_model().objects.order_by("username"), required=False)
-    apprise_url = forms.CharField(
-        required=False, label="Apprise URL", help_text="e.g. slack://…, mailto://…, json://host/path"
-    )
-
-    class Meta:
-        model = Notification
-        fields = ["subject", "body"]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        user, url = data.get("user"), (data.get("apprise_url") or "").strip()
-        if bool(user) == bool(url):
-            raise ValidationError("Choose a user or enter an Apprise URL (one of the two).")
-        if url:
-            try:
-                validate_apprise_url(url)
-            except ValidationError as error:
-                self.add_error("apprise_url", error)
-        return data
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "subject", "target_display", "channel", "status", "attempts", "error", "incident"]
-    list_filter = ["status", "created_at"]
-    list_select_related = ["user", "incident", "incident__severity"]
-    search_fields = ["subject", "target", "incident__reference"]
-    actions = ["retry"]
-    date_hierarchy = "created_at"
-    readonly_fields = [
-        "incident",
-        "timer",
-        "target_display",
-        "channel",
-        "subject",
-        "body",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "queued_at",
-        "sent_at",
-        "last_error",
-        "created_at",
-    ]
-
-    def get_fields(self, request: HttpRequest, obj: Notification | None = None) -> Any:
-        return ["user", "apprise_url", "subject", "body"] if obj is None else self.readonly_fields
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Notification | None = None) -> Any:
-        return [] if obj is None else self.readonly_fields
-
-    def get_form(self, request: HttpRequest, obj: Notification | None = None, change: bool = False, **kwargs: Any):
-        if obj is None:
-            kwargs["form"] = NotificationSendForm
-            kwargs["fields"] = ["subject", "body"]
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
-        return False  # the outbox is a record; use "retry" to send again
-
-    def has_retry_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("incidents.change_notification")
-
-    @admin.display(description="error")
-    def error(self, obj: Notification) -> str:
-        return obj.last_error[:120]
-
-    def save_model(self, request: HttpRequest, obj: Notification, form: Any, change: bool) -> None:
-        data = form.cleaned_data
-        sent = notify.enqueue(
-            timer=None,
-            target=data.get("user") or data["apprise_url"].strip(),
-            subject=data["subject"],
-            body=data["body"],
-        )
-        obj.pk = sent.pk
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        """Nothing related: the notification is written by notify.enqueue."""
-
-    @admin.action(description="Retry selected notifications", permissions=["retry"])
-    def retry(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        try:
-            count = notify.retry(queryset.filter(status__in=[NotificationStatus.FAILED, NotificationStatus.PENDING]))
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.WARNING)
-        else:
-            self.message_user(request, f"Queued {count} notification(s) again.", messages.SUCCESS)

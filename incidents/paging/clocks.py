@@ -1,7 +1,8 @@
 """The runbook's clocks on an incident: acknowledge and resolution deadlines, escalation steps,
 public-update reminders and the stakeholder-notification deadline.
 
-plan_incident_timers() derives the set of clocks an incident should have from its state and
+plan_incident_timers() runs on every `incidents.hooks.incident_changed` (inside the service's
+transaction) and derives the set of clocks an incident should have from its state and
 severity, upserts them and cancels the rest; the handlers below decide at fire time, inside the
 tick's transaction, what firing means (a timeline entry, notifications, a follow-up timer).
 """
@@ -16,11 +17,15 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import notify
 from incidents.models import Incident, TimelineEntry, TimelineKind
-from incidents.oncall import on_call_user
-from incidents.timer_models import EscalationPolicy, EscalationStep, StopCondition, Timer, format_offset
+from incidents.outbox import services as outbox
+from incidents.outbox.channels import redact_apprise_url
+from incidents.paging.models import EscalationPolicy, EscalationStep, StopCondition, format_offset
+from incidents.paging.oncall import on_call_user
+from incidents.roles import active_members
+from incidents.timeline import timeline_append
 from incidents.timers.engine import cancel, register_kind, schedule, timers_for
+from incidents.timers.models import Timer
 
 ACKNOWLEDGE_DEADLINE = "incident.acknowledge_deadline"
 RESOLUTION_DEADLINE = "incident.resolution_deadline"
@@ -35,8 +40,8 @@ STAKEHOLDER_CHECKLIST_PREFIX = "Notify stakeholders"
 # Planning
 
 
-def plan_incident_timers(incident: Incident) -> None:
-    """(Re)plan the incident's clocks after a change. Called inside the service's transaction."""
+def plan_incident_timers(incident: Incident, **kwargs: Any) -> None:
+    """(Re)plan the incident's clocks after a change (an `incident_changed` receiver, in its transaction)."""
     if not incident.is_open:
         cancel(incident, RUNBOOK_KINDS)
         return
@@ -150,15 +155,13 @@ def incident_message(incident: Incident, headline: str) -> tuple[str, str]:
 
 
 def _append(incident: Incident, kind: str, text: str, timer: Timer, **data: Any) -> None:
-    from incidents.services import timeline_append
-
     timeline_append(incident, kind=kind, text=text, data={"timer": timer.pk, "kind": timer.kind, **data})
 
 
 def _notify(timer: Timer, incident: Incident, targets: list[Any], headline: str) -> int:
     subject, body = incident_message(incident, headline)
     for target in targets:
-        notify.enqueue(timer=timer, target=target, subject=subject, body=body, incident=incident)
+        outbox.enqueue(target=target, subject=subject, body=body, about=incident, dedupe_key=timer.notification_key)
     return len(targets)
 
 
@@ -229,8 +232,6 @@ class PageTarget:
     @property
     def label(self) -> str:
         if isinstance(self.target, str):
-            from incidents.timer_models import redact_apprise_url
-
             return redact_apprise_url(self.target)
         return self.target.get_full_name() or self.target.get_username()
 
@@ -253,7 +254,7 @@ def step_targets(step: EscalationStep, at: datetime | None = None) -> list[PageT
     for user in step.users.filter(is_active=True).order_by("username"):
         add(user, "named")
     for group in step.groups.order_by("name"):
-        for user in notify.users_of([group]):
+        for user in active_members([group]):
             add(user, f"member of {group}")
     for url in step.apprise_url_list():
         add(url, "URL")
@@ -286,8 +287,10 @@ def fire_escalation(timer: Timer, incident: Incident) -> str:
     return f"paged {_notify(timer, incident, [target.target for target in targets], headline)}"
 
 
-register_kind(ACKNOWLEDGE_DEADLINE, fire_acknowledge_deadline, label="Acknowledge deadline")
-register_kind(RESOLUTION_DEADLINE, fire_resolution_deadline, label="Resolution deadline")
-register_kind(ESCALATION, fire_escalation, label="Escalation step")
-register_kind(UPDATE_REMINDER, fire_update_reminder, label="Update reminder")
-register_kind(STAKEHOLDER_DEADLINE, fire_stakeholder_deadline, label="Stakeholder deadline")
+def register() -> None:
+    """Called from PagingConfig.ready()."""
+    register_kind(ACKNOWLEDGE_DEADLINE, fire_acknowledge_deadline, label="Acknowledge deadline")
+    register_kind(RESOLUTION_DEADLINE, fire_resolution_deadline, label="Resolution deadline")
+    register_kind(ESCALATION, fire_escalation, label="Escalation step")
+    register_kind(UPDATE_REMINDER, fire_update_reminder, label="Update reminder")
+    register_kind(STAKEHOLDER_DEADLINE, fire_stakeholder_deadline, label="Stakeholder deadline")

@@ -1,5 +1,4 @@
-"""Rows of the timer engine: timers, the tick's heartbeat, the notification outbox, escalation policies
-and the on-call rota. Imported at the end of incidents/models.py so Django registers them with the app."""
+"""Who is paged and when: escalation policies per severity, their steps, and the on-call rota."""
 
 from __future__ import annotations
 
@@ -8,156 +7,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from incidents.models import Incident, SeverityPolicy
-
-__all__ = [
-    "EscalationPolicy",
-    "EscalationStep",
-    "Notification",
-    "NotificationStatus",
-    "Rotation",
-    "RotationMember",
-    "RotationOverride",
-    "StopCondition",
-    "Timer",
-    "TimerHeartbeat",
-    "validate_apprise_url",
-]
-
-
-class Timer(models.Model):
-    """One clock: fires once at `due_at` unless cancelled. Unique per (subject, kind, step)."""
-
-    kind = models.CharField(max_length=60)
-    subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    subject_id = models.PositiveBigIntegerField()
-    subject = GenericForeignKey("subject_type", "subject_id")
-    step = models.CharField(max_length=100, default="", blank=True)
-    due_at = models.DateTimeField()
-    fired_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=200, blank=True, help_text="What firing did, in a few words.")
-    failures = models.PositiveSmallIntegerField(default=0, help_text="Handler errors so far (retried each tick).")
-    last_error = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["due_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["subject_type", "subject_id", "kind", "step"], name="timer_unique_step"),
-        ]
-        indexes = [
-            # The tick's only scan: pending timers by due time.
-            models.Index(
-                fields=["due_at"],
-                name="timer_pending_due",
-                condition=models.Q(fired_at__isnull=True, cancelled_at__isnull=True),
-            ),
-            models.Index(fields=["subject_type", "subject_id", "kind"], name="timer_subject"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind}[{self.step}] due {self.due_at:%Y-%m-%d %H:%M:%S}"
-
-    @property
-    def state(self) -> str:
-        if self.fired_at:
-            return "fired"
-        if self.cancelled_at:
-            return "cancelled"
-        return "pending"
-
-
-class TimerHeartbeat(models.Model):
-    """When the tick last ran. A stale heartbeat means beat (or every worker) is down."""
-
-    name = models.CharField(max_length=30, primary_key=True)
-    beat_at = models.DateTimeField()
-    fired = models.PositiveIntegerField(default=0, help_text="Timers fired by the last tick.")
-    requeued = models.PositiveIntegerField(default=0, help_text="Notifications re-queued by the last tick.")
-
-    def __str__(self) -> str:
-        return f"{self.name} at {self.beat_at:%H:%M:%S}"
-
-
-class NotificationStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-
-
-class Notification(models.Model):
-    """Outbox row: written in the transaction that decides to notify, delivered afterwards."""
-
-    timer = models.ForeignKey(Timer, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
-    incident = models.ForeignKey(
-        Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    target = models.CharField(max_length=1000, help_text="user:<id> or an Apprise URL.")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    subject = models.CharField(max_length=300)
-    body = models.TextField()
-    status = models.CharField(max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    queued_at = models.DateTimeField(null=True, blank=True, help_text="When a delivery task was last queued.")
-    lease_until = models.DateTimeField(null=True, blank=True, help_text="A worker is sending until then.")
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["timer", "target"], name="notification_unique_target", condition=models.Q(timer__isnull=False)
-            ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["status", "next_attempt_at"],
-                name="notification_undelivered",
-                condition=models.Q(status__in=["pending", "sending"]),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.subject} → {self.target_display}"
-
-    @property
-    def channel(self) -> str:
-        return "email" if self.target.startswith("user:") else "apprise"
-
-    @property
-    def target_display(self) -> str:
-        """The target with secrets (tokens, passwords) hidden."""
-        if self.target.startswith("user:"):
-            return str(self.user or self.target)
-        return redact_apprise_url(self.target)
-
-
-def redact_apprise_url(url: str) -> str:
-    import apprise
-
-    plugin = apprise.Apprise.instantiate(url)
-    if plugin is None:
-        return url.split("://", 1)[0] + "://…"
-    return str(plugin.url(privacy=True)).split("?", 1)[0]
-
-
-def validate_apprise_url(url: str) -> None:
-    import apprise
-
-    if apprise.Apprise.instantiate(url.strip()) is None:
-        raise ValidationError(f"“{url}” is not a notification URL Apprise understands (e.g. slack://…, mailto://…).")
+from incidents.models import SeverityPolicy
+from incidents.outbox.channels import validate_apprise_url
 
 
 class StopCondition(models.TextChoices):

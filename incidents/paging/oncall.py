@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from incidents.timer_models import Rotation, RotationOverride
+from incidents.paging.models import Rotation, RotationOverride
 
 
 @dataclass(frozen=True)

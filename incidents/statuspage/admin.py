@@ -5,23 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 
-from incidents import status_services
-from incidents.models import (
-    OPEN_STATUSES,
-    Component,
-    ComponentStatus,
-    Incident,
-    MaintenanceUpdate,
-    PublicIncidentStatus,
-    ScheduledMaintenance,
-    StatusUpdate,
-)
-from incidents.statuspage import shortlink
+from incidents import cockpit
+from incidents.admin.refusals import ServiceAdmin, error_text, saved_pk
+from incidents.models import OPEN_STATUSES, Component, ComponentStatus, Incident
+from incidents.statuspage import services
+from incidents.statuspage.models import MaintenanceUpdate, PublicIncidentStatus, ScheduledMaintenance, StatusUpdate
+from incidents.statuspage.v2 import shortlink
+
+COMMAND = "incidents.command_incident"
 
 # Runbook 3.3 wording, offered as the message for each public status.
 SUGGESTED_BODIES = {
@@ -60,12 +59,25 @@ class StatusUpdateForm(forms.Form):
         }
 
 
-def cockpit_context(incident: Incident, *, can_command: bool) -> dict[str, Any]:
-    """What the cockpit's status-page blocks need."""
+def publish_panel(request: HttpRequest, incident: Incident) -> dict[str, Any] | None:
+    """The cockpit's "Publish status update" form, for commanders."""
+    if not request.user.has_perm(COMMAND):
+        return None
     components = list(Component.objects.order_by("group", "position", "name"))
     affected = {c.pk for c in incident.components.all()}
     components.sort(key=lambda c: c.pk not in affected)  # the incident's own components first
     status = default_public_status(incident)
+    return {
+        "status_update_form": StatusUpdateForm(
+            initial={"status": status, "body": SUGGESTED_BODIES[PublicIncidentStatus(status)]}, components=components
+        ),
+        "status_update_components": components,
+        "status_update_suggestions": {str(k): v for k, v in SUGGESTED_BODIES.items()},
+    }
+
+
+def updates_panel(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+    """The incident's public updates and its public page."""
     updates = (
         StatusUpdate.objects.filter(incident=incident)
         .select_related("author")
@@ -73,38 +85,10 @@ def cockpit_context(incident: Incident, *, can_command: bool) -> dict[str, Any]:
         .order_by("-display_at", "-id")
     )
     return {
-        "status_update_form": StatusUpdateForm(
-            initial={"status": status, "body": SUGGESTED_BODIES[PublicIncidentStatus(status)]}, components=components
-        )
-        if can_command
-        else None,
-        "status_update_components": components,
-        "status_update_suggestions": {str(k): v for k, v in SUGGESTED_BODIES.items()},
         "status_updates": updates,
         "status_shortlink": shortlink(incident.public_id) if incident.public else None,
-        "can_withdraw_updates": can_command,
+        "can_withdraw_updates": request.user.has_perm(COMMAND),
     }
-
-
-def publish_from_cockpit(request: HttpRequest, incident: Incident) -> str:
-    components = list(Component.objects.all())
-    form = StatusUpdateForm(request.POST, components=components)
-    if not form.is_valid():
-        raise ValidationError(form.errors.as_text())
-    update = status_services.status_update_publish(
-        incident,
-        status=form.cleaned_data["status"],
-        body=form.cleaned_data["body"],
-        by=request.user,
-        component_statuses=form.component_statuses(),
-    )
-    return f"status update published ({update.get_status_display().lower()})"
-
-
-def withdraw_from_cockpit(request: HttpRequest, incident: Incident) -> str:
-    update = get_object_or_404(StatusUpdate, pk=request.POST.get("update"), incident=incident)
-    status_services.status_update_withdraw(update, by=request.user)
-    return "status update withdrawn from the status page"
 
 
 class MaintenanceForm(forms.ModelForm):
@@ -133,7 +117,7 @@ class MaintenanceUpdateInline(admin.TabularInline):
 
 
 @admin.register(ScheduledMaintenance)
-class ScheduledMaintenanceAdmin(admin.ModelAdmin):
+class ScheduledMaintenanceAdmin(ServiceAdmin):
     form = MaintenanceForm
     list_display = ["name", "status", "impact", "scheduled_for", "scheduled_until"]
     list_filter = ["status", "impact"]
@@ -146,8 +130,8 @@ class ScheduledMaintenanceAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: ScheduledMaintenance, form: Any, change: bool) -> None:
         data = form.cleaned_data
         if change:
-            details = {name: data[name] for name in status_services.MAINTENANCE_FIELDS if name in form.changed_data}
-            saved = status_services.maintenance_update(
+            details = {name: data[name] for name in services.MAINTENANCE_FIELDS if name in form.changed_data}
+            saved = services.maintenance_update(
                 obj,
                 by=request.user,
                 status=data["status"],
@@ -156,7 +140,7 @@ class ScheduledMaintenanceAdmin(admin.ModelAdmin):
                 **details,
             )
         else:
-            saved = status_services.maintenance_create(
+            saved = services.maintenance_create(
                 by=request.user,
                 name=data["name"],
                 status=data["status"],
@@ -166,9 +150,106 @@ class ScheduledMaintenanceAdmin(admin.ModelAdmin):
                 components=data["components"],
                 body=data.get("body", ""),
             )
-        obj.pk = saved.pk
+        saved_pk(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: ScheduledMaintenance) -> None:
+        services.maintenance_delete(obj, by=request.user)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """Components and updates are written by the services in save_model; the inline is read-only."""
         for formset in formsets:
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
+@admin.register(StatusUpdate)
+class StatusUpdateAdmin(ServiceAdmin):
+    """Every public update, newest first; published from the cockpit, withdrawn here or there."""
+
+    list_display = ["display_at", "incident", "status", "short_body", "published", "author"]
+    list_filter = ["status", "published"]
+    list_select_related = ["incident", "author"]
+    search_fields = ["body", "incident__reference", "incident__title"]
+    date_hierarchy = "display_at"
+    actions = ["withdraw_selected"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # published from the incident's cockpit, which moves the incident with it
+
+    def has_change_permission(self, request: HttpRequest, obj: StatusUpdate | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: StatusUpdate | None = None) -> bool:
+        return False  # withdrawn, never deleted: the timeline refers to it
+
+    def has_withdraw_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(COMMAND)
+
+    @admin.display(description="message")
+    def short_body(self, obj: StatusUpdate) -> str:
+        return obj.body[:100]
+
+    @admin.action(description="Withdraw selected updates from the status page", permissions=["withdraw"])
+    def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[StatusUpdate]) -> None:
+        for update in queryset.filter(published=True):
+            services.status_update_withdraw(update, by=request.user)
+        self.message_user(request, "Withdrawn from the status page.", messages.SUCCESS)
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "incident/<int:pk>/<str:action>/",
+                self.admin_site.admin_view(require_POST(self.cockpit_view)),
+                name="statuspage_statusupdate_cockpit",
+            ),
+            *super().get_urls(),
+        ]
+
+    def cockpit_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        """The cockpit's "Publish status update" and "Withdraw" forms post here."""
+        incident = get_object_or_404(Incident, pk=pk)
+        if not request.user.has_perm(COMMAND):
+            raise PermissionDenied
+        try:
+            if action == "publish":
+                done = self._publish(request, incident)
+            elif action == "withdraw":
+                update = get_object_or_404(StatusUpdate, pk=request.POST.get("update"), incident=incident)
+                services.status_update_withdraw(update, by=request.user)
+                done = "status update withdrawn from the status page"
+            else:
+                raise ValidationError(f"Unknown action {action!r}.")
+        except ValidationError as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+        else:
+            self.message_user(request, f"{incident.reference}: {done}", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
+
+    def _publish(self, request: HttpRequest, incident: Incident) -> str:
+        form = StatusUpdateForm(request.POST, components=list(Component.objects.all()))
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_text())
+        update = services.status_update_publish(
+            incident,
+            status=form.cleaned_data["status"],
+            body=form.cleaned_data["body"],
+            by=request.user,
+            component_statuses=form.component_statuses(),
+        )
+        return f"status update published ({update.get_status_display().lower()})"
+
+
+def register_cockpit_panels() -> None:
+    cockpit.register_panel(
+        cockpit.Panel(
+            "statuspage.publish",
+            "admin/incidents/incident/_publish_status_update.html",
+            publish_panel,
+            cockpit.HEADER,
+            20,
+        )
+    )
+    cockpit.register_panel(
+        cockpit.Panel(
+            "statuspage.updates", "admin/incidents/incident/_status_updates.html", updates_panel, cockpit.SIDE, 40
+        )
+    )

@@ -11,9 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 
-from incidents import statuspage
 from incidents.models import Incident
-from incidents.public.http import serve_public
+from incidents.statuspage import selectors, v2
+from incidents.statuspage.http import serve_public
 
 
 class IncidentHistoryRss(Feed):
@@ -23,22 +23,22 @@ class IncidentHistoryRss(Feed):
         return f"{settings.STATUS_PAGE_NAME} status - incident history"
 
     def link(self) -> str:
-        return statuspage.status_page_url() + "/"
+        return v2.status_page_url() + "/"
 
     def description(self) -> str:
         return f"Incidents and their updates on the {settings.STATUS_PAGE_NAME} status page."
 
     def items(self) -> list[Incident]:
-        return statuspage.recent_incidents()
+        return selectors.recent_incidents()
 
     def item_title(self, item: Incident) -> str:
         return item.title
 
     def item_link(self, item: Incident) -> str:
-        return statuspage.shortlink(item.public_id)
+        return v2.shortlink(item.public_id)
 
     def item_guid(self, item: Incident) -> str:
-        return statuspage.shortlink(item.public_id)
+        return v2.shortlink(item.public_id)
 
     def item_description(self, item: Incident) -> str:
         updates = getattr(item, "public_updates", [])
@@ -48,7 +48,7 @@ class IncidentHistoryRss(Feed):
         return item.declared_at
 
     def item_updateddate(self, item: Incident) -> datetime:
-        return statuspage.incident_updated_at(item)
+        return v2.incident_updated_at(item)
 
 
 class IncidentHistoryAtom(IncidentHistoryRss):
@@ -61,7 +61,7 @@ class IncidentHistoryAtom(IncidentHistoryRss):
 def _feed_view(feed: Feed, key: str, content_type: str) -> Any:
     def view(request: HttpRequest) -> HttpResponse:
         def build() -> tuple[bytes, str, datetime]:
-            return feed(request).content, content_type, statuspage.page_updated_at()
+            return feed(request).content, content_type, selectors.page_updated_at()
 
         return serve_public(request, key, build, cors=False)
 

@@ -10,11 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.models import (
-    Component,
-    ComponentStatus,
-    Incident,
-    IncidentStatus,
+from incidents import hooks
+from incidents.models import Component, ComponentStatus, Incident, IncidentStatus, TimelineKind
+from incidents.services import incident_move_status, lock_incident
+from incidents.statuspage.models import (
     MaintenanceImpact,
     MaintenanceStatus,
     MaintenanceUpdate,
@@ -22,12 +21,9 @@ from incidents.models import (
     ScheduledMaintenance,
     StatusUpdate,
     StatusUpdateComponent,
-    TimelineKind,
 )
-from incidents.services import User, _lock, acting_user, incident_move_status, timeline_append
-from incidents.timers import plan_incident_timers
+from incidents.timeline import Actor, acting_user, timeline_append
 
-COMPONENT_FIELDS = ("name", "description", "group", "position", "status")
 MAINTENANCE_FIELDS = ("name", "impact", "scheduled_for", "scheduled_until")
 
 # The message posted with a status change when the author gives none.
@@ -44,37 +40,6 @@ MAINTENANCE_TIMESTAMP = {
 }
 
 
-@transaction.atomic
-def component_create(*, by: User, name: str, **fields: Any) -> Component:
-    unknown = set(fields) - set(COMPONENT_FIELDS)
-    if unknown:
-        raise ValidationError(f"Unknown component fields: {', '.join(sorted(unknown))}.")
-    component = Component(name=(name or "").strip(), **fields)
-    component.full_clean()
-    component.save()
-    return component
-
-
-@transaction.atomic
-def component_update(component: Component, *, by: User, **changes: Any) -> Component:
-    unknown = set(changes) - set(COMPONENT_FIELDS)
-    if unknown:
-        raise ValidationError(f"Unknown component fields: {', '.join(sorted(unknown))}.")
-    component = Component.objects.select_for_update().get(pk=component.pk)
-    for name, value in changes.items():
-        setattr(component, name, value)
-    component.full_clean()
-    component.save()
-    return component
-
-
-@transaction.atomic
-def component_delete(component: Component, *, by: User) -> None:
-    if component.incidents.exists():
-        raise ValidationError(f"{component.name} is recorded on incidents; it cannot be deleted.")
-    component.delete()
-
-
 def _check_status(status: str) -> None:
     if status not in MaintenanceStatus.values:
         raise ValidationError(
@@ -88,7 +53,7 @@ def maintenance_create(
     name: str,
     scheduled_for: datetime,
     scheduled_until: datetime,
-    by: User,
+    by: Actor,
     status: str = MaintenanceStatus.SCHEDULED,
     impact: str = MaintenanceImpact.MAINTENANCE,
     components: Iterable[Component] = (),
@@ -130,7 +95,7 @@ def _order(status: str) -> int:
 def maintenance_update(
     maintenance: ScheduledMaintenance,
     *,
-    by: User,
+    by: Actor,
     status: str | None = None,
     components: Iterable[Component] | None = None,
     body: str = "",
@@ -140,7 +105,7 @@ def maintenance_update(
     unknown = set(changes) - set(MAINTENANCE_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
-    maintenance = ScheduledMaintenance.objects.select_for_update().get(pk=maintenance.pk)
+    maintenance = _lock_maintenance(maintenance)
     now = timezone.now()
     for name, value in changes.items():
         setattr(maintenance, name, value)
@@ -171,8 +136,17 @@ def maintenance_update(
     return maintenance
 
 
+def _lock_maintenance(maintenance: ScheduledMaintenance) -> ScheduledMaintenance:
+    """Lock the row; a maintenance deleted meanwhile is gone (404), not an error."""
+    return ScheduledMaintenance.objects.select_for_update().get(pk=maintenance.pk)
+
+
 @transaction.atomic
-def maintenance_delete(maintenance: ScheduledMaintenance, *, by: User) -> None:
+def maintenance_delete(maintenance: ScheduledMaintenance, *, by: Actor) -> None:
+    """Delete a maintenance with its public updates. The row lock orders a racing edit before or after:
+    after, the edit finds nothing (404) instead of adding an update to a maintenance being deleted."""
+    maintenance = _lock_maintenance(maintenance)
+    MaintenanceUpdate.objects.filter(maintenance=maintenance).delete()
     maintenance.delete()
 
 
@@ -182,7 +156,7 @@ def status_update_publish(
     *,
     status: str,
     body: str,
-    by: User,
+    by: Actor,
     component_statuses: dict[Component, str] | None = None,
     display_at: datetime | None = None,
 ) -> StatusUpdate:
@@ -204,7 +178,7 @@ def status_update_publish(
     for component, new_status in changes.items():
         if new_status not in ComponentStatus.values:
             raise ValidationError({"component_statuses": f"Unknown status {new_status!r} for {component.name}."})
-    incident = _lock(incident)
+    incident = lock_incident(incident)
     if status == PublicIncidentStatus.POSTMORTEM:
         if incident.is_open:
             raise ValidationError(
@@ -252,15 +226,15 @@ def status_update_publish(
         at=now,
         data={"update": update.public_id, "status": status, "components": affected, "public": incident.public},
     )
-    plan_incident_timers(incident)
+    hooks.incident_changed.send(sender=Incident, incident=incident)  # "next update due" counts from now
     return update
 
 
 @transaction.atomic
-def status_update_withdraw(update: StatusUpdate, *, by: User) -> StatusUpdate:
+def status_update_withdraw(update: StatusUpdate, *, by: Actor) -> StatusUpdate:
     """Hide a published update from the status page (e.g. posted on the wrong incident). The incident's
     status and the components are left as they are; the withdrawal is logged."""
-    incident = _lock(update.incident)
+    incident = lock_incident(update.incident)
     update = StatusUpdate.objects.select_for_update().get(pk=update.pk)
     if not update.published:
         raise ValidationError("This status update was already withdrawn.")

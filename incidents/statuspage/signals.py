@@ -6,17 +6,18 @@ from typing import Any
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from incidents import models
-from incidents.public.http import drop_status_cache_on_commit
+from incidents.models import Component, Incident, SeverityPolicy
+from incidents.statuspage.http import drop_status_cache_on_commit
+from incidents.statuspage.models import MaintenanceUpdate, ScheduledMaintenance, StatusUpdate, StatusUpdateComponent
 
 SHOWN_MODELS = (
-    models.Component,
-    models.Incident,
-    models.SeverityPolicy,
-    models.StatusUpdate,
-    models.StatusUpdateComponent,
-    models.ScheduledMaintenance,
-    models.MaintenanceUpdate,
+    Component,
+    Incident,
+    SeverityPolicy,
+    StatusUpdate,
+    StatusUpdateComponent,
+    ScheduledMaintenance,
+    MaintenanceUpdate,
 )
 
 
@@ -28,5 +29,5 @@ def connect() -> None:
     for model in SHOWN_MODELS:
         post_save.connect(_changed, sender=model, dispatch_uid=f"status-cache-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"status-cache-delete-{model.__name__}")
-    for through in (models.Incident.components.through, models.ScheduledMaintenance.components.through):
+    for through in (Incident.components.through, ScheduledMaintenance.components.through):
         m2m_changed.connect(_changed, sender=through, dispatch_uid=f"status-cache-m2m-{through.__name__}")

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from incidents.public import feeds, views
-from incidents.statuspage import DOCUMENTS
+from incidents.statuspage import feeds, views
+from incidents.statuspage.v2 import DOCUMENTS
 
 app_name = "status"
 

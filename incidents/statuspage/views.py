@@ -12,14 +12,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
-from incidents import statuspage
-from incidents.public.http import serve_public
+from incidents.models import OPEN_STATUSES
+from incidents.statuspage import selectors, v2
+from incidents.statuspage.http import serve_public
+from incidents.statuspage.models import ScheduledMaintenance
 
 
 def _json_builder(name: str) -> Callable[[], tuple[bytes, str, datetime]]:
     def build() -> tuple[bytes, str, datetime]:
-        state = statuspage.page_state()
-        document = statuspage.DOCUMENTS[name](state)
+        state = selectors.page_state()
+        document = v2.DOCUMENTS[name](state)
         body = json.dumps(document, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
         return body, "application/json", state.updated_at
 
@@ -48,26 +50,25 @@ def _html(template: str, context: Callable[[], dict[str, Any]]) -> Callable[[], 
 
 
 def _page_context() -> dict[str, Any]:
-    state = statuspage.page_state()
+    state = selectors.page_state()
     return {
         "state": state,
-        "page": statuspage.page_json(state),
-        "status": statuspage.status_json(state),
+        "page": v2.page_json(state),
+        "status": v2.status_json(state),
         "groups": _grouped_components(state),
-        "incidents": [statuspage.incident_json(i, state) for i in state.active_incidents],
-        "active_maintenances": [statuspage.maintenance_json(m, state) for m in state.active_maintenances],
-        "upcoming_maintenances": [statuspage.maintenance_json(m, state) for m in state.upcoming_maintenances],
+        "incidents": [v2.incident_json(i, state) for i in state.active_incidents],
+        "active_maintenances": [v2.maintenance_json(m, state) for m in state.active_maintenances],
+        "upcoming_maintenances": [v2.maintenance_json(m, state) for m in state.upcoming_maintenances],
         "recent": [
-            statuspage.incident_json(i, state)
-            for i in statuspage.public_incidents().exclude(status__in=statuspage.OPEN_STATUSES)[:5]
+            v2.incident_json(i, state) for i in selectors.public_incidents().exclude(status__in=OPEN_STATUSES)[:5]
         ],
     }
 
 
-def _grouped_components(state: statuspage.PageState) -> list[dict[str, Any]]:
+def _grouped_components(state: selectors.PageState) -> list[dict[str, Any]]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for component in state.components:
-        groups.setdefault(component.group, []).append(statuspage.component_json(component, state))
+        groups.setdefault(component.group, []).append(v2.component_json(component, state))
     return [{"name": name, "components": members} for name, members in groups.items()]
 
 
@@ -79,17 +80,17 @@ def status_page(request: HttpRequest) -> HttpResponse:
 @require_safe
 def history_page(request: HttpRequest) -> HttpResponse:
     def context() -> dict[str, Any]:
-        state = statuspage.page_state()
+        state = selectors.page_state()
         return {
             "state": state,
-            "page": statuspage.page_json(state),
-            "status": statuspage.status_json(state),
-            "incidents": [statuspage.incident_json(i, state) for i in statuspage.recent_incidents()],
+            "page": v2.page_json(state),
+            "status": v2.status_json(state),
+            "incidents": [v2.incident_json(i, state) for i in selectors.recent_incidents()],
             "maintenances": [
-                statuspage.maintenance_json(m, state)
-                for m in statuspage.public_maintenances()
+                v2.maintenance_json(m, state)
+                for m in selectors.public_maintenances()
                 .filter(status="completed")
-                .order_by("-scheduled_for")[: statuspage.HISTORY_LIMIT]
+                .order_by("-scheduled_for")[: selectors.HISTORY_LIMIT]
             ],
         }
 
@@ -99,14 +100,14 @@ def history_page(request: HttpRequest) -> HttpResponse:
 @require_safe
 def incident_page(request: HttpRequest, public_id: str) -> HttpResponse:
     def context() -> dict[str, Any]:
-        found = statuspage.public_incident_or_maintenance(public_id)
+        found = selectors.public_incident_or_maintenance(public_id)
         if found is None:
             raise Http404("No such incident.")
-        state = statuspage.page_state()
-        if isinstance(found, statuspage.ScheduledMaintenance):
-            item, kind = statuspage.maintenance_json(found, state), "maintenance"
+        state = selectors.page_state()
+        if isinstance(found, ScheduledMaintenance):
+            item, kind = v2.maintenance_json(found, state), "maintenance"
         else:
-            item, kind = statuspage.incident_json(found, state), "incident"
-        return {"state": state, "page": statuspage.page_json(state), "item": item, "kind": kind}
+            item, kind = v2.incident_json(found, state), "incident"
+        return {"state": state, "page": v2.page_json(state), "item": item, "kind": kind}
 
     return serve_public(request, f"html:incident:{public_id}", _html("status/incident.html", context), cors=False)

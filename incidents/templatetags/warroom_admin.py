@@ -1,7 +1,6 @@
 from django import template
 
 from incidents import selectors
-from incidents.models import QuickReferenceLink
 
 register = template.Library()
 
@@ -11,5 +10,4 @@ def open_incident_summary() -> dict:
     return {
         "by_severity": selectors.open_incident_counts_by_severity(),
         "breached": selectors.breached_open_incidents(),
-        "quick_reference": list(QuickReferenceLink.objects.all()),
     }

@@ -14,7 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from incidents.timer_models import Timer, TimerHeartbeat
+from incidents.timers.models import Timer, TimerHeartbeat
 
 logger = logging.getLogger("incidents.timers")
 
@@ -41,10 +41,6 @@ MAX_HANDLER_FAILURES = 5
 def register_kind(kind: str, handler: Handler, *, label: str = "") -> None:
     """Register (or replace) the handler of a timer kind. Call it from an AppConfig.ready()."""
     _KINDS[kind] = TimerKind(kind=kind, handler=handler, label=label or kind)
-
-
-def registered_kinds() -> dict[str, TimerKind]:
-    return dict(_KINDS)
 
 
 def kind_label(kind: str) -> str:
@@ -112,13 +108,10 @@ class TickResult:
     fired: int = 0
     skipped: int = 0
     errors: int = 0
-    requeued: int = 0
 
 
 def tick(*, batch: int = TICK_BATCH) -> TickResult:
-    """Fire every due timer once, then re-queue undelivered notifications. Safe to run concurrently."""
-    from incidents import notify
-
+    """Fire every due timer once and record the heartbeat. Safe to run concurrently."""
     now = timezone.now()
     result = TickResult()
     due = list(
@@ -140,10 +133,7 @@ def tick(*, batch: int = TICK_BATCH) -> TickResult:
                 result.fired += 1
             else:
                 result.skipped += 1
-    result.requeued = notify.requeue_undelivered()
-    TimerHeartbeat.objects.update_or_create(
-        name=HEARTBEAT, defaults={"beat_at": now, "fired": result.fired, "requeued": result.requeued}
-    )
+    TimerHeartbeat.objects.update_or_create(name=HEARTBEAT, defaults={"beat_at": now, "fired": result.fired})
     return result
 
 
@@ -183,10 +173,6 @@ class HeartbeatState:
     beat_at: datetime | None
     stale: bool
     interval: float
-
-    @property
-    def age(self) -> timedelta | None:
-        return timezone.now() - self.beat_at if self.beat_at else None
 
 
 def heartbeat() -> HeartbeatState:

@@ -6,7 +6,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
-from incidents.timers import heartbeat
+from incidents.timers.engine import heartbeat
 
 
 @never_cache

@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from incidents import services as incident_services
-from incidents.timer_models import TimerHeartbeat
+from incidents.timers.models import TimerHeartbeat
 from postmortems import services
 from postmortems.models import ActionItem, PostMortem
 from tests.factories import ActionItemFactory, IncidentFactory, UserFactory

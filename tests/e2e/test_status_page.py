@@ -4,8 +4,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from incidents import status_services
-from incidents.models import Component, ComponentStatus, MaintenanceStatus, StatusUpdate
+from incidents.models import Component, ComponentStatus
+from incidents.statuspage import services as status_services
+from incidents.statuspage.models import MaintenanceStatus, StatusUpdate
 from tests.factories import ComponentFactory, IncidentFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

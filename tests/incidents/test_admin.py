@@ -47,7 +47,6 @@ def sample(model, commander):
         from datetime import timedelta
 
         from django.utils import timezone
-
         from incidents.status_services import maintenance_create
 
         start = timezone.now() + timedelta(days=1)
@@ -261,7 +260,8 @@ def test_admin_index_shows_open_and_breached(commander_client, commander, severi
 
 
 def test_publish_status_update_from_the_cockpit(commander_client, commander, severities):
-    from incidents.models import Component, ComponentStatus, StatusUpdate
+    from incidents.models import Component, ComponentStatus
+    from incidents.statuspage.models import StatusUpdate
 
     api = ComponentFactory.create(name="API")
     incident = IncidentFactory.create(by=commander, level="P2", public=True, components=[api])
@@ -289,7 +289,7 @@ def test_publish_status_update_from_the_cockpit(commander_client, commander, sev
 
 
 def test_only_commanders_publish_status_updates(client, responder, commander, severities):
-    from incidents.models import StatusUpdate
+    from incidents.statuspage.models import StatusUpdate
 
     incident = IncidentFactory.create(by=commander)
     client.force_login(responder)
@@ -301,7 +301,7 @@ def test_only_commanders_publish_status_updates(client, responder, commander, se
 
 
 def test_scheduled_maintenance_through_the_admin(commander_client, commander, severities):
-    from incidents.models import MaintenanceStatus, ScheduledMaintenance
+    from incidents.statuspage.models import MaintenanceStatus, ScheduledMaintenance
 
     db = ComponentFactory.create(name="DB")
     add = commander_client.post(
@@ -350,8 +350,8 @@ def test_scheduled_maintenance_through_the_admin(commander_client, commander, se
 
 
 def test_withdraw_a_status_update_from_the_cockpit(commander_client, commander, severities):
-    from incidents import status_services
-    from incidents.models import StatusUpdate
+    from incidents.statuspage import services as status_services
+    from incidents.statuspage.models import StatusUpdate
 
     incident = IncidentFactory.create(by=commander, public=True)
     update = status_services.status_update_publish(

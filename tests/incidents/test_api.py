@@ -10,15 +10,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from incidents.models import (
-    Component,
-    ComponentStatus,
-    Incident,
-    IncidentStatus,
-    ScheduledMaintenance,
-    StatusUpdate,
-    TimelineKind,
-)
+from incidents.models import Component, ComponentStatus, Incident, IncidentStatus, TimelineKind
+from incidents.statuspage.models import ScheduledMaintenance, StatusUpdate
 from tests.conftest import make_user
 from tests.factories import ComponentFactory, IncidentFactory
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 
 from config.wsgi import application
-from incidents import status_services
+from incidents.statuspage import services as status_services
 from tests.factories import ComponentFactory, IncidentFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)

@@ -23,7 +23,7 @@ def test_seed_demo_is_idempotent_and_covers_every_state(severities):
     call_command("seed_demo")
     assert counts() == first
     assert set(Incident.objects.values_list("status", flat=True)) == set(IncidentStatus.values)
-    from incidents.models import ScheduledMaintenance, StatusUpdate
+    from incidents.statuspage.models import ScheduledMaintenance, StatusUpdate
     from postmortems.models import ActionItem, PostMortem, ReviewMeeting
 
     assert StatusUpdate.objects.filter(incident__public=True).count() == Incident.objects.filter(public=True).count()

@@ -8,13 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from incidents import services
-from incidents.models import (
-    INITIAL_RESPONSE_CHECKLIST,
-    Incident,
-    IncidentStatus,
-    TimelineEntry,
-    TimelineKind,
-)
+from incidents.models import INITIAL_RESPONSE_CHECKLIST, Incident, IncidentStatus, TimelineEntry, TimelineKind
 from tests.factories import ComponentFactory, IncidentFactory, publish_postmortem
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 
 from incidents import services as incident_services
-from incidents import timers
-from incidents.timer_models import Notification
+from incidents.outbox.models import Notification
+from incidents.timers import engine as timers
 from postmortems import services
 from postmortems import timers as pm_timers
 from postmortems.models import ActionStatus, PostMortem

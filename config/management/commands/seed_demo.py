@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from incidents.demo import DEMO_PASSWORD, seed_demo
+from config.demo import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

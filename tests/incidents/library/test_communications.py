@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from incidents import selectors, services
-from incidents.communications import render_message
-from incidents.models import CommunicationTemplate, Playbook, TimelineKind
+from incidents.library.communications import render_message
+from incidents.library.models import CommunicationTemplate, Playbook
+from incidents.models import TimelineKind
 from tests.factories import ComponentFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def test_template_with_syntax_error_is_refused_on_save():
 
 def test_communicate_preview_and_send(commander_client, commander, severities, django_capture_on_commit_callbacks):
     incident = IncidentFactory.create(by=commander, level="P2", title="Checkout slow")
-    url = reverse("admin:incidents_incident_communicate", args=[incident.pk])
+    url = reverse("admin:library_communicationtemplate_communicate", args=[incident.pk])
     customer = CommunicationTemplate.objects.get(name="Customer notification")
     page = commander_client.get(url, {"template": customer.pk}).content.decode()
     assert "Service Disruption - Checkout slow" in page
@@ -64,7 +65,7 @@ def test_communicate_preview_and_send(commander_client, commander, severities, d
 
 def test_communicate_refuses_bad_recipient(commander_client, commander, severities):
     incident = IncidentFactory.create(by=commander)
-    url = reverse("admin:incidents_incident_communicate", args=[incident.pk])
+    url = reverse("admin:library_communicationtemplate_communicate", args=[incident.pk])
     response = commander_client.post(url, {"recipients": "not-an-address", "subject": "s", "body": "b"})
     assert response.status_code == 200
     assert "is not an email address" in response.content.decode()
@@ -74,7 +75,7 @@ def test_communicate_refuses_bad_recipient(commander_client, commander, severiti
 
 def test_viewer_cannot_communicate(viewer_client, commander, severities):
     incident = IncidentFactory.create(by=commander)
-    url = reverse("admin:incidents_incident_communicate", args=[incident.pk])
+    url = reverse("admin:library_communicationtemplate_communicate", args=[incident.pk])
     assert viewer_client.get(url).status_code == 403
 
 
@@ -100,7 +101,7 @@ def test_mark_playbook_reviewed(commander_client):
     playbook = Playbook.objects.first()
     assert playbook is not None
     commander_client.post(
-        reverse("admin:incidents_playbook_changelist"), {"action": "mark_reviewed", "_selected_action": [playbook.pk]}
+        reverse("admin:library_playbook_changelist"), {"action": "mark_reviewed", "_selected_action": [playbook.pk]}
     )
     playbook.refresh_from_db()
     assert playbook.last_reviewed_at is not None
@@ -113,8 +114,8 @@ def test_playbook_review_timer_reminds_managers_once_per_cycle(manager, commande
     import time_machine
     from django.utils import timezone
 
-    from incidents import timers
-    from incidents.timer_models import Notification
+    from incidents.outbox.models import Notification
+    from incidents.timers import engine as timers
 
     playbook = Playbook.objects.get(title="SSL certificate expiry")
     start = timezone.now()

@@ -10,9 +10,11 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from incidents import notify, services, timers
+from incidents import services
 from incidents.models import TimelineKind
-from incidents.timer_models import Notification, NotificationStatus
+from incidents.outbox import services as notify
+from incidents.outbox.models import Notification, NotificationStatus
+from incidents.timers import engine as timers
 from tests.factories import IncidentFactory, UserFactory
 from tests.receiver import running_receiver
 

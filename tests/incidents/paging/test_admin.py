@@ -8,16 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import notify, timers
-from incidents.timer_models import (
-    EscalationPolicy,
-    EscalationStep,
-    Notification,
-    NotificationStatus,
-    Rotation,
-    RotationMember,
-    RotationOverride,
-)
+from incidents.outbox import services as notify
+from incidents.outbox.models import Notification, NotificationStatus
+from incidents.paging.models import EscalationPolicy, EscalationStep, Rotation, RotationMember, RotationOverride
+from incidents.timers import engine as timers
 from tests.factories import IncidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from incidents import oncall
-from incidents.timer_models import Rotation, RotationMember, RotationOverride
+from incidents.paging import oncall
+from incidents.paging.models import Rotation, RotationMember, RotationOverride
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

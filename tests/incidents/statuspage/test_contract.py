@@ -11,8 +11,10 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from incidents import services, status_services
-from incidents.models import ComponentStatus, MaintenanceStatus
+from incidents import services
+from incidents.models import ComponentStatus
+from incidents.statuspage import services as status_services
+from incidents.statuspage.models import MaintenanceStatus
 from tests.factories import ComponentFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db

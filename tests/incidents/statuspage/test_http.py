@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.utils.http import http_date
 
-from incidents import status_services
-from incidents.public import http as public_http
+from incidents.statuspage import http as public_http
+from incidents.statuspage import services as status_services
 from tests.factories import ComponentFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -230,7 +230,7 @@ def test_one_thread_rebuilds_while_the_others_serve_the_aged_copy():
 
     from django.utils import timezone
 
-    from incidents.public.http import _cached, _local
+    from incidents.statuspage.http import _cached, _local
 
     builds = []
     started, release = threading.Event(), threading.Event()

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from incidents import services, status_services
+from incidents import services
+from incidents.statuspage import services as status_services
 from tests.factories import ComponentFactory, IncidentFactory
-from tests.incidents.test_statuspage_http import PUBLIC_PATHS
+from tests.incidents.statuspage.test_http import PUBLIC_PATHS
 
 pytestmark = pytest.mark.django_db
 

@@ -5,14 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from incidents import services, status_services
-from incidents.models import (
-    Component,
-    ComponentStatus,
-    IncidentStatus,
-    StatusUpdate,
-    TimelineKind,
-)
+from incidents import services
+from incidents.models import Component, ComponentStatus, IncidentStatus, TimelineKind
+from incidents.statuspage import services as status_services
+from incidents.statuspage.models import StatusUpdate
 from tests.factories import ComponentFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,14 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group
 
-from incidents import services, timers
+from incidents import services
 from incidents.models import Incident, TimelineKind
-from incidents.runbook import ESCALATION_GROUPS, PRIMARY_ROTATION
-from incidents.timer_models import EscalationPolicy, Notification, Rotation, RotationMember, Timer
-from incidents.timers import clocks as runbook
+from incidents.outbox.models import Notification
+from incidents.paging import clocks as runbook
+from incidents.paging.models import EscalationPolicy, Rotation, RotationMember
+from incidents.paging.seed import ESCALATION_GROUPS, PRIMARY_ROTATION
+from incidents.timers import engine as timers
+from incidents.timers.models import Timer
 from tests.factories import IncidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

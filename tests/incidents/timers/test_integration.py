@@ -22,8 +22,10 @@ from django.db import connection
 
 from incidents import services
 from incidents.models import Incident, SeverityPolicy, TimelineKind
-from incidents.timer_models import EscalationPolicy, EscalationStep, Notification, NotificationStatus, Timer
-from incidents.timers import clocks
+from incidents.outbox.models import Notification, NotificationStatus
+from incidents.paging import clocks
+from incidents.paging.models import EscalationPolicy, EscalationStep
+from incidents.timers.models import Timer
 from tests.conftest import is_postgres, need_service
 from tests.factories import UserFactory
 from tests.receiver import Receiver, running_receiver

@@ -1,4 +1,5 @@
-"""The commander's cockpit. Every state change goes through incidents.services."""
+"""The commander's cockpit: the incident list and change page. Every state change goes through
+incidents.services; the panels of other packages come from incidents.cockpit."""
 
 from __future__ import annotations
 
@@ -18,28 +19,14 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents import admin_status, selectors, services
-from incidents.communications import render_message, templates_for
-from incidents.forms import CommunicationForm, IncidentDeclareForm, NoteForm, SeverityChangeForm
-from incidents.models import (
-    ChecklistItem,
-    Component,
-    Incident,
-    IncidentStatus,
-    QuickReferenceLink,
-    SeverityPolicy,
-)
+from incidents import cockpit, selectors, services
+from incidents.admin.refusals import ServiceAdmin, error_text, saved_pk
+from incidents.admin.severity import severity_badge
+from incidents.forms import IncidentDeclareForm, NoteForm, SeverityChangeForm
+from incidents.models import OPEN_STATUSES, ChecklistItem, Incident, IncidentStatus, SeverityPolicy
 from incidents.severity import ImpactFacts, suggest_severity
 
-
-def error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
-def severity_badge(policy: SeverityPolicy) -> str:
-    return format_html(
-        '<span class="wr-badge" style="background:{}" title="{}">{}</span>', policy.colour, policy.name, policy.level
-    )
+COMMAND = "incidents.command_incident"
 
 
 def sla_state(incident: Incident) -> str:
@@ -55,24 +42,6 @@ def sla_state(incident: Incident) -> str:
         timesince(timezone.now(), due),
         clock,
     )
-
-
-@admin.register(SeverityPolicy)
-class SeverityPolicyAdmin(SimpleHistoryAdmin):
-    list_display = ["level", "name", "response_target", "resolution_target", "update_cadence", "colour_swatch"]
-    ordering = ["level"]
-
-    @admin.display(description="colour")
-    def colour_swatch(self, obj: SeverityPolicy) -> str:
-        return severity_badge(obj)
-
-
-@admin.register(Component)
-class ComponentAdmin(admin.ModelAdmin):
-    list_display = ["name", "group", "position", "status", "updated_at"]
-    list_editable = ["position", "status"]
-    list_filter = ["status", "group"]
-    search_fields = ["name", "description"]
 
 
 class BreachFilter(admin.SimpleListFilter):
@@ -98,8 +67,6 @@ class OpenFilter(admin.SimpleListFilter):
         return [("yes", "Open"), ("no", "Resolved or closed")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        from incidents.models import OPEN_STATUSES
-
         if self.value() == "yes":
             return queryset.filter(status__in=OPEN_STATUSES)
         if self.value() == "no":
@@ -118,7 +85,7 @@ MOVE_LABELS = {
 
 
 @admin.register(Incident)
-class IncidentAdmin(SimpleHistoryAdmin):
+class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
     list_display = ["reference", "title", "severity_display", "status", "age", "sla_display", "commander"]
     list_display_links = ["reference", "title"]
     list_filter = [
@@ -215,42 +182,39 @@ class IncidentAdmin(SimpleHistoryAdmin):
         return super().get_form(request, obj, change=change, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
+        # A refusal (e.g. a start in the future) propagates to ServiceAdmin, which shows it and rolls back.
         data = form.cleaned_data
-        try:
-            if not change:
-                incident = services.incident_declare(
-                    by=request.user,
-                    title=data["title"],
-                    summary=data["summary"],
-                    severity=data["severity"],
-                    started_at=data.get("started_at"),
-                    components=data["components"],
-                    users_affected_pct=data["users_affected_pct"],
-                    data_impact=data["data_impact"],
-                    security_breach=data["security_breach"],
-                    service_down=data["service_down"],
-                    core_function_impaired=data["core_function_impaired"],
-                    severe_degradation=data["severe_degradation"],
-                    public=data["public"],
-                    public_impact_override=data["public_impact_override"],
-                    commander=data["commander"],
-                    external_ticket=data["external_ticket"],
-                    chat_channel=data["chat_channel"],
-                )
-                obj.pk = incident.pk
-                obj.reference = incident.reference
-            else:
-                details = {name: data[name] for name in services.EDITABLE_DETAILS if name in form.changed_data}
-                services.incident_update_details(
-                    obj,
-                    by=request.user,
-                    components=data.get("components") if "components" in form.changed_data else None,
-                    responders=data.get("responders") if "responders" in form.changed_data else None,
-                    **details,
-                )
-        except ValidationError as error:
-            # The form validated, so this is a rule of the domain (e.g. start in the future).
-            raise_form_error(form, error)
+        if not change:
+            incident = services.incident_declare(
+                by=request.user,
+                title=data["title"],
+                summary=data["summary"],
+                severity=data["severity"],
+                started_at=data.get("started_at"),
+                components=data["components"],
+                users_affected_pct=data["users_affected_pct"],
+                data_impact=data["data_impact"],
+                security_breach=data["security_breach"],
+                service_down=data["service_down"],
+                core_function_impaired=data["core_function_impaired"],
+                severe_degradation=data["severe_degradation"],
+                public=data["public"],
+                public_impact_override=data["public_impact_override"],
+                commander=data["commander"],
+                external_ticket=data["external_ticket"],
+                chat_channel=data["chat_channel"],
+            )
+            saved_pk(obj, incident)
+            obj.reference = incident.reference
+        else:
+            details = {name: data[name] for name in services.EDITABLE_DETAILS if name in form.changed_data}
+            services.incident_update_details(
+                obj,
+                by=request.user,
+                components=data.get("components") if "components" in form.changed_data else None,
+                responders=data.get("responders") if "responders" in form.changed_data else None,
+                **details,
+            )
 
     def response_add(self, request: HttpRequest, obj: Incident, post_url_continue: str | None = None) -> HttpResponse:
         """After declaring, the commander lands in the incident's cockpit."""
@@ -262,13 +226,6 @@ class IncidentAdmin(SimpleHistoryAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """Related objects are written by the services in save_model."""
 
-    def _changeform_view(self, request: HttpRequest, object_id: Any, form_url: str, extra_context: Any) -> Any:
-        try:
-            return super()._changeform_view(request, object_id, form_url, extra_context)
-        except DomainFormError as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
     # Cockpit
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
@@ -278,7 +235,7 @@ class IncidentAdmin(SimpleHistoryAdmin):
             incident = selectors.incident_detail(int(object_id))
         except (Incident.DoesNotExist, ValueError):
             return super().change_view(request, object_id, form_url, extra_context)
-        can_command = request.user.has_perm("incidents.command_incident")
+        can_command = request.user.has_perm(COMMAND)
         can_change = self.has_change_permission(request, incident)
         extra_context.update(
             incident=incident,
@@ -294,11 +251,9 @@ class IncidentAdmin(SimpleHistoryAdmin):
             checklist=selectors.incident_checklist(incident),
             timeline=selectors.incident_timeline(incident),
             severity_badge=severity_badge(incident.severity),
-            playbooks=selectors.suggested_playbooks(incident),
-            quick_reference=QuickReferenceLink.objects.all(),
             sla=sla_state(incident),
+            panels=cockpit.render_panels(request, incident),
         )
-        extra_context.update(admin_status.cockpit_context(incident, can_command=can_command))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self) -> list:
@@ -308,11 +263,6 @@ class IncidentAdmin(SimpleHistoryAdmin):
                 "suggest-severity/",
                 self.admin_site.admin_view(self.suggest_severity_view),
                 name=f"{info[0]}_{info[1]}_suggest_severity",
-            ),
-            path(
-                "<int:pk>/communicate/",
-                self.admin_site.admin_view(self.communicate_view),
-                name=f"{info[0]}_{info[1]}_communicate",
             ),
             path(
                 "<int:pk>/cockpit/<str:action>/",
@@ -343,51 +293,6 @@ class IncidentAdmin(SimpleHistoryAdmin):
             {"level": suggestion.level, "reasons": suggestion.reasons, "policy_id": policy.pk if policy else None}
         )
 
-    def communicate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Pick a runbook template, preview it rendered from the incident, edit and send it."""
-        incident = get_object_or_404(selectors.incidents_with_sla(), pk=pk)
-        if not self.has_change_permission(request, incident):
-            raise PermissionDenied
-        templates = templates_for(incident.severity)
-        chosen = next((t for t in templates if str(t.pk) == request.GET.get("template")), None)
-        chosen = chosen or (templates[0] if templates else None)
-        if request.method == "POST":
-            form = CommunicationForm(request.POST)
-            if form.is_valid():
-                try:
-                    services.communication_send(
-                        incident,
-                        template=chosen,
-                        by=request.user,
-                        recipients=form.cleaned_data["recipients"],
-                        subject=form.cleaned_data["subject"],
-                        body=form.cleaned_data["body"],
-                    )
-                except ValidationError as error:
-                    form.add_error(None, error_text(error))
-                else:
-                    self.message_user(request, f"{incident.reference}: message sent.", messages.SUCCESS)
-                    return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
-        else:
-            initial = {}
-            if chosen is not None:
-                try:
-                    message = render_message(chosen, incident)
-                    initial = {"subject": message.subject, "body": message.body}
-                except ValidationError as error:
-                    self.message_user(request, error_text(error), messages.ERROR)
-            form = CommunicationForm(initial=initial)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Communicate: {incident.reference}",
-            "incident": incident,
-            "templates": templates,
-            "chosen": chosen,
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/incidents/incident/communicate.html", context)
-
     def cockpit_action_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return require_POST(self._cockpit_action)(request, pk, action)
 
@@ -395,8 +300,8 @@ class IncidentAdmin(SimpleHistoryAdmin):
         incident = get_object_or_404(Incident, pk=pk)
         if not self.has_change_permission(request, incident):
             raise PermissionDenied
-        commander_only = action.startswith("move-") or action in ("severity", "status-update", "withdraw-update")
-        if commander_only and not request.user.has_perm("incidents.command_incident"):
+        commander_only = action.startswith("move-") or action == "severity"
+        if commander_only and not request.user.has_perm(COMMAND):
             raise PermissionDenied
         back = reverse("admin:incidents_incident_change", args=[incident.pk])
         try:
@@ -436,10 +341,6 @@ class IncidentAdmin(SimpleHistoryAdmin):
             item = get_object_or_404(ChecklistItem, pk=request.POST.get("item"), incident=incident)
             services.checklist_item_tick(item, by=user)
             return f"checked “{item.label}”"
-        if action == "status-update":
-            return admin_status.publish_from_cockpit(request, incident)
-        if action == "withdraw-update":
-            return admin_status.withdraw_from_cockpit(request, incident)
         raise ValidationError(f"Unknown action {action!r}.")
 
     # Changelist actions
@@ -452,7 +353,7 @@ class IncidentAdmin(SimpleHistoryAdmin):
         self._bulk(request, queryset, services.incident_resolve, "resolved")
 
     def has_command_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("incidents.command_incident")
+        return request.user.has_perm(COMMAND)
 
     def _bulk(self, request: HttpRequest, queryset: QuerySet[Incident], service: Any, verb: str) -> None:
         done, refused = [], []
@@ -472,17 +373,3 @@ class IncidentAdmin(SimpleHistoryAdmin):
     def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any) -> TemplateResponse:
         context.setdefault("suggest_url", reverse("admin:incidents_incident_suggest_severity"))
         return super().render_change_form(request, context, *args, **kwargs)
-
-
-class DomainFormError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def raise_form_error(form: Any, error: ValidationError) -> None:
-    raise DomainFormError(error_text(error))
-
-
-# Escalation policies, rotations and notifications: the timer engine's admin.
-from incidents import admin_library, timer_admin  # noqa: E402, F401

@@ -1,0 +1,21 @@
+"""What other packages subscribe to: the incident core sends these, and never imports its subscribers.
+
+Every signal is sent inside the transaction of the service that made the change, with the incident
+row locked, so a receiver's writes (timers, a draft post-mortem) commit or roll back with it.
+
+- ``incident_changed(incident)``: after any change that moves a clock: declared, acknowledged, severity
+  changed, status moved, a public status update posted. The runbook clocks re-plan on it.
+- ``incident_resolved(incident, by)``: the incident has just moved to resolved.
+- ``incident_closing(incident)``: the incident is about to close, or the cockpit asks whether it may;
+  a receiver refuses by raising ``ValidationError`` (e.g. the post-mortem is not yet published).
+
+Receivers are connected from their package's ``AppConfig.ready()``.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+incident_changed = Signal()
+incident_resolved = Signal()
+incident_closing = Signal()

@@ -1,0 +1,95 @@
+"""The runbook's library: playbooks (2.2, 5), communication templates (3) and the quick reference."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from incidents.models import Component, SeverityPolicy
+
+
+class Playbook(models.Model):
+    """A common-incident playbook (runbook sections 2.2 and 5): symptoms, diagnosis, resolution."""
+
+    title = models.CharField(max_length=200, unique=True)
+    symptoms = models.TextField(blank=True, help_text="One symptom per line.")
+    diagnosis = models.TextField(blank=True, help_text="Commands and checks, shown as written.")
+    resolution = models.TextField(blank=True, help_text="One step per line, in order.")
+    prevention = models.TextField(blank=True, help_text="One measure per line.")
+    keywords = models.CharField(
+        max_length=300, blank=True, help_text="Comma-separated words that suggest this playbook for an incident."
+    )
+    components = models.ManyToManyField(Component, blank=True, related_name="playbooks")
+    review_interval = models.DurationField(default=timedelta(days=91), help_text="The runbook is reviewed quarterly.")
+    last_reviewed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(m2m_fields=[components])
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [word.strip().lower() for word in self.keywords.split(",") if word.strip()]
+
+    @property
+    def review_due_at(self) -> datetime | None:
+        return self.last_reviewed_at + self.review_interval if self.last_reviewed_at else None
+
+
+class CommunicationKind(models.TextChoices):
+    INTERNAL = "internal", "Internal notification"
+    CUSTOMER = "customer", "Customer notification"
+    STATUS_PAGE = "status_page", "Status page update"
+    POST_INCIDENT = "post_incident", "Post-incident communication"
+
+
+class CommunicationTemplate(models.Model):
+    """A message template of runbook section 3, rendered from an incident (Django template syntax)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=CommunicationKind.choices)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(help_text="Django template syntax; see the variables listed in the README.")
+    severities = models.ManyToManyField(
+        SeverityPolicy, blank=True, help_text="Offered for these severities; none means all."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.template import Template, TemplateSyntaxError
+
+        for field in ("subject", "body"):
+            try:
+                Template(getattr(self, field))
+            except TemplateSyntaxError as error:
+                raise ValidationError({field: f"Template error: {error}"}) from error
+
+
+class QuickReferenceLink(models.Model):
+    """The runbook's quick reference: links and commands shown on the dashboard and in the cockpit."""
+
+    label = models.CharField(max_length=100)
+    target = models.CharField(max_length=500, help_text="A URL, a console path or a command.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_url(self) -> bool:
+        return self.target.startswith(("http://", "https://"))

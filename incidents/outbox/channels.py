@@ -1,0 +1,78 @@
+"""How a target is written and sent: a user or an address by email (Django's backend), anything else
+through Apprise (Slack, Teams, PagerDuty, webhooks...)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
+
+USER_PREFIX = "user:"
+EMAIL_PREFIX = "email:"
+
+
+class DeliveryError(Exception):
+    pass
+
+
+def redact_apprise_url(url: str) -> str:
+    import apprise
+
+    plugin = apprise.Apprise.instantiate(url)
+    if plugin is None:
+        return url.split("://", 1)[0] + "://…"
+    return str(plugin.url(privacy=True)).split("?", 1)[0]
+
+
+def validate_apprise_url(url: str) -> None:
+    import apprise
+
+    if apprise.Apprise.instantiate(url.strip()) is None:
+        raise ValidationError(f"“{url}” is not a notification URL Apprise understands (e.g. slack://…, mailto://…).")
+
+
+def target_key(target: Any) -> str:
+    """`user:<id>` for a user, `email:<address>` for an address, otherwise a validated Apprise URL."""
+    if isinstance(target, str):
+        text = target.strip()
+        if text.startswith(EMAIL_PREFIX) or ("@" in text and "://" not in text):
+            address = text.removeprefix(EMAIL_PREFIX)
+            try:
+                validate_email(address)
+            except ValidationError as error:
+                raise ValidationError(f"{address!r} is not an email address.") from error
+            return EMAIL_PREFIX + address
+        validate_apprise_url(text)
+        return text
+    if getattr(target, "pk", None) is None:
+        raise ValidationError(f"Cannot notify {target!r}: give a user, an email address or an Apprise URL.")
+    return f"{USER_PREFIX}{target.pk}"
+
+
+def send_email(address: str, subject: str, body: str, attachments: list[dict[str, str]]) -> None:
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    for attachment in attachments:
+        message.attach(attachment["filename"], attachment["content"], attachment.get("mimetype"))
+    message.send(fail_silently=False)
+
+
+def send_apprise(url: str, subject: str, body: str) -> None:
+    import apprise
+
+    sender = apprise.Apprise()
+    if not sender.add(url):
+        raise DeliveryError("Apprise does not understand this URL.")
+    with apprise.LogCapture(level=logging.WARNING) as captured:
+        ok = sender.notify(title=subject, body=body)
+    if not ok:
+        text = captured.getvalue().strip() if hasattr(captured, "getvalue") else ""
+        raise DeliveryError(_last_lines(text) or "Apprise reported a failed delivery.")
+
+
+def _last_lines(text: str, count: int = 3) -> str:
+    lines = [line.split(" - ", 2)[-1] for line in text.splitlines() if line.strip()]
+    return " ".join(lines[-count:])

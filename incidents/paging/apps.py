@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class PagingConfig(AppConfig):
+    name = "incidents.paging"
+    label = "paging"
+    verbose_name = "Paging"
+
+    def ready(self) -> None:
+        from incidents.paging import receivers
+
+        receivers.connect()

@@ -1,0 +1,53 @@
+"""How paging reacts: the incident hooks re-plan the runbook's clocks, and every message about an
+incident that was sent (or failed for good) is logged on its timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from incidents import cockpit, hooks
+from incidents.models import Incident, TimelineKind
+from incidents.outbox.models import Notification, NotificationStatus
+from incidents.outbox.signals import notification_finished
+from incidents.paging import clocks, selectors
+from incidents.timeline import timeline_append
+
+
+def log_notification(sender: Any, notification: Notification, **kwargs: Any) -> None:
+    about = notification.about
+    if not isinstance(about, Incident):
+        return
+    if notification.status == NotificationStatus.SENT:
+        text = f"Notified {notification.target_display} ({notification.channel}): {notification.subject}"
+    else:
+        text = (
+            f"Notification to {notification.target_display} failed after {notification.attempts} attempt(s): "
+            f"{notification.last_error}"
+        )
+    timeline_append(
+        about,
+        kind=TimelineKind.NOTIFICATION,
+        text=text,
+        data={"notification": notification.pk, "status": notification.status, "channel": notification.channel},
+    )
+
+
+def timers_panel(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+    return selectors.timers_panel(incident)
+
+
+def connect() -> None:
+    clocks.register()
+    hooks.incident_changed.connect(clocks.plan_incident_timers, dispatch_uid="paging.plan_incident_timers")
+    notification_finished.connect(log_notification, dispatch_uid="paging.log_notification")
+    cockpit.register_panel(
+        cockpit.Panel(
+            name="paging.timers",
+            template="admin/incidents/incident/_timers_panel.html",
+            context=timers_panel,
+            place=cockpit.SIDE,
+            order=50,
+        )
+    )

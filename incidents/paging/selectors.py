@@ -1,0 +1,39 @@
+"""Reads of paging for the cockpit: an incident's timers and the messages sent about it."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from incidents.models import Incident
+from incidents.outbox.models import Notification
+from incidents.outbox.services import notifications_about
+from incidents.timers.engine import kind_label, timers_for
+from incidents.timers.models import Timer
+
+
+def _labelled(rows: list[Timer]) -> list[Timer]:
+    for row in rows:
+        row.label = kind_label(row.kind)  # type: ignore[attr-defined]
+    return rows
+
+
+def incident_upcoming_timers(incident: Incident, limit: int = 20) -> list[Timer]:
+    pending = timers_for(incident).filter(fired_at__isnull=True, cancelled_at__isnull=True)
+    return _labelled(list(pending.order_by("due_at")[:limit]))
+
+
+def incident_fired_timers(incident: Incident, limit: int = 50) -> list[Timer]:
+    return _labelled(list(timers_for(incident).filter(fired_at__isnull=False).order_by("-fired_at")[:limit]))
+
+
+def incident_notifications(incident: Incident, limit: int = 50) -> list[Notification]:
+    return list(notifications_about(incident).select_related("user").order_by("-created_at")[:limit])
+
+
+def timers_panel(incident: Incident) -> dict:
+    return {
+        "now": timezone.now(),
+        "upcoming": incident_upcoming_timers(incident),
+        "fired": incident_fired_timers(incident),
+        "notifications": incident_notifications(incident),
+    }

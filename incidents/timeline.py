@@ -1,0 +1,37 @@
+"""The incident log. This module is the only writer of TimelineEntry: entries are appended inside the
+transaction that makes the change they record, and never edited or deleted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils import timezone
+
+from incidents.models import Incident, TimelineEntry
+
+# Who did it: a user, or None for the system (timers, commands); anonymous callers count as the system.
+Actor = AbstractBaseUser | AnonymousUser | None
+
+
+def acting_user(by: Actor) -> AbstractBaseUser | None:
+    """The user to record as author: None for the system (tasks, commands) and anonymous callers."""
+    if by is None or isinstance(by, AnonymousUser) or not by.is_authenticated:
+        return None
+    return by
+
+
+def timeline_append(
+    incident: Incident,
+    *,
+    kind: str,
+    text: str,
+    by: Actor = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> TimelineEntry:
+    """Append to the incident log. Call inside the transaction that makes the change."""
+    return TimelineEntry.objects.create(
+        incident=incident, kind=kind, text=text, author=acting_user(by), data=data or {}, at=at or timezone.now()
+    )
