@@ -37,7 +37,7 @@ def sample(model, commander):
     if model._meta.label_lower == "incidents.notification":
         from incidents import notify
 
-        return notify.enqueue(timer=None, target=commander, subject="Sample", body="Sample notification")
+        return notify.enqueue(target=commander, subject="Sample", body="Sample notification")
     if model._meta.app_label == "postmortems":
         from tests.factories import postmortem_sample
 
@@ -269,7 +269,7 @@ def test_publish_status_update_from_the_cockpit(commander_client, commander, sev
     page = commander_client.get(change).content.decode()
     assert "Publish status update" in page
     assert "We are investigating reports of service unavailability." in page  # runbook 3.3 wording
-    url = reverse("admin:incidents_incident_cockpit", args=[incident.pk, "status-update"])
+    url = reverse("admin:statuspage_statusupdate_cockpit", args=[incident.pk, "publish"])
     response = commander_client.post(
         url,
         {"status": "identified", "body": "We have identified the root cause.", f"component-{api.pk}": "major_outage"},
@@ -295,7 +295,7 @@ def test_only_commanders_publish_status_updates(client, responder, commander, se
     client.force_login(responder)
     page = client.get(reverse("admin:incidents_incident_change", args=[incident.pk])).content.decode()
     assert "Publish status update" not in page
-    url = reverse("admin:incidents_incident_cockpit", args=[incident.pk, "status-update"])
+    url = reverse("admin:statuspage_statusupdate_cockpit", args=[incident.pk, "publish"])
     assert client.post(url, {"status": "identified", "body": "x"}).status_code == 403
     assert not StatusUpdate.objects.exists()
 
@@ -305,7 +305,7 @@ def test_scheduled_maintenance_through_the_admin(commander_client, commander, se
 
     db = ComponentFactory.create(name="DB")
     add = commander_client.post(
-        reverse("admin:incidents_scheduledmaintenance_add"),
+        reverse("admin:statuspage_scheduledmaintenance_add"),
         {
             "name": "Database upgrade",
             "status": "scheduled",
@@ -325,7 +325,7 @@ def test_scheduled_maintenance_through_the_admin(commander_client, commander, se
     assert list(maintenance.components.all()) == [db]
     assert maintenance.updates.count() == 1
     change = commander_client.post(
-        reverse("admin:incidents_scheduledmaintenance_change", args=[maintenance.pk]),
+        reverse("admin:statuspage_scheduledmaintenance_change", args=[maintenance.pk]),
         {
             "name": "Database upgrade",
             "status": "in_progress",
@@ -357,7 +357,7 @@ def test_withdraw_a_status_update_from_the_cockpit(commander_client, commander, 
     update = status_services.status_update_publish(
         incident, status="investigating", body="Wrong incident", by=commander
     )
-    url = reverse("admin:incidents_incident_cockpit", args=[incident.pk, "withdraw-update"])
+    url = reverse("admin:statuspage_statusupdate_cockpit", args=[incident.pk, "withdraw"])
     response = commander_client.post(url, {"update": update.pk}, follow=True)
     assert "withdrawn" in response.content.decode()
     assert StatusUpdate.objects.get(pk=update.pk).published is False

@@ -94,8 +94,7 @@ def test_action_item_reminder_before_due_and_overdue_notice_to_the_owner(command
     tick_at(datetime(2026, 3, 21, 0, 0, tzinfo=UTC))
     assert f"Overdue action item: {item.action}" in notices(owner)
     assert (
-        Notification.objects.filter(user=owner, subject__startswith="Overdue").get().incident
-        == item.postmortem.incident
+        Notification.objects.filter(user=owner, subject__startswith="Overdue").get().about == item.postmortem.incident
     )
 
 

@@ -37,12 +37,15 @@ class IncidentStatusUpdates(generics.ListCreateAPIView):
 
     permission_classes = [StatusUpdatePermissions]
     serializer_class = s.StatusUpdateSerializer
+    queryset = StatusUpdate.objects.none()  # for the schema; get_queryset() reads the incident's
     filterset_class = None
 
     def incident(self) -> Incident:
         return get_object_or_404(Incident, reference=self.kwargs["reference"])
 
     def get_queryset(self) -> QuerySet[StatusUpdate]:
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
         return (
             StatusUpdate.objects.filter(incident=self.incident())
             .select_related("author")

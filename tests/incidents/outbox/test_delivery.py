@@ -47,7 +47,7 @@ def test_email_to_a_user_is_sent_on_commit_and_logged(severities, commander, dja
     incident = IncidentFactory.create(by=commander, level="P2")
     user = UserFactory.create(username="pager", email="pager@example.com")
     with django_capture_on_commit_callbacks(execute=True):
-        sent = notify.enqueue(timer=None, target=user, subject="Paging you", body="Body", incident=incident)
+        sent = notify.enqueue(target=user, subject="Paging you", body="Body", about=incident)
     sent.refresh_from_db()
     assert sent.status == NotificationStatus.SENT
     assert [m.to for m in mail.outbox] == [["pager@example.com"]]
@@ -58,7 +58,7 @@ def test_email_to_a_user_is_sent_on_commit_and_logged(severities, commander, dja
 
 def test_apprise_delivery_to_a_webhook(severities, commander, receiver, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        sent = notify.enqueue(timer=None, target=receiver.url("hook"), subject="Hello", body="World")
+        sent = notify.enqueue(target=receiver.url("hook"), subject="Hello", body="World")
     sent.refresh_from_db()
     assert sent.status == NotificationStatus.SENT
     [body] = receiver.delivered("hook")
@@ -67,12 +67,12 @@ def test_apprise_delivery_to_a_webhook(severities, commander, receiver, django_c
 
 def test_invalid_target_is_refused(db):
     with pytest.raises(ValidationError, match="not a notification URL"):
-        notify.enqueue(timer=None, target="nonsense://x", subject="s", body="b")
+        notify.enqueue(target="nonsense://x", subject="s", body="b")
 
 
 def test_user_without_email_fails_at_once_with_the_reason(severities, commander):
     user = UserFactory.create(username="noemail", email="")
-    row = notify.enqueue(timer=None, target=user, subject="s", body="b")
+    row = notify.enqueue(target=user, subject="s", body="b")
     assert row.status == NotificationStatus.FAILED
     assert "no email address" in row.last_error
 
@@ -84,15 +84,15 @@ def test_500_then_200_is_delivered_after_a_backed_off_retry(
     incident = IncidentFactory.create(by=commander, level="P2")
     with time_machine.travel(T0, tick=False):
         with django_capture_on_commit_callbacks(execute=True):
-            row = notify.enqueue(timer=None, target=receiver.url("flaky"), subject="s", body="b", incident=incident)
+            row = notify.enqueue(target=receiver.url("flaky"), subject="s", body="b", about=incident)
         row.refresh_from_db()
         assert (row.status, row.attempts) == (NotificationStatus.PENDING, 1)
         assert "500" in row.last_error
         assert row.next_attempt_at == T0 + timedelta(seconds=10)
     with time_machine.travel(T0 + timedelta(seconds=5), tick=False), django_capture_on_commit_callbacks(execute=True):
-        assert timers.tick().requeued == 0  # still backing off
+        assert notify.requeue_undelivered() == 0  # still backing off
     with time_machine.travel(T0 + timedelta(seconds=10), tick=False), django_capture_on_commit_callbacks(execute=True):
-        assert timers.tick().requeued == 1
+        assert notify.requeue_undelivered() == 1
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == (NotificationStatus.SENT, 2, "")
     assert receiver.hits["flaky"] == 2
@@ -106,13 +106,13 @@ def test_500_always_ends_failed_with_the_error_and_other_targets_are_unaffected(
     incident = IncidentFactory.create(by=commander, level="P2")
     refused = f"json://127.0.0.1:{closed_port()}/nobody"
     with time_machine.travel(T0, tick=False), django_capture_on_commit_callbacks(execute=True):
-        broken = notify.enqueue(timer=None, target=receiver.url("broken"), subject="s", body="b", incident=incident)
-        down = notify.enqueue(timer=None, target=refused, subject="s", body="b", incident=incident)
-        ok = notify.enqueue(timer=None, target=receiver.url("ok"), subject="s", body="b", incident=incident)
+        broken = notify.enqueue(target=receiver.url("broken"), subject="s", body="b", about=incident)
+        down = notify.enqueue(target=refused, subject="s", body="b", about=incident)
+        ok = notify.enqueue(target=receiver.url("ok"), subject="s", body="b", about=incident)
     for seconds in (10, 30, 70):
         moment = T0 + timedelta(seconds=seconds)
         with time_machine.travel(moment, tick=False), django_capture_on_commit_callbacks(execute=True):
-            timers.tick()
+            notify.requeue_undelivered()
     for row in (broken, down, ok):
         row.refresh_from_db()
     assert (ok.status, ok.attempts) == (NotificationStatus.SENT, 1)
@@ -128,22 +128,22 @@ def test_tick_requeues_a_delivery_whose_task_was_lost_or_whose_worker_died(
     severities, commander, receiver, fast_retries, django_capture_on_commit_callbacks
 ):
     with time_machine.travel(T0, tick=False):
-        notify.enqueue(timer=None, target=receiver.url("lost"), subject="s", body="b")  # on_commit never ran
-        died = notify.enqueue(timer=None, target=receiver.url("died"), subject="s", body="b")
+        notify.enqueue(target=receiver.url("lost"), subject="s", body="b")  # on_commit never ran
+        died = notify.enqueue(target=receiver.url("died"), subject="s", body="b")
         Notification.objects.filter(pk=died.pk).update(
             status=NotificationStatus.SENDING, attempts=1, lease_until=T0 + timedelta(seconds=60)
         )
     with time_machine.travel(T0 + timedelta(seconds=59), tick=False), django_capture_on_commit_callbacks(execute=True):
-        assert timers.tick().requeued == 0
+        assert notify.requeue_undelivered() == 0
     with time_machine.travel(T0 + timedelta(seconds=61), tick=False), django_capture_on_commit_callbacks(execute=True):
-        assert timers.tick().requeued == 2
+        assert notify.requeue_undelivered() == 2
     assert set(Notification.objects.values_list("status", flat=True)) == {NotificationStatus.SENT}
     assert len(receiver.delivered()) == 2
 
 
 def test_a_duplicate_delivery_task_sends_once(severities, commander, receiver, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        row = notify.enqueue(timer=None, target=receiver.url("once"), subject="s", body="b")
+        row = notify.enqueue(target=receiver.url("once"), subject="s", body="b")
     assert notify.deliver(row.pk) == "skipped"
     assert len(receiver.delivered("once")) == 1
 
@@ -151,8 +151,8 @@ def test_a_duplicate_delivery_task_sends_once(severities, commander, receiver, d
 def test_one_row_per_timer_and_target(severities, commander):
     incident = IncidentFactory.create(by=commander, level="P1")
     timer = timers.timers_for(incident).first()
-    first = notify.enqueue(timer=timer, target=commander, subject="s", body="b", incident=incident)
-    again = notify.enqueue(timer=timer, target=commander, subject="s", body="b", incident=incident)
+    first = notify.enqueue(dedupe_key=timer.notification_key, target=commander, subject="s", body="b", about=incident)
+    again = notify.enqueue(dedupe_key=timer.notification_key, target=commander, subject="s", body="b", about=incident)
     assert first.pk == again.pk
     assert Notification.objects.count() == 1
 
@@ -193,7 +193,7 @@ def test_broker_down_declare_acknowledge_resolve_still_work_and_nothing_is_lost(
         with time_machine.travel(T0, tick=False):
             incident = IncidentFactory.create(by=commander, level="P2")
             with django_capture_on_commit_callbacks(execute=True):
-                row = notify.enqueue(timer=None, target=receiver.url("later"), subject="s", body="b", incident=incident)
+                row = notify.enqueue(target=receiver.url("later"), subject="s", body="b", about=incident)
                 incident = services.incident_acknowledge(incident, by=commander)
                 services.incident_resolve(incident, by=commander)
     finally:
@@ -206,7 +206,7 @@ def test_broker_down_declare_acknowledge_resolve_still_work_and_nothing_is_lost(
     assert row.status == NotificationStatus.PENDING
     assert receiver.delivered() == []
     with time_machine.travel(T0 + timedelta(seconds=6), tick=False), django_capture_on_commit_callbacks(execute=True):
-        assert timers.tick().requeued == 1  # the broker is back: delivered now
+        assert notify.requeue_undelivered() == 1  # the broker is back: delivered now
     row.refresh_from_db()
     assert row.status == NotificationStatus.SENT
     assert len(receiver.delivered("later")) == 1

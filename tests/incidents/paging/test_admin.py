@@ -41,7 +41,7 @@ def empty_policy(severities):
 
 
 def test_step_without_targets_is_refused_with_the_reason(commander_client, empty_policy):
-    url = reverse("admin:incidents_escalationpolicy_change", args=[empty_policy.pk])
+    url = reverse("admin:paging_escalationpolicy_change", args=[empty_policy.pk])
     response = commander_client.post(
         url, policy_form(empty_policy, [{"offset": "00:05:00", "tier": "Nobody", "stop_condition": "acknowledged"}])
     )
@@ -51,7 +51,7 @@ def test_step_without_targets_is_refused_with_the_reason(commander_client, empty
 
 
 def test_step_with_an_invalid_apprise_url_is_refused(commander_client, empty_policy):
-    url = reverse("admin:incidents_escalationpolicy_change", args=[empty_policy.pk])
+    url = reverse("admin:paging_escalationpolicy_change", args=[empty_policy.pk])
     step = {
         "offset": "0",
         "tier": "Chat",
@@ -65,7 +65,7 @@ def test_step_with_an_invalid_apprise_url_is_refused(commander_client, empty_pol
 
 
 def test_valid_step_is_saved_and_previewed_with_secrets_hidden(commander_client, empty_policy, commander):
-    url = reverse("admin:incidents_escalationpolicy_change", args=[empty_policy.pk])
+    url = reverse("admin:paging_escalationpolicy_change", args=[empty_policy.pk])
     step = {
         "offset": "00:15:00",
         "tier": "Chat",
@@ -85,7 +85,7 @@ def test_valid_step_is_saved_and_previewed_with_secrets_hidden(commander_client,
 
 
 def test_rotation_shows_who_is_on_call_now_and_next(commander_client, django_assert_max_num_queries):
-    url = reverse("admin:incidents_rotation_changelist")
+    url = reverse("admin:paging_rotation_changelist")
     rotation = Rotation.objects.create(name="Ops", shift_length=timedelta(days=1))
     ana, ben = (
         UserFactory.create(username="ana", first_name="Ana"),
@@ -109,14 +109,14 @@ def test_rotation_shows_who_is_on_call_now_and_next(commander_client, django_ass
 
 
 def test_notification_list_query_count_does_not_grow(commander_client, commander, django_assert_max_num_queries):
-    url = reverse("admin:incidents_notification_changelist")
+    url = reverse("admin:outbox_notification_changelist")
     incident = IncidentFactory.create(by=commander, level="P2")
-    notify.enqueue(timer=None, target=commander, subject="one", body="b", incident=incident)
+    notify.enqueue(target=commander, subject="one", body="b", about=incident)
     with django_assert_max_num_queries(30) as few:
         assert commander_client.get(url).status_code == 200
     for n in range(10):
         user = UserFactory.create(username=f"n{n}", email=f"n{n}@example.com")
-        notify.enqueue(timer=None, target=user, subject=f"more {n}", body="b", incident=incident)
+        notify.enqueue(target=user, subject=f"more {n}", body="b", about=incident)
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = commander_client.get(url).content.decode()
     assert "more 9" in page
@@ -136,11 +136,11 @@ def test_retry_action_queues_failed_notifications_again(
     )
     commander.email = "casey@example.com"
     commander.save()
-    page = commander_client.get(reverse("admin:incidents_notification_changelist")).content.decode()
+    page = commander_client.get(reverse("admin:outbox_notification_changelist")).content.decode()
     assert "SMTP down" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = commander_client.post(
-            reverse("admin:incidents_notification_changelist"),
+            reverse("admin:outbox_notification_changelist"),
             {"action": "retry", "_selected_action": [failed.pk]},
             follow=True,
         )
@@ -150,7 +150,7 @@ def test_retry_action_queues_failed_notifications_again(
 
 
 def test_send_a_test_notification_from_the_admin(commander_client, commander, django_capture_on_commit_callbacks):
-    url = reverse("admin:incidents_notification_add")
+    url = reverse("admin:outbox_notification_add")
     response = commander_client.post(url, {"apprise_url": "bogus", "subject": "s", "body": "b"})
     assert "not a notification URL" in response.content.decode()
     other = UserFactory.create(username="target", email="target@example.com")
@@ -183,7 +183,7 @@ def test_stale_heartbeat_shows_a_red_banner_in_the_admin(commander_client, db, s
 
 def test_cockpit_lists_upcoming_timers_and_notifications(commander_client, commander, severities):
     incident = IncidentFactory.create(by=commander, level="P1")
-    notify.enqueue(timer=None, target=commander, subject="Paged", body="b", incident=incident)
+    notify.enqueue(target=commander, subject="Paged", body="b", about=incident)
     page = commander_client.get(reverse("admin:incidents_incident_change", args=[incident.pk])).content.decode()
     assert "Upcoming" in page or "Timers" in page
     assert "Acknowledge deadline" in page

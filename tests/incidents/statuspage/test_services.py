@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from incidents import services
+from incidents import hooks, services
 from incidents.models import Component, ComponentStatus, IncidentStatus, TimelineKind
 from incidents.statuspage import services as status_services
 from incidents.statuspage.models import StatusUpdate
@@ -14,9 +14,20 @@ from tests.factories import ComponentFactory, IncidentFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_publish_moves_status_sets_components_and_logs(commander, severities, monkeypatch):
-    planned = []
-    monkeypatch.setattr(services, "plan_incident_timers", lambda incident: planned.append(incident.pk))
+@pytest.fixture
+def planned():
+    """Incidents the `incident_changed` hook was sent for (the runbook clocks re-plan on it)."""
+    seen: list[int] = []
+
+    def record(sender, incident, **kwargs):
+        seen.append(incident.pk)
+
+    hooks.incident_changed.connect(record, dispatch_uid="test.planned")
+    yield seen
+    hooks.incident_changed.disconnect(dispatch_uid="test.planned")
+
+
+def test_publish_moves_status_sets_components_and_logs(commander, severities, planned):
     api = ComponentFactory.create(name="API")
     incident = IncidentFactory.create(by=commander, level="P2", public=True)
     planned.clear()

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from incidents import services
 from incidents.models import Incident, TimelineKind
 from incidents.outbox.models import Notification
+from incidents.outbox.services import notifications_about
 from incidents.paging import clocks as runbook
 from incidents.paging.models import EscalationPolicy, Rotation, RotationMember
 from incidents.paging.seed import ESCALATION_GROUPS, PRIMARY_ROTATION
@@ -49,7 +50,7 @@ def fired(incident: Incident) -> list[tuple[str, str]]:
 
 
 def paged(incident: Incident) -> list[str]:
-    return sorted(n.target for n in Notification.objects.filter(incident=incident, timer__kind=runbook.ESCALATION))
+    return sorted(n.target for n in notifications_about(incident).filter(dedupe_key__in=timer_keys(runbook.ESCALATION)))
 
 
 def tick_at(moment: datetime) -> timers.TickResult:
@@ -116,7 +117,7 @@ def test_acknowledge_deadline_fires_when_unacknowledged(severities, commander, p
     tick_at(T0 + timedelta(hours=1))
     entry = incident.timeline.get(text__startswith="Acknowledge deadline")
     assert entry.kind == TimelineKind.TIMER
-    note = Notification.objects.get(timer__kind=runbook.ACKNOWLEDGE_DEADLINE)
+    note = Notification.objects.get(dedupe_key__in=timer_keys(runbook.ACKNOWLEDGE_DEADLINE))
     assert note.user == commander
     assert incident.reference in note.subject
 
@@ -187,7 +188,7 @@ def test_update_reminder_repeats_while_overdue_and_resets_on_a_public_update(sev
 
     with time_machine.travel(T0 + timedelta(minutes=70), tick=False):
         update = services.timeline_append(incident, kind=TimelineKind.STATUS_UPDATE, text="We have found the cause.")
-        timers.plan_incident_timers(incident)
+        runbook.plan_incident_timers(incident)
     reminders = timers.timers_for(incident).filter(kind=runbook.UPDATE_REMINDER)
     assert reminders.get(fired_at__isnull=True, cancelled_at__isnull=True).due_at == T0 + timedelta(minutes=100)
     assert reminders.filter(step="declared:3", cancelled_at__isnull=False).exists()
@@ -310,3 +311,8 @@ def test_heartbeat_goes_stale_after_three_intervals(settings, db):
         assert not timers.heartbeat().stale
     with time_machine.travel(T0 + timedelta(seconds=46), tick=False):
         assert timers.heartbeat().stale
+
+
+def timer_keys(kind: str) -> list[str]:
+    """The outbox dedupe keys of the timers of a kind: what they sent."""
+    return [timer.notification_key for timer in Timer.objects.filter(kind=kind)]

@@ -23,6 +23,7 @@ from django.db import connection
 from incidents import services
 from incidents.models import Incident, SeverityPolicy, TimelineKind
 from incidents.outbox.models import Notification, NotificationStatus
+from incidents.outbox.services import notifications_about
 from incidents.paging import clocks
 from incidents.paging.models import EscalationPolicy, EscalationStep
 from incidents.timers.models import Timer
@@ -237,15 +238,15 @@ def test_failing_receivers_retry_fail_and_leave_other_targets_alone(stack, recei
     incident = services.incident_declare(title="Flaky receivers", severity=severity, by=user)
     wait_for(
         lambda: (
-            not Notification.objects.filter(
-                incident=incident, status__in=[NotificationStatus.PENDING, NotificationStatus.SENDING]
-            ).exists()
-            and Notification.objects.filter(incident=incident).count() == 4
+            not notifications_about(incident)
+            .filter(status__in=[NotificationStatus.PENDING, NotificationStatus.SENDING])
+            .exists()
+            and notifications_about(incident).count() == 4
         ),
         timeout=60,
         what="every notification settled",
     )
-    rows = {row.target: row for row in Notification.objects.filter(incident=incident)}
+    rows = {row.target: row for row in notifications_about(incident)}
     assert (rows[receiver.url("ok")].status, rows[receiver.url("ok")].attempts) == ("sent", 1)
     assert (rows[receiver.url("flaky")].status, rows[receiver.url("flaky")].attempts) == ("sent", 2)
     broken = rows[receiver.url("broken")]
