@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from incidents import services
+from incidents.library import selectors as library_selectors
+from incidents.library import services as library_services
 from incidents.library.communications import render_message
 from incidents.library.models import CommunicationTemplate, Playbook
 from incidents.models import TimelineKind
@@ -119,6 +121,7 @@ def test_playbook_review_timer_reminds_managers_once_per_cycle(manager, commande
     import time_machine
     from django.utils import timezone
 
+    from incidents.library.reviews import PLAYBOOK_REVIEW
     from incidents.outbox.models import Notification
     from incidents.timers import engine as timers
 
@@ -126,7 +129,7 @@ def test_playbook_review_timer_reminds_managers_once_per_cycle(manager, commande
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         playbook = library_services.playbook_mark_reviewed(playbook, by=commander)
-        timer = timers.timers_for(playbook).get(kind=timers.PLAYBOOK_REVIEW)
+        timer = timers.timers_for(playbook).get(kind=PLAYBOOK_REVIEW)
         assert timer.due_at == start + timedelta(days=91)
 
         clock.move_to(start + timedelta(days=90))
