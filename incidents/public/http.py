@@ -5,6 +5,9 @@ A request reads two small things from the shared cache: the client's request cou
 the cache version (changed whenever something is published). With Redis both are one pipelined round
 trip; the rendered body then usually comes from this process's memory, so a status page under load
 costs little more than a trivial view.
+
+That memory is bounded whatever URLs are asked for: the LOCAL_CACHE_LIMIT most recently used pages are
+kept, and rebuilds are serialized by a fixed set of BUILD_LOCK_STRIPES locks rather than one per URL.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import hashlib
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +31,8 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
 VERSION_KEY = "status:version"
+LOCAL_CACHE_LIMIT = 256  # pages kept in each process; the status page has about a dozen plus its incidents
+BUILD_LOCK_STRIPES = 64
 RATE_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400}
 
 Builder = Callable[[], tuple[bytes, str, datetime]]
@@ -41,9 +47,42 @@ class Rendered:
     built_at: float = 0.0  # epoch seconds
 
 
-# Responses this process has rendered or fetched, with the cache version they belong to.
-_local: dict[str, tuple[int, Rendered]] = {}
-_build_locks: dict[str, threading.Lock] = {}
+class _LocalCopies:
+    """Responses this process has rendered or fetched, with the cache version they belong to: at most
+    `limit` of them, the least recently used dropped first (the shared cache may still have it)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._entries: OrderedDict[str, tuple[int, Rendered]] = OrderedDict()
+        self._lock = threading.Lock()  # reordering is not atomic; threads serve the same keys
+
+    def get(self, key: str) -> tuple[int, Rendered] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: tuple[int, Rendered]) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.limit:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_local = _LocalCopies(LOCAL_CACHE_LIMIT)
+# A key's rebuild holds the lock of its stripe: bounded by construction, so made-up URLs cost nothing
+# here. Keys sharing a stripe build one after the other. Not reentrant: a builder must not itself serve
+# a public response.
+_build_locks: tuple[threading.Lock, ...] = tuple(threading.Lock() for _ in range(BUILD_LOCK_STRIPES))
 _redis_client: Any = None
 _redis_lock = threading.Lock()
 
@@ -152,11 +191,12 @@ def _cached(key: str, build: Builder, version: int, seconds: int, now: float) ->
     belongs to the current version and is younger than STATUS_CACHE_SECONDS.
 
     One thread per process rebuilds a key; while it does, the others answer with the copy they have
-    when it merely aged (same version), and wait for the new one after a publish (new version)."""
+    when it merely aged (same version), and wait for the new one after a publish (new version). The same
+    holds while the key's stripe is busy with another key."""
     local = _local.get(key)
     if local is not None and local[0] == version and now - local[1].built_at < seconds:
         return local[1]
-    lock = _build_locks.setdefault(key, threading.Lock())
+    lock = _build_locks[hash(key) % BUILD_LOCK_STRIPES]
     if not lock.acquire(blocking=False):
         if local is not None and local[0] == version:
             return local[1]
@@ -170,7 +210,7 @@ def _cached(key: str, build: Builder, version: int, seconds: int, now: float) ->
         if rendered is None or now - rendered.built_at >= seconds:
             rendered = _rendered(*build())
             cache.set(full_key, rendered, seconds)
-        _local[key] = (version, rendered)
+        _local.put(key, (version, rendered))
         return rendered
     finally:
         lock.release()

@@ -259,3 +259,48 @@ def test_one_thread_rebuilds_while_the_others_serve_the_aged_copy():
     assert len(builds) == 2
     # After a publish (new version) nobody is given the old copy.
     assert _cached("test:key", build, 2, 10, time.time()).body == b"body 3"
+
+
+@override_settings(PUBLIC_API_THROTTLE_RATE="")  # one client asks 10,000 times; the limit is not what is tested
+@time_machine.travel("2026-03-01 12:00:30Z", tick=False)  # nothing ages however long the loop takes
+def test_many_distinct_urls_leave_the_process_memory_bounded(rf):
+    """Random incident URLs must not grow the per-process copies or the build locks without end; the
+    least recently used entries go, so a page asked for all along stays in memory."""
+    from django.utils import timezone
+
+    builds: dict[str, int] = {}
+
+    def builder(key):
+        def build():
+            builds[key] = builds.get(key, 0) + 1
+            return key.encode(), "text/html; charset=utf-8", timezone.now()
+
+        return build
+
+    public_http._local.clear()
+    hot = "html:index"
+    for n in range(10_000):
+        public_id = f"INC-{n:05d}"
+        key = f"html:incident:{public_id}"
+        response = public_http.serve_public(rf.get(f"/status/incidents/{public_id}"), key, builder(key), cors=False)
+        assert response.status_code == 200
+        assert response.content == key.encode()
+        if n % 50 == 0:
+            assert public_http.serve_public(rf.get("/status/"), hot, builder(hot), cors=False).content == b"html:index"
+    assert len(public_http._local) <= public_http.LOCAL_CACHE_LIMIT
+    assert len(public_http._build_locks) <= public_http.BUILD_LOCK_STRIPES
+    assert builds[hot] == 1  # used often enough never to be evicted
+    assert len(builds) == 10_001
+    # An evicted page is still served, rebuilt or from the shared cache.
+    first = "html:incident:INC-00000"
+    assert public_http.serve_public(rf.get("/"), first, builder(first), cors=False).content == first.encode()
+
+
+def test_unknown_incident_urls_leave_no_build_locks_behind(client, incident):
+    """A 404 is not cached, and asking for made-up incidents must not leave anything per URL either."""
+    import secrets
+
+    locks = len(public_http._build_locks)
+    for _ in range(50):
+        assert client.get(f"/status/incidents/{secrets.token_hex(6)}").status_code == 404
+    assert len(public_http._build_locks) == locks
