@@ -3,8 +3,8 @@ Last-Modified with 304s, Cache-Control, CORS on the JSON, and a per-client rate 
 
 A request reads two small things from the shared cache: the client's request count (rate limit) and
 the cache version (changed whenever something is published). With Redis both are one pipelined round
-trip; the rendered body then usually comes from this process's memory, so a status page under load
-costs little more than a trivial view.
+trip, on a client made once per process from the cache's settings; the rendered body then usually comes
+from this process's memory, so a status page under load costs little more than a trivial view.
 
 That memory is bounded whatever URLs are asked for: the LOCAL_CACHE_LIMIT most recently used pages are
 kept, and rebuilds are serialized by a fixed set of BUILD_LOCK_STRIPES locks rather than one per URL.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -29,6 +31,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.module_loading import import_string
 
 VERSION_KEY = "status:version"
 LOCAL_CACHE_LIMIT = 256  # pages kept in each process; the status page has about a dozen plus its incidents
@@ -83,7 +86,7 @@ _local = _LocalCopies(LOCAL_CACHE_LIMIT)
 # here. Keys sharing a stripe build one after the other. Not reentrant: a builder must not itself serve
 # a public response.
 _build_locks: tuple[threading.Lock, ...] = tuple(threading.Lock() for _ in range(BUILD_LOCK_STRIPES))
-_redis_client: Any = None
+_redis_client: tuple[tuple[Any, Any], redis.Redis] | None = None  # (the settings it was made from, client)
 _redis_lock = threading.Lock()
 
 
@@ -123,21 +126,42 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def _redis(backend: RedisCache) -> Any:
-    """One client per process (thread-safe, pooled); Django's cache builds a new one per call."""
+def _redis() -> redis.Redis:
+    """One client per process (thread-safe, pooled) for the default cache; Django's cache builds a new
+    one per call. Made again only if the cache settings change (tests override them)."""
     global _redis_client
-    if _redis_client is None:
+    config = settings.CACHES["default"]
+    wanted = (config["LOCATION"], config.get("OPTIONS", {}))
+    current = _redis_client
+    if current is None or current[0] != wanted:
         with _redis_lock:
-            if _redis_client is None:
-                _redis_client = backend._cache.get_client(write=True)
-    return _redis_client
+            current = _redis_client
+            if current is None or current[0] != wanted:
+                current = _redis_client = (wanted, _connect(*wanted))
+    return current[1]
+
+
+def _connect(location: str | list[str], options: dict[str, Any]) -> redis.Redis:
+    """Connect as Django's RedisCache connects for writes (INCR is one): to the first server of LOCATION,
+    with the connection OPTIONS it documents."""
+    servers = re.split("[;,]", location) if isinstance(location, str) else location
+    options = dict(options)
+    # The serializer is the cache's own; its default stores integers as plain digits, so the version
+    # set with cache.set() is read here and the counter increments here are what cache.get() returns.
+    options.pop("serializer", None)
+    pool_class = options.pop("pool_class", None) or redis.ConnectionPool
+    if isinstance(pool_class, str):
+        pool_class = import_string(pool_class)
+    if isinstance(options.get("parser_class"), str):
+        options["parser_class"] = import_string(options["parser_class"])
+    return redis.Redis(connection_pool=pool_class.from_url(servers[0], **options))
 
 
 def _read_shared(throttle_key: str | None, period: int) -> tuple[int | None, int | None]:
     """(request count in the window or None, cache version or None), in one round trip on Redis."""
     backend = caches["default"]  # `cache` is a proxy; the backend tells whether Redis is behind it
     if isinstance(backend, RedisCache):
-        pipe = _redis(backend).pipeline(transaction=False)
+        pipe = _redis().pipeline(transaction=False)
         if throttle_key is not None:
             redis_key = backend.make_and_validate_key(throttle_key)
             pipe.incr(redis_key)

@@ -304,3 +304,34 @@ def test_unknown_incident_urls_leave_no_build_locks_behind(client, incident):
     for _ in range(50):
         assert client.get(f"/status/incidents/{secrets.token_hex(6)}").status_code == 404
     assert len(public_http._build_locks) == locks
+
+
+def test_shared_counter_and_version_agree_with_the_cache():
+    """Whatever the backend, the per-request read sees the version cache.set() wrote, and counts in the
+    same key cache.get() and cache.incr() use."""
+    cache.set(public_http.VERSION_KEY, 1234, None)
+    key = "status:throttle:203.0.113.9:1"
+    assert public_http._read_shared(key, 60) == (1, 1234)
+    assert public_http._read_shared(key, 60) == (2, 1234)
+    assert cache.get(key) == 2
+    assert cache.incr(key) == 3
+    assert public_http._read_shared(key, 60) == (4, 1234)
+    public_http.drop_status_cache()
+    assert public_http._read_shared(None, 0) == (None, cache.get(public_http.VERSION_KEY))
+
+
+def test_redis_client_is_made_once_from_the_cache_settings():
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    from tests.conftest import need_service
+
+    backend = caches["default"]
+    need_service(isinstance(backend, RedisCache), "needs REDIS_URL (the Redis cache)")
+    client = public_http._redis()
+    assert public_http._redis() is client  # one pooled client per process
+    cache.set("probe", 7)  # same server and database as the cache
+    assert client.get(backend.make_and_validate_key("probe")) == b"7"
+    key = "status:throttle:203.0.113.9:1"
+    public_http._read_shared(key, 60)
+    assert 0 < client.ttl(backend.make_and_validate_key(key)) <= 61  # the window expires by itself
