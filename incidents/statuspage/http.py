@@ -3,21 +3,27 @@ Last-Modified with 304s, Cache-Control, CORS on the JSON, and a per-client rate 
 
 A request reads two small things from the shared cache: the client's request count (rate limit) and
 the cache version (changed whenever something is published). With Redis both are one pipelined round
-trip; the rendered body then usually comes from this process's memory, so a status page under load
-costs little more than a trivial view.
+trip, on a client made once per process from the cache's settings; the rendered body then usually comes
+from this process's memory, so a status page under load costs little more than a trivial view.
+
+That memory is bounded whatever URLs are asked for: the LOCAL_CACHE_LIMIT most recently used pages are
+kept, and rebuilds are serialized by a fixed set of BUILD_LOCK_STRIPES locks rather than one per URL.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -25,8 +31,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.module_loading import import_string
 
 VERSION_KEY = "status:version"
+LOCAL_CACHE_LIMIT = 256  # pages kept in each process; the status page has about a dozen plus its incidents
+BUILD_LOCK_STRIPES = 64
 RATE_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400}
 
 Builder = Callable[[], tuple[bytes, str, datetime]]
@@ -41,10 +50,43 @@ class Rendered:
     built_at: float = 0.0  # epoch seconds
 
 
-# Responses this process has rendered or fetched, with the cache version they belong to.
-_local: dict[str, tuple[int, Rendered]] = {}
-_build_locks: dict[str, threading.Lock] = {}
-_redis_client: Any = None
+class _LocalCopies:
+    """Responses this process has rendered or fetched, with the cache version they belong to: at most
+    `limit` of them, the least recently used dropped first (the shared cache may still have it)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._entries: OrderedDict[str, tuple[int, Rendered]] = OrderedDict()
+        self._lock = threading.Lock()  # reordering is not atomic; threads serve the same keys
+
+    def get(self, key: str) -> tuple[int, Rendered] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: tuple[int, Rendered]) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.limit:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_local = _LocalCopies(LOCAL_CACHE_LIMIT)
+# A key's rebuild holds the lock of its stripe: bounded by construction, so made-up URLs cost nothing
+# here. Keys sharing a stripe build one after the other. Not reentrant: a builder must not itself serve
+# a public response.
+_build_locks: tuple[threading.Lock, ...] = tuple(threading.Lock() for _ in range(BUILD_LOCK_STRIPES))
+_redis_client: tuple[tuple[Any, Any], redis.Redis] | None = None  # (the settings it was made from, client)
 _redis_lock = threading.Lock()
 
 
@@ -84,21 +126,42 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def _redis(backend: RedisCache) -> Any:
-    """One client per process (thread-safe, pooled); Django's cache builds a new one per call."""
+def _redis() -> redis.Redis:
+    """One client per process (thread-safe, pooled) for the default cache; Django's cache builds a new
+    one per call. Made again only if the cache settings change (tests override them)."""
     global _redis_client
-    if _redis_client is None:
+    config = settings.CACHES["default"]
+    wanted = (config["LOCATION"], config.get("OPTIONS", {}))
+    current = _redis_client
+    if current is None or current[0] != wanted:
         with _redis_lock:
-            if _redis_client is None:
-                _redis_client = backend._cache.get_client(write=True)
-    return _redis_client
+            current = _redis_client
+            if current is None or current[0] != wanted:
+                current = _redis_client = (wanted, _connect(*wanted))
+    return current[1]
+
+
+def _connect(location: str | list[str], options: dict[str, Any]) -> redis.Redis:
+    """Connect as Django's RedisCache connects for writes (INCR is one): to the first server of LOCATION,
+    with the connection OPTIONS it documents."""
+    servers = re.split("[;,]", location) if isinstance(location, str) else location
+    options = dict(options)
+    # The serializer is the cache's own; its default stores integers as plain digits, so the version
+    # set with cache.set() is read here and the counter increments here are what cache.get() returns.
+    options.pop("serializer", None)
+    pool_class = options.pop("pool_class", None) or redis.ConnectionPool
+    if isinstance(pool_class, str):
+        pool_class = import_string(pool_class)
+    if isinstance(options.get("parser_class"), str):
+        options["parser_class"] = import_string(options["parser_class"])
+    return redis.Redis(connection_pool=pool_class.from_url(servers[0], **options))
 
 
 def _read_shared(throttle_key: str | None, period: int) -> tuple[int | None, int | None]:
     """(request count in the window or None, cache version or None), in one round trip on Redis."""
     backend = caches["default"]  # `cache` is a proxy; the backend tells whether Redis is behind it
     if isinstance(backend, RedisCache):
-        pipe = _redis(backend).pipeline(transaction=False)
+        pipe = _redis().pipeline(transaction=False)
         if throttle_key is not None:
             redis_key = backend.make_and_validate_key(throttle_key)
             pipe.incr(redis_key)
@@ -152,11 +215,12 @@ def _cached(key: str, build: Builder, version: int, seconds: int, now: float) ->
     belongs to the current version and is younger than STATUS_CACHE_SECONDS.
 
     One thread per process rebuilds a key; while it does, the others answer with the copy they have
-    when it merely aged (same version), and wait for the new one after a publish (new version)."""
+    when it merely aged (same version), and wait for the new one after a publish (new version). The same
+    holds while the key's stripe is busy with another key."""
     local = _local.get(key)
     if local is not None and local[0] == version and now - local[1].built_at < seconds:
         return local[1]
-    lock = _build_locks.setdefault(key, threading.Lock())
+    lock = _build_locks[hash(key) % BUILD_LOCK_STRIPES]
     if not lock.acquire(blocking=False):
         if local is not None and local[0] == version:
             return local[1]
@@ -170,7 +234,7 @@ def _cached(key: str, build: Builder, version: int, seconds: int, now: float) ->
         if rendered is None or now - rendered.built_at >= seconds:
             rendered = _rendered(*build())
             cache.set(full_key, rendered, seconds)
-        _local[key] = (version, rendered)
+        _local.put(key, (version, rendered))
         return rendered
     finally:
         lock.release()

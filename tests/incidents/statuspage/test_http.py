@@ -259,3 +259,79 @@ def test_one_thread_rebuilds_while_the_others_serve_the_aged_copy():
     assert len(builds) == 2
     # After a publish (new version) nobody is given the old copy.
     assert _cached("test:key", build, 2, 10, time.time()).body == b"body 3"
+
+
+@override_settings(PUBLIC_API_THROTTLE_RATE="")  # one client asks 10,000 times; the limit is not what is tested
+@time_machine.travel("2026-03-01 12:00:30Z", tick=False)  # nothing ages however long the loop takes
+def test_many_distinct_urls_leave_the_process_memory_bounded(rf):
+    """Random incident URLs must not grow the per-process copies or the build locks without end; the
+    least recently used entries go, so a page asked for all along stays in memory."""
+    from django.utils import timezone
+
+    builds: dict[str, int] = {}
+
+    def builder(key):
+        def build():
+            builds[key] = builds.get(key, 0) + 1
+            return key.encode(), "text/html; charset=utf-8", timezone.now()
+
+        return build
+
+    public_http._local.clear()
+    hot = "html:index"
+    for n in range(10_000):
+        public_id = f"INC-{n:05d}"
+        key = f"html:incident:{public_id}"
+        response = public_http.serve_public(rf.get(f"/status/incidents/{public_id}"), key, builder(key), cors=False)
+        assert response.status_code == 200
+        assert response.content == key.encode()
+        if n % 50 == 0:
+            assert public_http.serve_public(rf.get("/status/"), hot, builder(hot), cors=False).content == b"html:index"
+    assert len(public_http._local) <= public_http.LOCAL_CACHE_LIMIT
+    assert len(public_http._build_locks) <= public_http.BUILD_LOCK_STRIPES
+    assert builds[hot] == 1  # used often enough never to be evicted
+    assert len(builds) == 10_001
+    # An evicted page is still served, rebuilt or from the shared cache.
+    first = "html:incident:INC-00000"
+    assert public_http.serve_public(rf.get("/"), first, builder(first), cors=False).content == first.encode()
+
+
+def test_unknown_incident_urls_leave_no_build_locks_behind(client, incident):
+    """A 404 is not cached, and asking for made-up incidents must not leave anything per URL either."""
+    import secrets
+
+    locks = len(public_http._build_locks)
+    for _ in range(50):
+        assert client.get(f"/status/incidents/{secrets.token_hex(6)}").status_code == 404
+    assert len(public_http._build_locks) == locks
+
+
+def test_shared_counter_and_version_agree_with_the_cache():
+    """Whatever the backend, the per-request read sees the version cache.set() wrote, and counts in the
+    same key cache.get() and cache.incr() use."""
+    cache.set(public_http.VERSION_KEY, 1234, None)
+    key = "status:throttle:203.0.113.9:1"
+    assert public_http._read_shared(key, 60) == (1, 1234)
+    assert public_http._read_shared(key, 60) == (2, 1234)
+    assert cache.get(key) == 2
+    assert cache.incr(key) == 3
+    assert public_http._read_shared(key, 60) == (4, 1234)
+    public_http.drop_status_cache()
+    assert public_http._read_shared(None, 0) == (None, cache.get(public_http.VERSION_KEY))
+
+
+def test_redis_client_is_made_once_from_the_cache_settings():
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    from tests.conftest import need_service
+
+    backend = caches["default"]
+    need_service(isinstance(backend, RedisCache), "needs REDIS_URL (the Redis cache)")
+    client = public_http._redis()
+    assert public_http._redis() is client  # one pooled client per process
+    cache.set("probe", 7)  # same server and database as the cache
+    assert client.get(backend.make_and_validate_key("probe")) == b"7"
+    key = "status:throttle:203.0.113.9:1"
+    public_http._read_shared(key, 60)
+    assert 0 < client.ttl(backend.make_and_validate_key(key)) <= 61  # the window expires by itself
