@@ -68,6 +68,6 @@ def seed(apps: Any) -> None:
     """Create the runbook's severities that are missing; values an operator has edited are left alone."""
     severity_policy = apps.get_model("incidents", "SeverityPolicy")
     for row in SEVERITY_DEFAULTS:
-        level = row["level"]
+        level = str(row["level"])
         defaults = {**row, "postmortem_due_after": POSTMORTEM_DUE_DEFAULTS.get(level)}
         severity_policy.objects.get_or_create(level=level, defaults=defaults)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -95,7 +96,7 @@ def incident_declare(
     severe_degradation: bool = False,
     public: bool = False,
     public_impact_override: str = "",
-    commander: Any = None,
+    commander: User | None = None,
     external_ticket: str = "",
     chat_channel: str = "",
 ) -> Incident:
@@ -339,7 +340,7 @@ def incident_update_details(
     *,
     by: Actor,
     components: Iterable[Component] | None = None,
-    responders: Iterable[Any] | None = None,
+    responders: Iterable[User] | None = None,
     **changes: Any,
 ) -> Incident:
     """Edit descriptive fields; logs which ones changed."""

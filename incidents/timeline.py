@@ -4,9 +4,9 @@ transaction that makes the change they record, and never edited or deleted."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.utils import timezone
 
 from incidents.models import Incident, TimelineEntry
@@ -15,11 +15,11 @@ from incidents.models import Incident, TimelineEntry
 Actor = AbstractBaseUser | AnonymousUser | None
 
 
-def acting_user(by: Actor) -> AbstractBaseUser | None:
+def acting_user(by: Actor) -> User | None:
     """The user to record as author: None for the system (tasks, commands) and anonymous callers."""
-    if by is None or isinstance(by, AnonymousUser) or not by.is_authenticated:
+    if by is None or not by.is_authenticated:
         return None
-    return by
+    return cast(User, by)  # AUTH_USER_MODEL is Django's User
 
 
 def timeline_append(

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -370,6 +369,6 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
         for reason in refused:
             self.message_user(request, f"Refused: {reason}", messages.WARNING)
 
-    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any) -> TemplateResponse:
+    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any) -> HttpResponse:
         context.setdefault("suggest_url", reverse("admin:incidents_incident_suggest_severity"))
         return super().render_change_form(request, context, *args, **kwargs)

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from incidents.models import Incident, IncidentStatus, TimelineKind
+from incidents.roles import WARROOM_APPS
 from tests.factories import ComponentFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,20 +35,27 @@ def sample(model, commander):
         return ComponentFactory.create()
     if model._meta.label_lower == "auth.user":
         return UserFactory.create()
-    if model._meta.label_lower == "incidents.notification":
-        from incidents import notify
+    if model._meta.label_lower == "outbox.notification":
+        from incidents.outbox import services as outbox
 
-        return notify.enqueue(target=commander, subject="Sample", body="Sample notification")
+        return outbox.enqueue(target=commander, subject="Sample", body="Sample notification")
+    if model._meta.label_lower == "statuspage.statusupdate":
+        from incidents.statuspage.services import status_update_publish
+
+        return status_update_publish(
+            IncidentFactory.create(by=commander), status="investigating", body="Looking.", by=commander
+        )
     if model._meta.app_label == "postmortems":
         from tests.factories import postmortem_sample
 
         return postmortem_sample(model, commander)
 
-    if model is apps.get_model("incidents", "ScheduledMaintenance"):
+    if model is apps.get_model("statuspage", "ScheduledMaintenance"):
         from datetime import timedelta
 
         from django.utils import timezone
-        from incidents.status_services import maintenance_create
+
+        from incidents.statuspage.services import maintenance_create
 
         start = timezone.now() + timedelta(days=1)
         return maintenance_create(
@@ -58,19 +66,24 @@ def sample(model, commander):
 
 @pytest.mark.parametrize(
     "model",
-    [m for m in admin.site._registry if m._meta.app_label in ("incidents", "postmortems")],
+    [m for m in admin.site._registry if m._meta.app_label in WARROOM_APPS],
     ids=lambda m: m._meta.label,
 )
 def test_every_modeladmin_renders_for_a_commander(model, commander_client, commander, severities):
     obj = sample(model, commander)
-    for url in admin_urls_for(model, obj):
+    changelist, add, change = admin_urls_for(model, obj)
+    # Status updates are published from the cockpit, not added here.
+    addable = model._meta.label_lower != "statuspage.statusupdate"
+    for url in [changelist, change, *([add] if addable else [])]:
         response = commander_client.get(url)
         assert response.status_code == 200, url
+    if not addable:
+        assert commander_client.get(add).status_code == 403
 
 
 @pytest.mark.parametrize(
     "model",
-    [m for m in admin.site._registry if m._meta.app_label in ("incidents", "postmortems")],
+    [m for m in admin.site._registry if m._meta.app_label in WARROOM_APPS],
     ids=lambda m: m._meta.label,
 )
 def test_viewer_sees_but_cannot_change(model, viewer_client, commander, severities):

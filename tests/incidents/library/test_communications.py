@@ -147,4 +147,5 @@ def test_playbook_review_timer_reminds_managers_once_per_cycle(manager, commande
         # Reviewing again arms the next quarter's timer.
         playbook = library_services.playbook_mark_reviewed(playbook, by=manager)
         pending = timers.timers_for(playbook).filter(fired_at__isnull=True, cancelled_at__isnull=True).get()
+        assert playbook.last_reviewed_at is not None
         assert pending.due_at == playbook.last_reviewed_at + timedelta(days=91)

@@ -151,6 +151,7 @@ def test_a_duplicate_delivery_task_sends_once(severities, commander, receiver, d
 def test_one_row_per_timer_and_target(severities, commander):
     incident = IncidentFactory.create(by=commander, level="P1")
     timer = timers.timers_for(incident).first()
+    assert timer is not None
     first = notify.enqueue(dedupe_key=timer.notification_key, target=commander, subject="s", body="b", about=incident)
     again = notify.enqueue(dedupe_key=timer.notification_key, target=commander, subject="s", body="b", about=incident)
     assert first.pk == again.pk
