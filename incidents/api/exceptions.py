@@ -1,9 +1,11 @@
-"""Errors as JSON: Django's ValidationError from the services becomes a 400 naming the field."""
+"""The API's one exception handler: a service's refusal (Django's ValidationError) becomes a 400 naming
+the field, and a row that vanished under a concurrent request (e.g. deleted while being edited) a 404."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -14,4 +16,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, ObjectDoesNotExist):
+        exc = exceptions.NotFound("Not found; it may have been deleted meanwhile.")
     return drf_exception_handler(exc, context)

@@ -381,3 +381,44 @@ def test_withdraw_a_status_update_from_the_cockpit(commander_client, commander, 
 
     cache.clear()  # (the drop runs on commit, which a test transaction never reaches)
     assert commander_client.get("/status/api/v2/incidents.json").json()["incidents"][0]["incident_updates"] == []
+
+
+def test_deleting_a_component_recorded_on_incidents_is_a_message(commander_client, commander, severities):
+    from incidents.models import Component
+
+    api = ComponentFactory.create(name="API")
+    IncidentFactory.create(by=commander, components=[api])
+    url = reverse("admin:incidents_component_delete", args=[api.pk])
+    response = commander_client.post(url, {"post": "yes"}, follow=True)
+    assert response.status_code == 200
+    assert "recorded on incidents; it cannot be deleted" in response.content.decode()
+    assert Component.objects.filter(pk=api.pk).exists()
+    # The bulk action goes through the same service.
+    response = commander_client.post(
+        reverse("admin:incidents_component_changelist"),
+        {"action": "delete_selected", "_selected_action": [api.pk], "post": "yes"},
+        follow=True,
+    )
+    assert "recorded on incidents" in response.content.decode()
+    assert Component.objects.filter(pk=api.pk).exists()
+
+
+def test_component_list_editable_status_goes_through_the_service(commander_client, commander, severities):
+    from incidents.models import ComponentStatus
+
+    api = ComponentFactory.create(name="API")
+    response = commander_client.post(
+        reverse("admin:incidents_component_changelist"),
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": api.pk,
+            "form-0-position": "3",
+            "form-0-status": ComponentStatus.MAJOR_OUTAGE,
+            "_save": "Save",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    api.refresh_from_db()
+    assert (api.status, api.position) == (ComponentStatus.MAJOR_OUTAGE, 3)

@@ -340,3 +340,16 @@ def test_schema_and_docs(commander_api, client):
 )
 def test_out_of_range_input_is_a_client_error(commander_api, severities, url):
     assert commander_api.get(url).status_code in (400, 404)
+
+
+def test_a_refused_patch_changes_nothing(commander_api, commander, severities):
+    """Title and an illegal status in one PATCH: refused whole, the title is not saved."""
+    incident = IncidentFactory.create(by=commander, level="P3", title="Checkout slow")
+    response = commander_api.patch(
+        f"/api/incidents/{incident.reference}/", {"title": "Renamed", "status": "closed"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "status" in response.json()
+    incident.refresh_from_db()
+    assert (incident.title, incident.status) == ("Checkout slow", "investigating")
+    assert not incident.timeline.filter(kind="edit").exists()

@@ -229,3 +229,39 @@ def test_attendance_is_recorded(written, commander):
 def test_spreadsheet_safe_cells():
     text = exports.csv_text(["a"], [["=1+1"], ["+cmd"], ["-2"], ["@SUM(A1)"], ["plain"], [3]])
     assert text.splitlines() == ["a", "'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "plain", "3"]
+
+
+def test_an_smtp_failure_on_an_invite_leaves_a_failed_outbox_row_and_the_page_answers(
+    written, commander, client, django_capture_on_commit_callbacks
+):
+    """The invite is stored in the outbox before anything is sent: a mail server that refuses the
+    connection is a failed row with its error, never an error page after the invite was recorded."""
+    import socket
+
+    from django.test import override_settings
+    from django.urls import reverse
+
+    from incidents.outbox.models import Notification, NotificationStatus
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    meeting = schedule(written, commander)
+    client.force_login(commander)
+    url = reverse("admin:postmortems_reviewmeeting_send_invite", args=[meeting.pk])
+    smtp = {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": closed,
+        "EMAIL_TIMEOUT": 2,
+        "NOTIFY_MAX_ATTEMPTS": 1,
+    }
+    with override_settings(**smtp), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, follow=True)
+    assert response.status_code == 200
+    rows = Notification.objects.filter(subject__startswith="Post-incident review")
+    assert rows.count() == 2
+    assert set(rows.values_list("status", flat=True)) == {NotificationStatus.FAILED}
+    assert all(row.last_error for row in rows)
+    meeting.refresh_from_db()
+    assert meeting.invite_sent_at is not None
