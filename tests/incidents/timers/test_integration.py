@@ -33,7 +33,7 @@ from tests.receiver import Receiver, running_receiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]  # the project root, where manage.py is
 REFERENCE = re.compile(r"INC-\d{4}-\d{2}-\d{2}-\d{3}")
 
 
