@@ -12,6 +12,7 @@ class IncidentDeclareForm(forms.ModelForm):
     service_down = forms.BooleanField(required=False, label="Complete service unavailability")
     core_function_impaired = forms.BooleanField(required=False, label="Core functionality impaired")
     severe_degradation = forms.BooleanField(required=False, label="Performance severely degraded")
+    non_critical_affected = forms.BooleanField(required=False, label="Non-critical features affected")
     started_at = forms.DateTimeField(
         required=False,
         help_text="Leave empty for now. Set it when the problem began before it was declared (UTC).",
@@ -27,6 +28,7 @@ class IncidentDeclareForm(forms.ModelForm):
             "security_breach",
             "core_function_impaired",
             "severe_degradation",
+            "non_critical_affected",
             "users_affected_pct",
             "severity",
             "started_at",

@@ -94,6 +94,7 @@ def incident_declare(
     service_down: bool = False,
     core_function_impaired: bool = False,
     severe_degradation: bool = False,
+    non_critical_affected: bool = False,
     public: bool = False,
     public_impact_override: str = "",
     commander: User | None = None,
@@ -156,6 +157,7 @@ def incident_declare(
             security_breach=security_breach,
             core_function_impaired=core_function_impaired,
             severe_degradation=severe_degradation,
+            non_critical_affected=non_critical_affected,
             users_affected_pct=users_affected_pct,
         )
     )

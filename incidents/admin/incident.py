@@ -197,6 +197,7 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
                 service_down=data["service_down"],
                 core_function_impaired=data["core_function_impaired"],
                 severe_degradation=data["severe_degradation"],
+                non_critical_affected=data["non_critical_affected"],
                 public=data["public"],
                 public_impact_override=data["public_impact_override"],
                 commander=data["commander"],
@@ -284,6 +285,7 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
                 security_breach=flag("security_breach"),
                 core_function_impaired=flag("core_function_impaired"),
                 severe_degradation=flag("severe_degradation"),
+                non_critical_affected=flag("non_critical_affected"),
                 users_affected_pct=pct,
             )
         )

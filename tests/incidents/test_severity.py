@@ -38,3 +38,24 @@ def test_more_users_never_lowers_severity(pct, down, degraded):
         ImpactFacts(service_down=down, severe_degradation=degraded, users_affected_pct=min(100, pct + 10))
     )
     assert higher.level <= lower.level
+
+
+@pytest.mark.django_db
+def test_non_critical_features_reach_p3_from_the_declare_form(commander_client, severities):
+    """The declare form offers the runbook's P3 criterion; the live suggestion and the log use it."""
+    from django.urls import reverse
+
+    from incidents.models import Incident
+
+    url = reverse("admin:incidents_incident_suggest_severity")
+    assert commander_client.get(url, {"non_critical_affected": "1"}).json()["level"] == "P3"
+    assert commander_client.get(url).json()["level"] == "P4"
+    add = commander_client.get(reverse("admin:incidents_incident_add")).content.decode()
+    assert 'name="non_critical_affected"' in add
+    response = commander_client.post(
+        reverse("admin:incidents_incident_add"),
+        {"title": "Export button broken", "severity": severities["P4"].pk, "non_critical_affected": "on"},
+    )
+    assert response.status_code == 302
+    declared = Incident.objects.get(title="Export button broken").timeline.get(kind="declared")
+    assert declared.data["suggested_severity"] == "P3"

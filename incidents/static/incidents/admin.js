@@ -20,7 +20,10 @@
     const box = document.getElementById("wr-suggestion");
     if (!box) return;
     const form = box.closest("form");
-    const names = ["service_down", "data_impact", "security_breach", "core_function_impaired", "severe_degradation"];
+    const names = [
+      "service_down", "data_impact", "security_breach", "core_function_impaired", "severe_degradation",
+      "non_critical_affected",
+    ];
     let latest = 0;
     function update() {
       const request = ++latest;
