@@ -19,6 +19,7 @@ from django.utils import timezone
 from incidents.hooks import incident_changed, incident_closing, incident_resolved
 from incidents.models import (
     INITIAL_RESPONSE_CHECKLIST,
+    OPEN_STATUSES,
     ChecklistItem,
     Component,
     DailySequence,
@@ -434,3 +435,19 @@ def component_delete(component: Component, *, by: Actor) -> None:
     if component.incidents.exists():
         raise ValidationError(f"{component.name} is recorded on incidents; it cannot be deleted.")
     component.delete()
+
+
+# Severity policies: the runbook's targets; a change moves the clocks of the open incidents using them.
+
+
+@transaction.atomic
+def severity_policy_save(policy: SeverityPolicy, *, by: Actor) -> SeverityPolicy:
+    """Create or edit a severity. The open incidents of this severity re-plan their clocks (a shorter
+    response target moves their acknowledge deadline now, not at their next change)."""
+    policy.full_clean()
+    policy._change_reason = f"Edited by {getattr(by, 'username', 'system')}"  # type: ignore[attr-defined]
+    policy.save()
+    if policy.pk is not None:
+        for incident in Incident.objects.filter(severity=policy, status__in=OPEN_STATUSES).order_by("pk"):
+            _changed(lock_incident(incident))
+    return policy

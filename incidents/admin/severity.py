@@ -21,9 +21,12 @@ def severity_badge(policy: SeverityPolicy) -> str:
 
 
 @admin.register(SeverityPolicy)
-class SeverityPolicyAdmin(SimpleHistoryAdmin):
+class SeverityPolicyAdmin(SimpleHistoryAdmin, ServiceAdmin):
     list_display = ["level", "name", "response_target", "resolution_target", "update_cadence", "colour_swatch"]
     ordering = ["level"]
+
+    def save_model(self, request: HttpRequest, obj: SeverityPolicy, form: Any, change: bool) -> None:
+        services.severity_policy_save(obj, by=request.user)
 
     def has_delete_permission(self, request: HttpRequest, obj: SeverityPolicy | None = None) -> bool:
         return False  # incidents keep their severity; edit a policy instead of removing it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -12,7 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents.admin.refusals import error_text
+from incidents.admin.refusals import ServiceAdmin, error_text
 from incidents.library import services
 from incidents.library.communications import render_message
 from incidents.library.forms import CommunicationForm
@@ -22,12 +24,21 @@ from incidents.selectors import incidents_with_sla
 
 
 @admin.register(Playbook)
-class PlaybookAdmin(SimpleHistoryAdmin):
+class PlaybookAdmin(SimpleHistoryAdmin, ServiceAdmin):
     list_display = ["title", "keywords", "last_reviewed_at", "review_state"]
     search_fields = ["title", "keywords", "symptoms"]
     filter_horizontal = ["components"]
     readonly_fields = ["last_reviewed_at"]
     actions = ["mark_reviewed"]
+
+    def save_model(self, request: HttpRequest, obj: Playbook, form: Any, change: bool) -> None:
+        services.playbook_save(obj, by=request.user, components=form.cleaned_data.get("components"))
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The components were set by the service in save_model."""
+
+    def delete_model(self, request: HttpRequest, obj: Playbook) -> None:
+        services.playbook_delete(obj, by=request.user)
 
     @admin.display(description="review")
     def review_state(self, obj: Playbook) -> str:
@@ -45,10 +56,19 @@ class PlaybookAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CommunicationTemplate)
-class CommunicationTemplateAdmin(SimpleHistoryAdmin):
+class CommunicationTemplateAdmin(SimpleHistoryAdmin, ServiceAdmin):
     list_display = ["name", "kind", "subject"]
     list_filter = ["kind"]
     filter_horizontal = ["severities"]
+
+    def save_model(self, request: HttpRequest, obj: CommunicationTemplate, form: Any, change: bool) -> None:
+        services.communication_template_save(obj, by=request.user, severities=form.cleaned_data.get("severities"))
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The severities were set by the service in save_model."""
+
+    def delete_model(self, request: HttpRequest, obj: CommunicationTemplate) -> None:
+        services.communication_template_delete(obj, by=request.user)
 
     def get_urls(self) -> list:
         return [
@@ -107,6 +127,12 @@ class CommunicationTemplateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(QuickReferenceLink)
-class QuickReferenceLinkAdmin(admin.ModelAdmin):
+class QuickReferenceLinkAdmin(ServiceAdmin):
     list_display = ["label", "target", "position"]
     list_editable = ["position"]
+
+    def save_model(self, request: HttpRequest, obj: QuickReferenceLink, form: Any, change: bool) -> None:
+        services.quick_reference_save(obj, by=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: QuickReferenceLink) -> None:
+        services.quick_reference_delete(obj, by=request.user)

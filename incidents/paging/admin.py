@@ -14,7 +14,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from incidents.paging import oncall
+from incidents.admin.refusals import ServiceAdmin
+from incidents.paging import oncall, services
 from incidents.paging.clocks import step_targets
 from incidents.paging.models import (
     EscalationPolicy,
@@ -24,6 +25,7 @@ from incidents.paging.models import (
     RotationOverride,
     format_offset,
 )
+from incidents.paging.services import RowChange
 
 
 class EscalationStepForm(forms.ModelForm):
@@ -53,8 +55,27 @@ class EscalationStepInline(admin.TabularInline):
     filter_horizontal = ["users", "groups"]
 
 
+def row_changes(formset: Any) -> list[RowChange]:
+    """An inline formset's validated rows as the services take them (nothing is written here)."""
+    changes = []
+    many = [f.name for f in formset.model._meta.many_to_many]
+    for form in formset.forms:
+        if not form.has_changed() and form.instance.pk is None:
+            continue  # an empty extra row
+        if formset.can_delete and formset._should_delete_form(form):
+            changes.append(RowChange(row=form.instance, delete=True))
+            continue
+        row = form.save(commit=False)
+        changes.append(RowChange(row=row, many={name: list(form.cleaned_data.get(name, [])) for name in many}))
+    return changes
+
+
+def inline_rows(formsets: Any, model: Any) -> list[RowChange]:
+    return [change for formset in formsets if formset.model is model for change in row_changes(formset)]
+
+
 @admin.register(EscalationPolicy)
-class EscalationPolicyAdmin(admin.ModelAdmin):
+class EscalationPolicyAdmin(ServiceAdmin):
     list_display = ["name", "severity", "path"]
     inlines = [EscalationStepInline]
     readonly_fields = ["preview"]
@@ -62,6 +83,15 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[EscalationPolicy]:
         return super().get_queryset(request).select_related("severity").prefetch_related("steps")
+
+    def save_model(self, request: HttpRequest, obj: EscalationPolicy, form: Any, change: bool) -> None:
+        """Saved with its steps in save_related, by one service call."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        services.escalation_policy_save(form.instance, by=request.user, steps=inline_rows(formsets, EscalationStep))
+
+    def delete_model(self, request: HttpRequest, obj: EscalationPolicy) -> None:
+        services.escalation_policy_delete(obj, by=request.user)
 
     @admin.display(description="escalation path")
     def path(self, obj: EscalationPolicy) -> str:
@@ -112,7 +142,7 @@ def shift_text(shift: oncall.Shift | None) -> str:
 
 
 @admin.register(Rotation)
-class RotationAdmin(admin.ModelAdmin):
+class RotationAdmin(ServiceAdmin):
     list_display = ["name", "time_zone", "shift_length", "handoff_time", "on_call_now", "on_call_next"]
     inlines = [RotationMemberInline, RotationOverrideInline]
     readonly_fields = ["on_call_now", "on_call_next"]
@@ -130,6 +160,20 @@ class RotationAdmin(admin.ModelAdmin):
                 ),
             )
         )
+
+    def save_model(self, request: HttpRequest, obj: Rotation, form: Any, change: bool) -> None:
+        """Saved with its members and overrides in save_related, by one service call."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        services.rotation_save(
+            form.instance,
+            by=request.user,
+            members=inline_rows(formsets, RotationMember),
+            overrides=inline_rows(formsets, RotationOverride),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Rotation) -> None:
+        services.rotation_delete(obj, by=request.user)
 
     @admin.display(description="on call now")
     def on_call_now(self, obj: Rotation) -> str:

@@ -422,3 +422,29 @@ def test_component_list_editable_status_goes_through_the_service(commander_clien
     assert response.status_code == 200
     api.refresh_from_db()
     assert (api.status, api.position) == (ComponentStatus.MAJOR_OUTAGE, 3)
+
+
+def test_a_shorter_response_target_moves_the_open_incidents_deadline(commander_client, commander, severities):
+    from datetime import timedelta
+
+    from incidents.paging import clocks
+    from incidents.timers import engine as timers
+
+    incident = IncidentFactory.create(by=commander, level="P3")
+    policy = severities["P3"]
+    url = reverse("admin:incidents_severitypolicy_change", args=[policy.pk])
+    data = {
+        "level": policy.level,
+        "name": policy.name,
+        "criteria": policy.criteria,
+        "response_target": "00:30:00",
+        "resolution_target": "1 00:00:00",
+        "update_cadence": "02:00:00",
+        "stakeholder_deadline": "",
+        "public_impact": policy.public_impact,
+        "colour": policy.colour,
+        "postmortem_due_after": "",
+    }
+    assert commander_client.post(url, data).status_code == 302
+    deadline = timers.timers_for(incident).get(kind=clocks.ACKNOWLEDGE_DEADLINE)
+    assert deadline.due_at == incident.started_at + timedelta(minutes=30)

@@ -149,3 +149,32 @@ def test_playbook_review_timer_reminds_managers_once_per_cycle(manager, commande
         pending = timers.timers_for(playbook).filter(fired_at__isnull=True, cancelled_at__isnull=True).get()
         assert playbook.last_reviewed_at is not None
         assert pending.due_at == playbook.last_reviewed_at + timedelta(days=91)
+
+
+def test_a_changed_review_interval_moves_the_pending_review_and_deleting_cancels_it(commander_client, commander):
+    from datetime import timedelta
+
+    from incidents.library.reviews import PLAYBOOK_REVIEW
+    from incidents.timers import engine as timers
+
+    playbook = Playbook.objects.first()
+    assert playbook is not None
+    playbook = library_services.playbook_mark_reviewed(playbook, by=commander)
+    url = reverse("admin:library_playbook_change", args=[playbook.pk])
+    data = {
+        "title": playbook.title,
+        "symptoms": playbook.symptoms,
+        "diagnosis": playbook.diagnosis,
+        "resolution": playbook.resolution,
+        "prevention": playbook.prevention,
+        "keywords": playbook.keywords,
+        "review_interval": "30 00:00:00",
+    }
+    assert commander_client.post(url, data).status_code == 302
+    pending = timers.timers_for(playbook).get(kind=PLAYBOOK_REVIEW, fired_at=None, cancelled_at=None)
+    assert playbook.last_reviewed_at is not None
+    assert pending.due_at == playbook.last_reviewed_at + timedelta(days=30)
+    delete = reverse("admin:library_playbook_delete", args=[playbook.pk])
+    assert commander_client.post(delete, {"post": "yes"}).status_code == 302
+    pending.refresh_from_db()
+    assert pending.cancelled_at is not None

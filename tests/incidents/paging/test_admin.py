@@ -189,3 +189,48 @@ def test_cockpit_lists_upcoming_timers_and_notifications(commander_client, comma
     assert "Acknowledge deadline" in page
     assert "Senior Engineer" in page
     assert "Casey" in page or "casey" in page
+
+
+def test_a_new_step_re_plans_the_open_incidents_of_the_severity(commander_client, empty_policy, commander):
+    """Saving the policy is one service: the step and the escalation timers of open P4s change together."""
+    from incidents.paging import clocks
+
+    incident = IncidentFactory.create(by=commander, level="P4")
+    assert not timers.timers_for(incident).filter(kind=clocks.ESCALATION).exists()
+    url = reverse("admin:paging_escalationpolicy_change", args=[empty_policy.pk])
+    step = {"offset": "00:10:00", "tier": "Duty", "users": [str(commander.pk)], "stop_condition": "resolved"}
+    response = commander_client.post(url, policy_form(empty_policy, [step]))
+    assert response.status_code == 302
+    timer = timers.timers_for(incident).get(kind=clocks.ESCALATION)
+    assert (timer.step, timer.due_at) == ("tier:duty", incident.started_at + timedelta(minutes=10))
+
+
+def test_rotation_and_members_are_saved_together(commander_client, commander):
+    ana = UserFactory.create(username="ana", first_name="Ana")
+    data = {
+        "name": "Weekend",
+        "time_zone": "Europe/Rome",
+        "shift_length": "1 00:00:00",
+        "handoff_time": "09:00:00",
+        "start_date": "2026-11-01",
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "0",
+        "members-0-user": str(ana.pk),
+        "members-0-position": "0",
+        "overrides-TOTAL_FORMS": "1",
+        "overrides-INITIAL_FORMS": "0",
+        "overrides-0-user": str(commander.pk),
+        "overrides-0-starts_at_0": "2026-12-01",
+        "overrides-0-starts_at_1": "10:00:00",
+        "overrides-0-ends_at_0": "2026-12-01",
+        "overrides-0-ends_at_1": "09:00:00",  # ends before it starts: the whole save is refused
+    }
+    response = commander_client.post(reverse("admin:paging_rotation_add"), data)
+    assert response.status_code == 200
+    assert not Rotation.objects.filter(name="Weekend").exists()
+    data["overrides-0-ends_at_1"] = "18:00:00"
+    response = commander_client.post(reverse("admin:paging_rotation_add"), data)
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    rotation = Rotation.objects.get(name="Weekend")
+    assert [m.user for m in rotation.members.all()] == [ana]
+    assert rotation.overrides.get().user == commander
