@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from incidents import roles, services
 from incidents.models import Component, ComponentStatus, Incident, IncidentStatus, SeverityPolicy
+from incidents.paging import services as paging_services
 from incidents.paging.models import Rotation, RotationMember
+from incidents.paging.services import RowChange
 from incidents.paging.seed import PRIMARY_ROTATION
 from incidents.statuspage import services as status_services
 from incidents.statuspage.models import ScheduledMaintenance
@@ -123,11 +125,11 @@ DEMO_PASSWORD = "warroom-demo"  # noqa: S105 - documented demo logins for a loca
 def seed_demo() -> dict[str, int]:
     """Idempotent: components and users are matched by name, incidents by title."""
     created = {"components": 0, "users": 0, "incidents": 0}
+    existing = set(Component.objects.values_list("name", flat=True))
     for name, description, group, position in DEMO_COMPONENTS:
-        _, new = Component.objects.get_or_create(
-            name=name, defaults={"description": description, "group": group, "position": position}
-        )
-        created["components"] += new
+        if name not in existing:
+            services.component_create(by=None, name=name, description=description, group=group, position=position)
+            created["components"] += 1
     User = get_user_model()
     users = {}
     for username, first, last, role in DEMO_USERS:
@@ -145,7 +147,8 @@ def seed_demo() -> dict[str, int]:
     # The demo responder carries the pager, so the default escalation path has someone to page.
     primary = Rotation.objects.filter(name=PRIMARY_ROTATION).first()
     if primary is not None and not primary.members.exists():
-        RotationMember.objects.create(rotation=primary, user=users[roles.RESPONDER])
+        member = RotationMember(user=users[roles.RESPONDER], position=0)
+        paging_services.rotation_save(primary, by=None, members=[RowChange(row=member)])
     now = timezone.now()
     for title, level, final, minutes_ago, component_names in DEMO_INCIDENTS:
         if Incident.objects.filter(title=title).exists():
@@ -181,5 +184,5 @@ def seed_demo() -> dict[str, int]:
             body="We will upgrade the primary database. The API may be read-only for up to 10 minutes.",
         )
     if created["components"]:
-        Component.objects.filter(name="API").update(status=ComponentStatus.PARTIAL_OUTAGE)
+        services.component_update(Component.objects.get(name="API"), by=None, status=ComponentStatus.PARTIAL_OUTAGE)
     return created
