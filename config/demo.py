@@ -14,8 +14,8 @@ from incidents import roles, services
 from incidents.models import Component, ComponentStatus, Incident, IncidentStatus, SeverityPolicy
 from incidents.paging import services as paging_services
 from incidents.paging.models import Rotation, RotationMember
-from incidents.paging.services import RowChange
 from incidents.paging.seed import PRIMARY_ROTATION
+from incidents.paging.services import RowChange
 from incidents.statuspage import services as status_services
 from incidents.statuspage.models import ScheduledMaintenance
 from incidents.statuspage.services import maintenance_create

@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps as global_apps
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Q
 
 COMMANDER = "Incident Commander"
@@ -60,7 +59,6 @@ def ensure_role_groups(sender: Any = None, **kwargs: Any) -> None:
         group.permissions.add(*Permission.objects.filter(role_permissions(role)))
 
 
-def active_members(groups: Iterable[Group]) -> list[Any]:
+def active_members(groups: Iterable[Group]) -> list[User]:
     """Active users of these groups, each once, by username."""
-    user_model = get_user_model()
-    return list(user_model.objects.filter(groups__in=list(groups), is_active=True).distinct().order_by("username"))
+    return list(User.objects.filter(groups__in=list(groups), is_active=True).distinct().order_by("username"))

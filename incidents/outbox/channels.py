@@ -4,9 +4,9 @@ through Apprise (Slack, Teams, PagerDuty, webhooks...)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
@@ -35,7 +35,7 @@ def validate_apprise_url(url: str) -> None:
         raise ValidationError(f"“{url}” is not a notification URL Apprise understands (e.g. slack://…, mailto://…).")
 
 
-def target_key(target: Any) -> str:
+def target_key(target: User | str) -> str:
     """`user:<id>` for a user, `email:<address>` for an address, otherwise a validated Apprise URL."""
     if isinstance(target, str):
         text = target.strip()

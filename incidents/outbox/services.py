@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -58,7 +59,7 @@ def backoff(attempts: int) -> timedelta:
 
 def enqueue(
     *,
-    target: Any,
+    target: User | str,
     subject: str,
     body: str,
     about: models.Model | None = None,

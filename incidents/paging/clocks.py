@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
@@ -158,14 +159,14 @@ def _append(incident: Incident, kind: str, text: str, timer: Timer, **data: Any)
     timeline_append(incident, kind=kind, text=text, data={"timer": timer.pk, "kind": timer.kind, **data})
 
 
-def _notify(timer: Timer, incident: Incident, targets: list[Any], headline: str) -> int:
+def _notify(timer: Timer, incident: Incident, targets: list[User | str], headline: str) -> int:
     subject, body = incident_message(incident, headline)
     for target in targets:
         outbox.enqueue(target=target, subject=subject, body=body, about=incident, dedupe_key=timer.notification_key)
     return len(targets)
 
 
-def _commander(incident: Incident) -> list[Any]:
+def _commander(incident: Incident) -> list[User | str]:
     return [incident.commander] if incident.commander is not None else []
 
 
@@ -226,7 +227,7 @@ def fire_update_reminder(timer: Timer, incident: Incident) -> str:
 class PageTarget:
     """Who a step pages: a user (email) or an Apprise URL, and why (for the preview)."""
 
-    target: Any
+    target: User | str
     reason: str
 
     @property
@@ -238,10 +239,10 @@ class PageTarget:
 
 def step_targets(step: EscalationStep, at: datetime | None = None) -> list[PageTarget]:
     """Everyone and everything the step pages at `at`: users, group members, the on-call person, URLs."""
-    seen: set[Any] = set()
+    seen: set[str | tuple[str, int]] = set()
     targets: list[PageTarget] = []
 
-    def add(target: Any, reason: str) -> None:
+    def add(target: User | str, reason: str) -> None:
         key = target if isinstance(target, str) else ("user", target.pk)
         if key not in seen:
             seen.add(key)

@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -20,7 +20,8 @@ logger = logging.getLogger("incidents.timers")
 
 # A handler gets the claimed timer and its subject (locked with SELECT ... FOR UPDATE) and runs inside
 # the claiming transaction. It returns a short outcome ("paged 3", "skipped: acknowledged") or None.
-Handler = Callable[[Timer, Any], str | None]
+Handler = Callable[[Timer, Any], str | None]  # as stored: each kind's handler takes its own subject model
+SubjectT = TypeVar("SubjectT", bound=models.Model)
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ TICK_BATCH = 500
 MAX_HANDLER_FAILURES = 5
 
 
-def register_kind(kind: str, handler: Handler, *, label: str = "") -> None:
+def register_kind(kind: str, handler: Callable[[Timer, SubjectT], str | None], *, label: str = "") -> None:
     """Register (or replace) the handler of a timer kind. Call it from an AppConfig.ready()."""
     _KINDS[kind] = TimerKind(kind=kind, handler=handler, label=label or kind)
 
