@@ -38,6 +38,11 @@ def _save_children(parent: models.Model, parent_field: str, rows: Sequence[RowCh
             getattr(change.row, name).set(values)
 
 
+def _replan_open_incidents(severity_id: int) -> None:
+    for incident in Incident.objects.filter(severity_id=severity_id, status__in=OPEN_STATUSES).order_by("pk"):
+        plan_incident_timers(lock_incident(incident))
+
+
 @transaction.atomic
 def escalation_policy_save(policy: EscalationPolicy, *, by: Actor, steps: Sequence[RowChange] = ()) -> EscalationPolicy:
     """Save a policy and its steps together; the open incidents of its severity re-plan their escalation
@@ -45,8 +50,7 @@ def escalation_policy_save(policy: EscalationPolicy, *, by: Actor, steps: Sequen
     policy.full_clean()
     policy.save()
     _save_children(policy, "policy", steps)
-    for incident in Incident.objects.filter(severity_id=policy.severity_id, status__in=OPEN_STATUSES).order_by("pk"):
-        plan_incident_timers(lock_incident(incident))
+    _replan_open_incidents(policy.severity_id)
     return policy
 
 
@@ -66,8 +70,7 @@ def rotation_save(
 def escalation_policy_delete(policy: EscalationPolicy, *, by: Actor) -> None:
     severity_id = policy.severity_id
     policy.delete()
-    for incident in Incident.objects.filter(severity_id=severity_id, status__in=OPEN_STATUSES).order_by("pk"):
-        plan_incident_timers(lock_incident(incident))
+    _replan_open_incidents(severity_id)
 
 
 @transaction.atomic
