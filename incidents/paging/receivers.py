@@ -45,7 +45,7 @@ def connect() -> None:
     cockpit.register_panel(
         cockpit.Panel(
             name="paging.timers",
-            template="admin/incidents/incident/_timers_panel.html",
+            template="admin/paging/panels/timers.html",
             context=timers_panel,
             place=cockpit.SIDE,
             order=50,

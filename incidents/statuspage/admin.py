@@ -242,14 +242,12 @@ def register_cockpit_panels() -> None:
     cockpit.register_panel(
         cockpit.Panel(
             "statuspage.publish",
-            "admin/incidents/incident/_publish_status_update.html",
+            "admin/statuspage/panels/publish.html",
             publish_panel,
             cockpit.HEADER,
             20,
         )
     )
     cockpit.register_panel(
-        cockpit.Panel(
-            "statuspage.updates", "admin/incidents/incident/_status_updates.html", updates_panel, cockpit.SIDE, 40
-        )
+        cockpit.Panel("statuspage.updates", "admin/statuspage/panels/updates.html", updates_panel, cockpit.SIDE, 40)
     )
