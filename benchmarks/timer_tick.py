@@ -72,7 +72,7 @@ def measure(open_count: int, prefix: str) -> tuple[int, float]:
 def main() -> None:
     _, drop = setup_database()
     try:
-        import incidents.notify as notify
+        import incidents.outbox.services as notify
 
         notify.queue_delivery = lambda notification_id: None  # measure the tick, not the delivery
         from django.db import connection
