@@ -15,6 +15,7 @@ from incidents.outbox.services import notifications_about
 from incidents.paging import clocks as runbook
 from incidents.paging.models import EscalationPolicy, Rotation, RotationMember
 from incidents.paging.seed import ESCALATION_GROUPS, PRIMARY_ROTATION
+from incidents.timeline import timeline_append
 from incidents.timers import engine as timers
 from incidents.timers.models import Timer
 from tests.factories import IncidentFactory, UserFactory
@@ -187,7 +188,7 @@ def test_update_reminder_repeats_while_overdue_and_resets_on_a_public_update(sev
     assert incident.timeline.filter(text__startswith="Update reminder").count() == 2
 
     with time_machine.travel(T0 + timedelta(minutes=70), tick=False):
-        update = services.timeline_append(incident, kind=TimelineKind.STATUS_UPDATE, text="We have found the cause.")
+        update = timeline_append(incident, kind=TimelineKind.STATUS_UPDATE, text="We have found the cause.")
         runbook.plan_incident_timers(incident)
     reminders = timers.timers_for(incident).filter(kind=runbook.UPDATE_REMINDER)
     assert reminders.get(fired_at__isnull=True, cancelled_at__isnull=True).due_at == T0 + timedelta(minutes=100)

@@ -1,14 +1,13 @@
-"""Every write that changes an incident. Admin actions, API views, tasks and commands call these.
+"""The incident's lifecycle: references, declare, acknowledge, severity and status moves.
 
-Each function is atomic, locks the incident row, validates the move, and writes the timeline entry
-in the same transaction. A refused move raises ValidationError and writes nothing.
+Each function is atomic, locks the incident row, validates the move, writes the timeline entry in the
+same transaction and sends the hooks. A refused move raises ValidationError and writes nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -19,14 +18,12 @@ from django.utils import timezone
 from incidents.hooks import incident_changed, incident_closing, incident_resolved
 from incidents.models import (
     INITIAL_RESPONSE_CHECKLIST,
-    OPEN_STATUSES,
     ChecklistItem,
     Component,
     DailySequence,
     Incident,
     IncidentStatus,
     SeverityPolicy,
-    TimelineEntry,
     TimelineKind,
 )
 from incidents.severity import ImpactFacts, suggest_severity
@@ -295,159 +292,3 @@ def incident_resolve(incident: Incident, *, by: Actor, note: str = "") -> Incide
 
 def incident_close(incident: Incident, *, by: Actor) -> Incident:
     return incident_move_status(incident, status=IncidentStatus.CLOSED, by=by)
-
-
-@transaction.atomic
-def incident_add_note(incident: Incident, *, by: Actor, text: str) -> TimelineEntry:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({"text": "A note cannot be empty."})
-    incident = lock_incident(incident)
-    Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
-    return timeline_append(incident, kind=TimelineKind.NOTE, text=text, by=by)
-
-
-@transaction.atomic
-def checklist_item_tick(item: ChecklistItem, *, by: Actor) -> ChecklistItem:
-    item = ChecklistItem.objects.select_for_update().select_related("incident").get(pk=item.pk)
-    if item.done_at is not None:
-        raise ValidationError(f"“{item.label}” was already ticked at {item.done_at:%H:%M} UTC.")
-    now = timezone.now()
-    item.done_at = now
-    item.done_by = acting_user(by)
-    item.save(update_fields=["done_at", "done_by"])
-    timeline_append(
-        item.incident, kind=TimelineKind.CHECKLIST, text=f"Checked: {item.label}", by=by, at=now, data={"item": item.pk}
-    )
-    return item
-
-
-# Details a commander may edit freely; state, clocks and severity have their own services.
-EDITABLE_DETAILS = (
-    "title",
-    "summary",
-    "commander",
-    "users_affected_pct",
-    "data_impact",
-    "security_breach",
-    "public",
-    "public_impact_override",
-    "external_ticket",
-    "chat_channel",
-)
-
-
-@transaction.atomic
-def incident_update_details(
-    incident: Incident,
-    *,
-    by: Actor,
-    components: Iterable[Component] | None = None,
-    responders: Iterable[User] | None = None,
-    **changes: Any,
-) -> Incident:
-    """Edit descriptive fields; logs which ones changed."""
-    unknown = set(changes) - set(EDITABLE_DETAILS)
-    if unknown:
-        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
-    incident = lock_incident(incident)
-    changed: list[str] = []
-    for name, value in changes.items():
-        if getattr(incident, name) != value:
-            setattr(incident, name, value)
-            changed.append(name)
-    if changed:
-        incident.full_clean(exclude=["severity"])
-        incident.save(update_fields=[*changed, "updated_at"])
-    if components is not None:
-        new = {c.pk for c in components}
-        if new != set(incident.components.values_list("pk", flat=True)):
-            incident.components.set(list(components))
-            changed.append("components")
-    if responders is not None:
-        new = {u.pk for u in responders}
-        if new != set(incident.responders.values_list("pk", flat=True)):
-            incident.responders.set(list(responders))
-            changed.append("responders")
-    if changed:
-        labels = [str(getattr(Incident._meta.get_field(name), "verbose_name", name)) for name in changed]
-        timeline_append(
-            incident, kind=TimelineKind.EDIT, text="Edited " + ", ".join(labels), by=by, data={"fields": changed}
-        )
-    return incident
-
-
-@transaction.atomic
-def incident_update(
-    incident: Incident,
-    *,
-    by: Actor,
-    details: dict[str, Any] | None = None,
-    components: Iterable[Component] | None = None,
-    severity: SeverityPolicy | None = None,
-    status: str | None = None,
-    note: str = "",
-) -> Incident:
-    """One edit of an incident as the API takes it: details, components, severity and status together,
-    applied whole or refused whole (a refused status move leaves the new title unsaved)."""
-    if details or components is not None:
-        incident = incident_update_details(incident, by=by, components=components, **(details or {}))
-    if severity is not None and severity.pk != incident.severity_id:
-        incident = incident_change_severity(incident, severity=severity, by=by, reason=note)
-    if status is not None and status != incident.status:
-        incident = incident_move_status(incident, status=status, by=by, note=note)
-    return incident
-
-
-# Components: the services shown on the status page, recorded on incidents.
-COMPONENT_FIELDS = ("name", "description", "group", "position", "status")
-
-
-def _check_component_fields(fields: Iterable[str]) -> None:
-    unknown = set(fields) - set(COMPONENT_FIELDS)
-    if unknown:
-        raise ValidationError(f"Unknown component fields: {', '.join(sorted(unknown))}.")
-
-
-@transaction.atomic
-def component_create(*, by: Actor, name: str, **fields: Any) -> Component:
-    _check_component_fields(fields)
-    component = Component(name=(name or "").strip(), **fields)
-    component.full_clean()
-    component.save()
-    return component
-
-
-@transaction.atomic
-def component_update(component: Component, *, by: Actor, **changes: Any) -> Component:
-    _check_component_fields(changes)
-    component = Component.objects.select_for_update().get(pk=component.pk)
-    for name, value in changes.items():
-        setattr(component, name, value)
-    component.full_clean()
-    component.save()
-    return component
-
-
-@transaction.atomic
-def component_delete(component: Component, *, by: Actor) -> None:
-    component = Component.objects.select_for_update().get(pk=component.pk)
-    if component.incidents.exists():
-        raise ValidationError(f"{component.name} is recorded on incidents; it cannot be deleted.")
-    component.delete()
-
-
-# Severity policies: the runbook's targets; a change moves the clocks of the open incidents using them.
-
-
-@transaction.atomic
-def severity_policy_save(policy: SeverityPolicy, *, by: Actor) -> SeverityPolicy:
-    """Create or edit a severity. The open incidents of this severity re-plan their clocks (a shorter
-    response target moves their acknowledge deadline now, not at their next change)."""
-    policy.full_clean()
-    policy._change_reason = f"Edited by {getattr(by, 'username', 'system')}"  # type: ignore[attr-defined]
-    policy.save()
-    if policy.pk is not None:
-        for incident in Incident.objects.filter(severity=policy, status__in=OPEN_STATUSES).order_by("pk"):
-            _changed(lock_incident(incident))
-    return policy
