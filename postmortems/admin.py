@@ -185,14 +185,16 @@ class PostMortemAdmin(ReportViews, ServiceSavingAdmin):
 
     def save_model(self, request: HttpRequest, obj: PostMortem, form: Any, change: bool) -> None:
         data = form.cleaned_data
+        content = {name: data[name] for name in services.EDITABLE_FIELDS if name in form.changed_data}
+        reviewers = data["reviewers"] if "reviewers" in form.changed_data else None
         try:
-            if not change:
-                created = services.postmortem_create(incident=data["incident"], by=request.user)
+            if change:
+                services.postmortem_update(obj, reviewers=reviewers, by=request.user, **content)
+            else:
+                created = services.postmortem_create(
+                    incident=data["incident"], reviewers=reviewers, by=request.user, **content
+                )
                 obj.pk = created.pk
-            content = {name: data[name] for name in services.EDITABLE_FIELDS if name in form.changed_data}
-            services.postmortem_update(obj, by=request.user, **content)
-            if "reviewers" in form.changed_data:
-                services.postmortem_set_reviewers(obj, reviewers=data["reviewers"], by=request.user)
         except ValidationError as error:
             self._refuse(error)
         obj.refresh_from_db()
@@ -239,23 +241,19 @@ class PostMortemAdmin(ReportViews, ServiceSavingAdmin):
             if not data or data.get("DELETE") or not f.has_changed():
                 continue
             if f.instance.pk is None:
-                item = services.action_item_create(
+                services.action_item_create(
                     postmortem=postmortem,
                     action=data["action"],
                     owner=data["owner"],
                     priority=data["priority"],
                     due_date=data["due_date"],
+                    status=data.get("status") or ActionStatus.OPEN,
                     by=request.user,
                 )
-                if data.get("status") and data["status"] != item.status:
-                    services.action_item_set_status(item, status=data["status"], by=request.user)
                 continue
-            item = ActionItem.objects.get(pk=f.instance.pk)
             changes = {n: data[n] for n in services.ACTION_EDITABLE_FIELDS if n in f.changed_data}
-            if changes:
-                services.action_item_update(item, by=request.user, **changes)
-            if "status" in f.changed_data:
-                services.action_item_set_status(item, status=data["status"], by=request.user)
+            status = data["status"] if "status" in f.changed_data else None
+            services.action_item_update(f.instance, status=status, by=request.user, **changes)
 
     # Buttons on the change page
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
@@ -393,7 +391,10 @@ class ActionItemAdmin(ServiceSavingAdmin):
     def save_model(self, request: HttpRequest, obj: ActionItem, form: Any, change: bool) -> None:
         data = form.cleaned_data
         try:
-            if not change:
+            if change:
+                changes = {n: data[n] for n in services.ACTION_EDITABLE_FIELDS if n in form.changed_data}
+                services.action_item_update(obj, status=data["status"], by=request.user, **changes)
+            else:
                 item = services.action_item_create(
                     postmortem=data["postmortem"],
                     meeting=data.get("meeting"),
@@ -401,16 +402,10 @@ class ActionItemAdmin(ServiceSavingAdmin):
                     owner=data["owner"],
                     priority=data["priority"],
                     due_date=data["due_date"],
+                    status=data["status"],
                     by=request.user,
                 )
                 obj.pk = item.pk
-            else:
-                item = obj
-                changes = {n: data[n] for n in services.ACTION_EDITABLE_FIELDS if n in form.changed_data}
-                if changes:
-                    services.action_item_update(item, by=request.user, **changes)
-            if data["status"] != ActionItem.objects.get(pk=obj.pk).status:
-                services.action_item_set_status(item, status=data["status"], by=request.user)
         except ValidationError as error:
             self._refuse(error)
 
@@ -503,12 +498,11 @@ class ReviewMeetingAdmin(ServiceSavingAdmin):
                     postmortem=data["postmortem"],
                     starts_at=data["starts_at"],
                     location=data["location"],
+                    notes=data.get("notes", ""),
                     attendees=attendees,
                     by=request.user,
                 )
                 form.instance.pk = meeting.pk
-                if data.get("notes"):
-                    meetings.review_meeting_update(meeting, by=request.user, notes=data["notes"])
                 return
             meeting = ReviewMeeting.objects.get(pk=form.instance.pk)
             changed_attendees = any(f.has_changed() and set(f.changed_data) - {"attended"} for f in attendee_forms)

@@ -46,13 +46,18 @@ def review_meeting_schedule(
     attendees: Iterable[tuple[Any, str]],
     by: Any,
     location: str = "",
+    notes: str = "",
 ) -> ReviewMeeting:
     """Create the meeting with its attendees (user, role) and the runbook's five timed agenda items."""
     if starts_at is None:
         raise ValidationError({"starts_at": "Choose when the review starts."})
     rows = _clean_attendees(attendees)
     meeting = ReviewMeeting.objects.create(
-        postmortem=postmortem, starts_at=starts_at, location=location, created_by=incident_services.acting_user(by)
+        postmortem=postmortem,
+        starts_at=starts_at,
+        location=location,
+        notes=notes,
+        created_by=incident_services.acting_user(by),
     )
     MeetingAttendee.objects.bulk_create(MeetingAttendee(meeting=meeting, user=u, role=r) for u, r in rows)
     AgendaItem.objects.bulk_create(

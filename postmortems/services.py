@@ -101,8 +101,15 @@ def check_incident_can_close(incident: Incident) -> None:
 
 
 @transaction.atomic
-def postmortem_create(*, incident: Incident, by: Any) -> PostMortem:
-    """A draft prefilled from the incident: impact, features and the incident log as its timeline."""
+def postmortem_create(
+    *, incident: Incident, by: Any, reviewers: Iterable[Any] | None = None, **content: Any
+) -> PostMortem:
+    """A draft prefilled from the incident: impact, features and the incident log as its timeline.
+
+    `content` (EDITABLE_FIELDS) and `reviewers` given by the author replace the prefilled values; a refusal
+    of any of them refuses the whole creation.
+    """
+    _refuse_unknown(content, EDITABLE_FIELDS)
     if PostMortem.objects.filter(incident=incident).exists():
         raise ValidationError({"incident": f"{incident.reference} already has a post-mortem."})
     components = ", ".join(incident.components.order_by("name").values_list("name", flat=True))
@@ -115,6 +122,8 @@ def postmortem_create(*, incident: Incident, by: Any) -> PostMortem:
         data_impact="Data loss or corruption: to be described." if incident.data_impact else "",
     )
     _copy_timeline(postmortem)
+    if content or reviewers is not None:
+        _write_content(postmortem, changes=content, reviewers=reviewers)
     _log(incident, "Post-mortem draft created", by=by, postmortem=postmortem.pk)
     return postmortem
 
@@ -151,19 +160,43 @@ def _refuse_if_published(postmortem: PostMortem) -> None:
         raise ValidationError(f"The post-mortem of {postmortem.incident.reference} is published; it is final.")
 
 
-@transaction.atomic
-def postmortem_update(postmortem: PostMortem, *, by: Any, **changes: Any) -> PostMortem:
-    unknown = set(changes) - set(EDITABLE_FIELDS)
+def _refuse_unknown(changes: dict[str, Any], editable: Sequence[str]) -> None:
+    unknown = set(changes) - set(editable)
     if unknown:
         raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
-    postmortem = _lock(postmortem)
-    _refuse_if_published(postmortem)
+
+
+def _write_content(postmortem: PostMortem, *, changes: dict[str, Any], reviewers: Iterable[Any] | None) -> None:
+    """Validate every change first (errors of all fields together), then write; `postmortem` is locked."""
+    errors: dict[str, list[str]] = {}
+    chosen = None if reviewers is None else list(reviewers)
+    if chosen is not None and any(not user.is_active for user in chosen):
+        errors["reviewers"] = ["Reviewers must be active users."]
     changed = [name for name, value in changes.items() if getattr(postmortem, name) != value]
     for name in changed:
         setattr(postmortem, name, changes[name])
     if changed:
-        postmortem.full_clean(exclude=["incident"])
+        try:
+            postmortem.full_clean(exclude=["incident"])
+        except ValidationError as invalid:
+            errors.update(invalid.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if changed:
         postmortem.save(update_fields=[*changed, "updated_at"])
+    if chosen is not None:
+        postmortem.reviewers.set(chosen)
+
+
+@transaction.atomic
+def postmortem_update(
+    postmortem: PostMortem, *, by: Any, reviewers: Iterable[Any] | None = None, **changes: Any
+) -> PostMortem:
+    """Edit the content (EDITABLE_FIELDS) and, when given, the reviewers: all of it or, refused, none."""
+    _refuse_unknown(changes, EDITABLE_FIELDS)
+    postmortem = _lock(postmortem)
+    _refuse_if_published(postmortem)
+    _write_content(postmortem, changes=changes, reviewers=reviewers)
     return postmortem
 
 
@@ -171,7 +204,7 @@ def postmortem_update(postmortem: PostMortem, *, by: Any, **changes: Any) -> Pos
 def postmortem_set_reviewers(postmortem: PostMortem, *, reviewers: Iterable[Any], by: Any) -> PostMortem:
     postmortem = _lock(postmortem)
     _refuse_if_published(postmortem)
-    postmortem.reviewers.set(list(reviewers))
+    _write_content(postmortem, changes={}, reviewers=reviewers)
     return postmortem
 
 
@@ -317,10 +350,14 @@ def action_item_create(
     by: Any,
     priority: str = ActionPriority.MEDIUM,
     meeting: ReviewMeeting | None = None,
+    status: str = ActionStatus.OPEN,
 ) -> ActionItem:
+    """A new action item with its timers; created with another status than open, it then moves to it."""
     errors = _validate_action(action=action, owner=owner, priority=priority, due_date=due_date)
     if meeting is not None and meeting.postmortem_id != postmortem.pk:
         errors["meeting"] = "The meeting reviews another post-mortem."
+    if status not in ActionStatus.values:
+        errors["status"] = f"Unknown status {status!r}."
     if errors or due_date is None:
         raise ValidationError(errors)
     postmortem = _lock(postmortem)
@@ -341,20 +378,27 @@ def action_item_create(
         by=by,
         action_item=item.pk,
     )
+    if status != item.status:
+        _apply_status(item, status, by=by)
     return item
 
 
 ACTION_EDITABLE_FIELDS = ("action", "owner", "priority", "due_date")
 
 
+def _lock_action_item(item: ActionItem) -> ActionItem:
+    return ActionItem.objects.select_for_update().select_related("postmortem__incident").get(pk=item.pk)
+
+
 @transaction.atomic
-def action_item_update(item: ActionItem, *, by: Any, **changes: Any) -> ActionItem:
-    unknown = set(changes) - set(ACTION_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
-    item = ActionItem.objects.select_for_update().get(pk=item.pk)
+def action_item_update(item: ActionItem, *, by: Any, status: str | None = None, **changes: Any) -> ActionItem:
+    """Edit the fields (ACTION_EDITABLE_FIELDS) and, when given and different, the status: all or nothing."""
+    _refuse_unknown(changes, ACTION_EDITABLE_FIELDS)
+    item = _lock_action_item(item)
     merged = {name: changes.get(name, getattr(item, name)) for name in ACTION_EDITABLE_FIELDS}
     errors = _validate_action(**merged)
+    if status is not None and status not in ActionStatus.values:
+        errors["status"] = f"Unknown status {status!r}."
     if errors:
         raise ValidationError(errors)
     changed = [name for name in ACTION_EDITABLE_FIELDS if name in changes and getattr(item, name) != changes[name]]
@@ -362,8 +406,10 @@ def action_item_update(item: ActionItem, *, by: Any, **changes: Any) -> ActionIt
         setattr(item, name, changes[name])
     if changed:
         item.save(update_fields=changed)
-        if item.is_open and {"owner", "due_date"} & set(changed):
-            timers.plan_action_item(item)
+    if status is not None and status != item.status:
+        _apply_status(item, status, by=by)  # plans or cancels the timers itself
+    elif item.is_open and {"owner", "due_date"} & set(changed):
+        timers.plan_action_item(item)
     return item
 
 
@@ -371,9 +417,15 @@ def action_item_update(item: ActionItem, *, by: Any, **changes: Any) -> ActionIt
 def action_item_set_status(item: ActionItem, *, status: str, by: Any) -> ActionItem:
     if status not in ActionStatus.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
-    item = ActionItem.objects.select_for_update().select_related("postmortem__incident").get(pk=item.pk)
+    item = _lock_action_item(item)
     if item.status == status:
         raise ValidationError({"status": f"The action item is already {item.get_status_display().lower()}."})
+    _apply_status(item, status, by=by)
+    return item
+
+
+def _apply_status(item: ActionItem, status: str, *, by: Any) -> None:
+    """Move a locked item to another (valid) status: completion time, timers and the incident log."""
     old = item.get_status_display().lower()
     item.status = status
     if status in OPEN_ACTION_STATUSES:
@@ -391,4 +443,3 @@ def action_item_set_status(item: ActionItem, *, status: str, by: Any) -> ActionI
         by=by,
         action_item=item.pk,
     )
-    return item

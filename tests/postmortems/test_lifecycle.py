@@ -173,5 +173,14 @@ def test_action_item_update_validates(commander, severities):
     with pytest.raises(ValidationError) as refused:
         services.action_item_update(item, by=commander, owner=None)
     assert "owner" in refused.value.message_dict
-    with pytest.raises(ValidationError):
-        services.action_item_update(item, by=commander, status="done")
+    with pytest.raises(ValidationError, match="cannot be edited here: source"):
+        services.action_item_update(item, by=commander, source="review_meeting")
+    with pytest.raises(ValidationError) as refused:
+        services.action_item_update(item, by=commander, priority="low", status="finished")
+    assert set(refused.value.message_dict) == {"status"}
+    item.refresh_from_db()
+    assert (item.priority, item.status) == ("high", "open")
+    services.action_item_update(item, by=commander, priority="low", status="done")
+    item.refresh_from_db()
+    assert (item.priority, item.status) == ("low", "done")
+    assert item.completed_at is not None
