@@ -1,83 +1,33 @@
-"""Post-incident review in the admin. Every write goes through postmortems.services / meetings."""
+"""Post-mortems in the admin, with their timeline, 5 whys, action item and attachment inlines."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from postmortems import exports, meetings, services
+from postmortems import exports, services
+from postmortems.admin.base import ServiceSavingAdmin, active_users_only, error_text
 from postmortems.models import (
     OPEN_ACTION_STATUSES,
     ActionItem,
     ActionStatus,
-    AgendaItem,
     Attachment,
     FiveWhy,
-    MeetingAttendee,
     PostMortem,
     PostMortemStatus,
     PostMortemTimelineEntry,
-    ReviewMeeting,
 )
 from postmortems.report_views import ReportViews
-
-
-def error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
-class RefusedByService(Exception):
-    """A service refused a save; the change view reports it and nothing is written."""
-
-
-def active_users_only(db_field: Any, kwargs: dict[str, Any]) -> None:
-    if db_field.name in ("owner", "user", "author", "reviewers"):
-        kwargs.setdefault("queryset", get_user_model().objects.filter(is_active=True).order_by("username"))
-
-
-class ServiceSavingAdmin(admin.ModelAdmin):
-    """Turns a refusal raised while saving into a message; the whole save is rolled back."""
-
-    def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
-    ) -> Any:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except RefusedByService as refused:
-            self.message_user(request, str(refused), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
-    def _refuse(self, error: ValidationError) -> None:
-        raise RefusedByService(error_text(error)) from error
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        active_users_only(db_field, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        active_users_only(db_field, kwargs)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    def construct_change_message(self, request: HttpRequest, form: Any, formsets: Any, add: bool = False) -> Any:
-        # Inline rows are written by services, not formset.save(); the log names the changed fields only.
-        for formset in formsets or []:
-            for attribute in ("new_objects", "changed_objects", "deleted_objects"):
-                if not hasattr(formset, attribute):
-                    setattr(formset, attribute, [])
-        return super().construct_change_message(request, form, formsets, add)
 
 
 class FiveWhyInline(admin.TabularInline):
@@ -347,215 +297,3 @@ class PostMortemAdmin(ReportViews, ServiceSavingAdmin):
                 self.log_change(request, postmortem, done)
                 self.message_user(request, f"Post-mortem of {postmortem.incident.reference} {done}.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:postmortems_postmortem_change", args=[pk]))
-
-
-class OverdueFilter(admin.SimpleListFilter):
-    title = "overdue"
-    parameter_name = "overdue"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Overdue"), ("no", "Not overdue")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        overdue = Q(status__in=OPEN_ACTION_STATUSES, due_date__lt=timezone.now().date())
-        if self.value() == "yes":
-            return queryset.filter(overdue)
-        if self.value() == "no":
-            return queryset.exclude(overdue)
-        return queryset
-
-
-@admin.register(ActionItem)
-class ActionItemAdmin(ServiceSavingAdmin):
-    list_display = ["action", "owner", "priority", "due_date", "status", "overdue", "incident", "source"]
-    list_filter = ["status", "priority", OverdueFilter, "source", ("due_date", admin.DateFieldListFilter), "owner"]
-    search_fields = ["action", "postmortem__incident__reference"]
-    list_select_related = ["owner", "postmortem__incident"]
-    autocomplete_fields = ["postmortem", "meeting"]
-    fields = ["postmortem", "meeting", "action", "owner", "priority", "due_date", "status", "completed_at", "source"]
-    readonly_fields = ["completed_at", "source"]
-    actions = ["mark_in_progress", "mark_done", "mark_wont_do"]
-    date_hierarchy = "due_date"
-
-    def get_readonly_fields(self, request: HttpRequest, obj: ActionItem | None = None) -> Any:
-        return [*self.readonly_fields, "postmortem", "meeting"] if obj else self.readonly_fields
-
-    @admin.display(description="incident", ordering="postmortem__incident__reference")
-    def incident(self, obj: ActionItem) -> str:
-        return obj.postmortem.incident.reference
-
-    @admin.display(description="overdue", boolean=True)
-    def overdue(self, obj: ActionItem) -> bool:
-        return obj.is_overdue
-
-    def save_model(self, request: HttpRequest, obj: ActionItem, form: Any, change: bool) -> None:
-        data = form.cleaned_data
-        try:
-            if change:
-                changes = {n: data[n] for n in services.ACTION_EDITABLE_FIELDS if n in form.changed_data}
-                services.action_item_update(obj, status=data["status"], by=request.user, **changes)
-            else:
-                item = services.action_item_create(
-                    postmortem=data["postmortem"],
-                    meeting=data.get("meeting"),
-                    action=data["action"],
-                    owner=data["owner"],
-                    priority=data["priority"],
-                    due_date=data["due_date"],
-                    status=data["status"],
-                    by=request.user,
-                )
-                obj.pk = item.pk
-        except ValidationError as error:
-            self._refuse(error)
-
-    def _set_status(self, request: HttpRequest, queryset: QuerySet[ActionItem], status: str) -> None:
-        done, refused = 0, []
-        for item in queryset:
-            try:
-                services.action_item_set_status(item, status=status, by=request.user)
-            except ValidationError as error:
-                refused.append(error_text(error))
-            else:
-                done += 1
-                self.log_change(request, item, f"status {status}")
-        if done:
-            self.message_user(request, f"{done} action item(s) updated.", messages.SUCCESS)
-        for reason in refused:
-            self.message_user(request, f"Refused: {reason}", messages.WARNING)
-
-    @admin.action(description="Mark selected as in progress", permissions=["change"])
-    def mark_in_progress(self, request: HttpRequest, queryset: QuerySet[ActionItem]) -> None:
-        self._set_status(request, queryset, ActionStatus.IN_PROGRESS)
-
-    @admin.action(description="Mark selected as done", permissions=["change"])
-    def mark_done(self, request: HttpRequest, queryset: QuerySet[ActionItem]) -> None:
-        self._set_status(request, queryset, ActionStatus.DONE)
-
-    @admin.action(description="Mark selected as won't do", permissions=["change"])
-    def mark_wont_do(self, request: HttpRequest, queryset: QuerySet[ActionItem]) -> None:
-        self._set_status(request, queryset, ActionStatus.WONT_DO)
-
-
-class AttendeeInline(admin.TabularInline):
-    model = MeetingAttendee
-    extra = 3
-    min_num = 1
-    validate_min = True
-    fields = ["user", "role", "attended"]
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        active_users_only(db_field, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class AgendaInline(admin.TabularInline):
-    model = AgendaItem
-    extra = 0
-    fields = ["position", "title", "minutes", "notes"]
-    readonly_fields = ["position", "title", "minutes"]
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(ReviewMeeting)
-class ReviewMeetingAdmin(ServiceSavingAdmin):
-    list_display = ["__str__", "starts_at", "duration", "attendee_count", "invite_sent_at"]
-    list_select_related = ["postmortem__incident"]
-    search_fields = ["postmortem__incident__reference"]
-    autocomplete_fields = ["postmortem"]
-    fields = ["postmortem", "starts_at", "duration", "location", "notes", "invite_sent_at"]
-    readonly_fields = ["duration", "invite_sent_at"]
-    inlines = [AttendeeInline, AgendaInline]
-    change_form_template = "admin/postmortems/reviewmeeting/change_form.html"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ReviewMeeting]:
-        return super().get_queryset(request).annotate(attendee_total=Count("attendees"))
-
-    @admin.display(description="attendees", ordering="attendee_total")
-    def attendee_count(self, obj: ReviewMeeting) -> int:
-        return getattr(obj, "attendee_total", 0)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: ReviewMeeting | None = None) -> Any:
-        return [*self.readonly_fields, "postmortem"] if obj else self.readonly_fields
-
-    def get_inlines(self, request: HttpRequest, obj: ReviewMeeting | None) -> Any:
-        return self.inlines if obj else [AttendeeInline]
-
-    def save_model(self, request: HttpRequest, obj: ReviewMeeting, form: Any, change: bool) -> None:
-        """Writes happen in save_related, once the attendees are known."""
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        data = form.cleaned_data
-        attendee_forms = next(fs for fs in formsets if fs.model is MeetingAttendee).forms
-        kept = [f.cleaned_data for f in attendee_forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        attendees = [(d["user"], d["role"]) for d in kept]
-        try:
-            if not change:
-                meeting = meetings.review_meeting_schedule(
-                    postmortem=data["postmortem"],
-                    starts_at=data["starts_at"],
-                    location=data["location"],
-                    notes=data.get("notes", ""),
-                    attendees=attendees,
-                    by=request.user,
-                )
-                form.instance.pk = meeting.pk
-                return
-            meeting = ReviewMeeting.objects.get(pk=form.instance.pk)
-            changed_attendees = any(f.has_changed() and set(f.changed_data) - {"attended"} for f in attendee_forms)
-            meetings.review_meeting_update(
-                meeting,
-                by=request.user,
-                starts_at=data["starts_at"],
-                location=data["location"],
-                notes=data["notes"],
-                attendees=attendees if changed_attendees else None,
-            )
-            meetings.review_meeting_record_attendance(
-                meeting, attended={d["user"].pk: d["attended"] for d in kept if d.get("attended") is not None}, by=None
-            )
-            for formset in formsets:
-                if formset.model is AgendaItem:
-                    formset.save()  # notes per agenda item
-        except ValidationError as error:
-            self._refuse(error)
-
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial: dict[str, Any] = dict(super().get_changeform_initial_data(request))
-        initial.setdefault("starts_at", (timezone.now() + timedelta(days=2)).replace(minute=0, second=0, microsecond=0))
-        return initial
-
-    def get_urls(self) -> list:
-        view = self.admin_site.admin_view
-        return [
-            path("<int:pk>/invite.ics", view(self.ics_view), name="postmortems_reviewmeeting_ics"),
-            path("<int:pk>/send-invite/", view(self.send_invite_view), name="postmortems_reviewmeeting_send_invite"),
-            *super().get_urls(),
-        ]
-
-    def ics_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        meeting = get_object_or_404(ReviewMeeting.objects.select_related("postmortem__incident", "created_by"), pk=pk)
-        response = HttpResponse(exports.meeting_ics(meeting), content_type="text/calendar; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="review-{meeting.postmortem.incident.reference}.ics"'
-        return response
-
-    def send_invite_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return require_POST(self._send_invite)(request, pk)
-
-    def _send_invite(self, request: HttpRequest, pk: int) -> HttpResponse:
-        meeting = get_object_or_404(ReviewMeeting, pk=pk)
-        if not self.has_change_permission(request, meeting):
-            raise PermissionDenied
-        try:
-            sent = meetings.review_meeting_send_invite(meeting, by=request.user)
-        except ValidationError as error:
-            self.message_user(request, error_text(error), messages.ERROR)
-        else:
-            self.log_change(request, meeting, "invite sent")
-            self.message_user(request, f"Invite sent to {sent} attendee(s).", messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:postmortems_reviewmeeting_change", args=[pk]))
