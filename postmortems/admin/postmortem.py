@@ -27,7 +27,7 @@ from postmortems.models import (
     PostMortemStatus,
     PostMortemTimelineEntry,
 )
-from postmortems.report_views import ReportViews
+from postmortems.reports.views import ReportViews
 
 
 class FiveWhyInline(admin.TabularInline):

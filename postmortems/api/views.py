@@ -28,7 +28,7 @@ from postmortems.models import (
     PostMortemTimelineEntry,
     ReviewMeeting,
 )
-from postmortems.report_views import CSV_TABLES, REPORT_PERMISSION, report_csv
+from postmortems.reports import CSV_TABLES, REPORT_PERMISSION, report_csv
 
 # Each write is one service call. A service's refusal (django's ValidationError) becomes a 400 naming the
 # field in incidents.api.exceptions.exception_handler (REST_FRAMEWORK["EXCEPTION_HANDLER"]).
