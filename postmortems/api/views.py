@@ -7,13 +7,13 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import ValidationError
 from rest_framework.views import APIView
 
 from incidents.api.fields import ID_PATTERN
@@ -226,17 +226,18 @@ class CanViewReports(permissions.BasePermission):
 class ReportView(APIView):
     """The managers' report as JSON (`section` = action-items or incidents) or a CSV table.
 
-    Query parameters: start, end (YYYY-MM-DD, incident start), severity (P1...), component (id).
+    Query parameters (reports.ReportFilterSet): start, end (YYYY-MM-DD, incident start), severity (P1...),
+    component (id). An invalid one is a 400 naming it.
     """
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
     sections = ("action-items", "incidents", "all")
 
     def _report(self, request: Request) -> reports.Report:
-        filters, errors = reports.parse_filters(request.query_params)
-        if errors:
-            raise ValidationError(errors)
-        return reports.build_report(filters)
+        filterset = reports.ReportFilterSet(request.query_params)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return reports.build_report(filterset.report_filters())
 
     @extend_schema(responses={200: OpenApiResponse(description="Report figures")})
     def get(self, request: Request, section: str) -> Response:

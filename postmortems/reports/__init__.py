@@ -2,7 +2,7 @@
 
 from postmortems.reports.charts import report_charts
 from postmortems.reports.figures import Report, action_item_figures, build_report, incident_figures
-from postmortems.reports.filters import ReportFilters, filter_choices, parse_filters
+from postmortems.reports.filters import ReportFilters, ReportFilterSet, filter_choices
 from postmortems.reports.tables import CSV_TABLES, report_csv
 from postmortems.reports.views import REPORT_PERMISSION, ReportViews
 
@@ -10,13 +10,13 @@ __all__ = [
     "CSV_TABLES",
     "REPORT_PERMISSION",
     "Report",
+    "ReportFilterSet",
     "ReportFilters",
     "ReportViews",
     "action_item_figures",
     "build_report",
     "filter_choices",
     "incident_figures",
-    "parse_filters",
     "report_charts",
     "report_csv",
 ]

@@ -6,10 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from incidents.models import Component, Incident, SeverityPolicy
 from postmortems.models import ActionItem
+
+ISO_DATE = "%Y-%m-%d"
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ class ReportFilters:
         q = Q()
         if self.start:
             q &= Q(**{f"{prefix}started_at__gte": datetime.combine(self.start, time.min, tzinfo=UTC)})
-        if self.end:
+        if self.end and self.end < date.max:  # up to 9999-12-31 is no upper bound (and no overflow)
             q &= Q(**{f"{prefix}started_at__lt": datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)})
         if self.severity:
             q &= Q(**{f"{prefix}severity__level": self.severity})
@@ -46,32 +50,69 @@ class ReportFilters:
         return {k: v for k, v in out.items() if v}
 
 
-def parse_filters(params: Any) -> tuple[ReportFilters, dict[str, str]]:
-    """Filters from query parameters; returns the filters and the errors (field → message) of bad ones."""
-    errors: dict[str, str] = {}
+class ReportFilterForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end date is before the start date.")
+        return cleaned
 
-    def day(name: str) -> date | None:
-        text = (params.get(name) or "").strip()
-        if not text:
-            return None
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            errors[name] = "Use a date as YYYY-MM-DD."
-            return None
 
-    start, end = day("start"), day("end")
-    if start and end and end < start:
-        errors["end"] = "The end date is before the start date."
-    severity = (params.get("severity") or "").strip()
-    if severity and not SeverityPolicy.objects.filter(level=severity).exists():
-        errors["severity"] = f"Unknown severity {severity!r}."
-        severity = ""
-    component_text = (params.get("component") or "").strip()
-    component = int(component_text) if component_text.isdigit() else None
-    if component_text and component is None:
-        errors["component"] = "Give the component's id."
-    return ReportFilters(start=start, end=end, severity=severity, component=component), errors
+def _day(label: str) -> django_filters.DateFilter:
+    return django_filters.DateFilter(
+        field_name="started_at",
+        label=label,
+        input_formats=[ISO_DATE],
+        error_messages={"invalid": "Use a date as YYYY-MM-DD."},
+    )
+
+
+class ReportFilterSet(django_filters.FilterSet):
+    """The report's query parameters, for the admin page and the API: start and end (YYYY-MM-DD, by the
+    incident's start), severity (level, e.g. P1) and component (id). An invalid one is left out of
+    report_filters() and named in error_messages() (admin page) or errors (API 400)."""
+
+    start = _day("Incidents started on or after")
+    end = _day("Incidents started on or before")
+    severity = django_filters.ModelChoiceFilter(
+        field_name="severity",
+        to_field_name="level",
+        queryset=SeverityPolicy.objects.all(),
+        error_messages={"invalid_choice": "Unknown severity “%(value)s”."},
+    )
+    component = django_filters.ModelChoiceFilter(
+        field_name="components",
+        queryset=Component.objects.all(),
+        error_messages={"invalid_choice": "Unknown component “%(value)s”; give the component's id."},
+    )
+
+    class Meta:
+        model = Incident
+        fields = ["start", "end", "severity", "component"]
+        form = ReportFilterForm
+
+    def report_filters(self) -> ReportFilters:
+        """The filters that are valid, as applied by the report's figures."""
+        if not self.is_bound:
+            return ReportFilters()
+        self.is_valid()  # cleans the form; an invalid parameter is left out of cleaned_data
+        data = self.form.cleaned_data
+        severity, component = data.get("severity"), data.get("component")
+        return ReportFilters(
+            start=data.get("start"),
+            end=data.get("end"),
+            severity=severity.level if severity is not None else "",
+            component=component.pk if component is not None else None,
+        )
+
+    def error_messages(self) -> dict[str, str]:
+        """field → message of each invalid parameter."""
+        return {name: " ".join(messages) for name, messages in self.errors.items()}
+
+    def filter_queryset(self, queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+        # One definition of what the filters mean: the one the figures use.
+        return self.report_filters().incidents(queryset)
 
 
 def filter_choices() -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.urls import path
 
 from postmortems.reports.charts import report_charts
 from postmortems.reports.figures import Report, build_report
-from postmortems.reports.filters import filter_choices, parse_filters
+from postmortems.reports.filters import ReportFilterSet, filter_choices
 from postmortems.reports.tables import CSV_TABLES, report_csv
 
 REPORT_PERMISSION = "postmortems.view_reports"
@@ -32,8 +32,8 @@ class ReportViews:
     def _report(self, request: HttpRequest) -> tuple[Report, dict[str, str]]:
         if not request.user.has_perm(REPORT_PERMISSION):
             raise PermissionDenied
-        filters, errors = parse_filters(request.GET)
-        return build_report(filters), errors
+        filterset = ReportFilterSet(request.GET)
+        return build_report(filterset.report_filters()), filterset.error_messages()
 
     def report_view(self, request: HttpRequest) -> TemplateResponse:
         report, errors = self._report(request)
