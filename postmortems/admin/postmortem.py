@@ -154,36 +154,47 @@ class PostMortemAdmin(ReportViews, ServiceSavingAdmin):
             self.save_formset(request, form, formset, change)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        postmortem = form.instance
+        """Each inline is written by its service; a refusal rolls the whole change back."""
+        savers: dict[type, Callable[[HttpRequest, PostMortem, Any], None]] = {
+            ActionItem: self._save_action_items,
+            PostMortemTimelineEntry: self._save_timeline,
+            FiveWhy: self._save_whys,
+            Attachment: self._save_attachments,
+        }
+        saver = savers.get(formset.model)
+        if saver is None:
+            return
         try:
-            if formset.model is ActionItem:
-                self._save_action_items(request, postmortem, formset)
-            elif formset.model is PostMortemTimelineEntry:
-                keep = [f.instance.pk for f in formset.forms if f.cleaned_data.get("included")]
-                if formset.has_changed():
-                    services.postmortem_choose_timeline(postmortem, keep=keep, by=request.user)
-            elif formset.model is FiveWhy:
-                if formset.has_changed():
-                    rows = sorted(
-                        (f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")),
-                        key=lambda d: d.get("position") or 0,
-                    )
-                    services.postmortem_set_whys(
-                        postmortem, whys=[(d.get("question", ""), d.get("answer", "")) for d in rows], by=request.user
-                    )
-            elif formset.model is Attachment:
-                for f in formset.forms:
-                    data = f.cleaned_data
-                    if not data or data.get("DELETE") or f.instance.pk:
-                        continue
-                    services.attachment_add(
-                        postmortem, file=data["file"], kind=data["kind"], caption=data["caption"], by=request.user
-                    )
-                for deleted in formset.deleted_forms:
-                    if deleted.instance.pk:
-                        services.attachment_remove(deleted.instance, by=request.user)
+            saver(request, form.instance, formset)
         except ValidationError as error:
             self._refuse(error)
+
+    def _save_timeline(self, request: HttpRequest, postmortem: PostMortem, formset: Any) -> None:
+        if formset.has_changed():
+            keep = [f.instance.pk for f in formset.forms if f.cleaned_data.get("included")]
+            services.postmortem_choose_timeline(postmortem, keep=keep, by=request.user)
+
+    def _save_whys(self, request: HttpRequest, postmortem: PostMortem, formset: Any) -> None:
+        if not formset.has_changed():
+            return
+        rows = sorted(
+            (f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")),
+            key=lambda d: d.get("position") or 0,
+        )
+        whys = [(d.get("question", ""), d.get("answer", "")) for d in rows]
+        services.postmortem_set_whys(postmortem, whys=whys, by=request.user)
+
+    def _save_attachments(self, request: HttpRequest, postmortem: PostMortem, formset: Any) -> None:
+        for f in formset.forms:
+            data = f.cleaned_data
+            if not data or data.get("DELETE") or f.instance.pk:
+                continue
+            services.attachment_add(
+                postmortem, file=data["file"], kind=data["kind"], caption=data["caption"], by=request.user
+            )
+        for deleted in formset.deleted_forms:
+            if deleted.instance.pk:
+                services.attachment_remove(deleted.instance, by=request.user)
 
     def _save_action_items(self, request: HttpRequest, postmortem: PostMortem, formset: Any) -> None:
         for f in formset.forms:

@@ -143,7 +143,7 @@ def test_changelists_query_count_does_not_grow(
 
 
 def change_form_data(page) -> dict[str, object]:
-    """The POST body the change page would send unchanged: main form and every inline formset."""
+    """The POST body of the change page left as it is: main form and the existing rows of every inline."""
     data: dict[str, object] = {}
 
     def add(form) -> None:
@@ -164,6 +164,7 @@ def change_form_data(page) -> dict[str, object]:
         formset = inline.formset
         for key, value in formset.management_form.initial.items():
             data[f"{formset.prefix}-{key}"] = str(value)
+        data[f"{formset.prefix}-TOTAL_FORMS"] = str(len(formset.initial_forms))  # no blank extra rows
         for form in formset.initial_forms:
             add(form)
     return data
@@ -247,3 +248,33 @@ def test_action_item_change_form_saves_fields_and_status_together(commander_clie
     assert (item.priority, item.status) == ("high", "done")
     assert item.completed_at is not None
     assert item.postmortem.incident.timeline.filter(text__startswith="Action item open → done").exists()
+
+
+def test_postmortem_change_form_adds_and_removes_attachments(
+    commander_client, commander, severities, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from postmortems.models import Attachment
+
+    settings.MEDIA_ROOT = tmp_path
+    postmortem = resolved_incident(by=commander).postmortem
+    url = reverse("admin:postmortems_postmortem_change", args=[postmortem.pk])
+    data = change_form_data(commander_client.get(url))
+    data.update(
+        {
+            "attachments-TOTAL_FORMS": "1",
+            "attachments-0-kind": "logs",
+            "attachments-0-caption": "API logs",
+            "attachments-0-file": SimpleUploadedFile("api.log", b"500 at 09:01\n", content_type="text/plain"),
+            "attachments-0-postmortem": str(postmortem.pk),
+        }
+    )
+    response = commander_client.post(url, data)
+    assert response.status_code == 302, response.context["errors"]
+    attachment = Attachment.objects.get(postmortem=postmortem)
+    assert (attachment.caption, attachment.uploaded_by) == ("API logs", commander)
+    data = change_form_data(commander_client.get(url))
+    data["attachments-0-DELETE"] = "on"
+    assert commander_client.post(url, data).status_code == 302
+    assert not Attachment.objects.filter(postmortem=postmortem).exists()
