@@ -237,3 +237,15 @@ def test_action_item_patch_is_refused_whole(api, commander, severities, monkeypa
     assert response.json() == {"status": ["Refused while closing the action item."]}
     item.refresh_from_db()
     assert (item.priority, item.status, item.completed_at) == ("low", "open", None)
+
+
+def test_patching_a_published_postmortem_is_refused(api, commander, severities):
+    from tests.factories import publish_postmortem
+
+    incident = resolved_incident(by=commander)
+    publish_postmortem(incident, by=commander)
+    response = api.patch(f"/api/postmortems/{incident.postmortem.pk}/", {"summary": "Changed"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": [f"The post-mortem of {incident.reference} is published; it is final."]}
+    incident.postmortem.refresh_from_db()
+    assert incident.postmortem.summary != "Changed"
