@@ -58,7 +58,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from incidents.models import Component, Incident, IncidentStatus, SeverityPolicy  # noqa: E402
 from postmortems import reports  # noqa: E402
 from postmortems.models import ActionItem, ActionStatus, PostMortem, PostMortemStatus  # noqa: E402
-from postmortems.report_views import report_charts  # noqa: E402
+from postmortems.reports import report_charts  # noqa: E402
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 BATCH = 2_000

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from incidents.models import TimelineKind
 from incidents.outbox import services as outbox
-from incidents.timeline import acting_user, timeline_append
+from incidents.timeline import Actor, acting_user, timeline_append
 from postmortems.models import (
     REVIEW_AGENDA,
     AgendaItem,
@@ -43,15 +43,20 @@ def review_meeting_schedule(
     postmortem: PostMortem,
     starts_at: datetime | None,
     attendees: Iterable[tuple[Any, str]],
-    by: Any,
+    by: Actor,
     location: str = "",
+    notes: str = "",
 ) -> ReviewMeeting:
     """Create the meeting with its attendees (user, role) and the runbook's five timed agenda items."""
     if starts_at is None:
         raise ValidationError({"starts_at": "Choose when the review starts."})
     rows = _clean_attendees(attendees)
     meeting = ReviewMeeting.objects.create(
-        postmortem=postmortem, starts_at=starts_at, location=location, created_by=acting_user(by)
+        postmortem=postmortem,
+        starts_at=starts_at,
+        location=location,
+        notes=notes,
+        created_by=acting_user(by),
     )
     MeetingAttendee.objects.bulk_create(MeetingAttendee(meeting=meeting, user=u, role=r) for u, r in rows)
     AgendaItem.objects.bulk_create(
@@ -72,7 +77,7 @@ def review_meeting_schedule(
 def review_meeting_update(
     meeting: ReviewMeeting,
     *,
-    by: Any,
+    by: Actor,
     starts_at: datetime | None = None,
     location: str | None = None,
     notes: str | None = None,
@@ -105,7 +110,7 @@ def review_meeting_update(
 
 
 @transaction.atomic
-def review_meeting_record_attendance(meeting: ReviewMeeting, *, attended: Mapping[int, bool], by: Any) -> int:
+def review_meeting_record_attendance(meeting: ReviewMeeting, *, attended: Mapping[int, bool], by: Actor) -> int:
     """Mark who came, by user id. Returns how many attendees were updated."""
     attendees = {a.user_id: a for a in meeting.attendees.select_for_update()}
     unknown = set(attended) - set(attendees)
@@ -118,7 +123,7 @@ def review_meeting_record_attendance(meeting: ReviewMeeting, *, attended: Mappin
 
 
 @transaction.atomic
-def review_meeting_send_invite(meeting: ReviewMeeting, *, by: Any) -> int:
+def review_meeting_send_invite(meeting: ReviewMeeting, *, by: Actor) -> int:
     """Email the .ics invite to every attendee with an address, through the outbox (stored here, sent and
     retried after commit). Returns the recipient count."""
     from postmortems.exports import meeting_ics

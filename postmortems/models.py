@@ -94,12 +94,6 @@ class PostMortem(models.Model):
         end = self.incident.resolved_at or timezone.now()
         return max(0, int((end - due).total_seconds() // 60))
 
-    @property
-    def acknowledge_late_minutes(self) -> int:
-        """Minutes beyond the response target."""
-        end = self.incident.acknowledged_at or timezone.now()
-        return max(0, int((end - self.incident.acknowledge_due_at).total_seconds() // 60))
-
 
 class PostMortemTimelineEntry(models.Model):
     """A line of the post-mortem timeline, copied from the incident log; the author keeps or drops it."""

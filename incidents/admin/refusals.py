@@ -53,11 +53,11 @@ class ServiceAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        _active_users_only(db_field, kwargs)
+        active_users_only(db_field, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        _active_users_only(db_field, kwargs)
+        active_users_only(db_field, kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def construct_change_message(self, request: HttpRequest, form: Any, formsets: Any, add: bool = False) -> Any:
@@ -69,7 +69,8 @@ class ServiceAdmin(admin.ModelAdmin):
         return super().construct_change_message(request, form, formsets, add)
 
 
-def _active_users_only(db_field: Any, kwargs: dict[str, Any]) -> None:
+def active_users_only(db_field: Any, kwargs: dict[str, Any]) -> None:
+    """People pickers offer active users only (inlines call it too)."""
     if db_field.name in USER_FIELDS and db_field.related_model is get_user_model():
         kwargs.setdefault("queryset", get_user_model().objects.filter(is_active=True).order_by("username"))
 

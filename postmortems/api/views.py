@@ -5,31 +5,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import ValidationError
 from rest_framework.views import APIView
 
 from incidents.api.fields import ID_PATTERN
 from postmortems import exports, meetings, reports, services
 from postmortems.api import filters, serializers
-from postmortems.models import ActionItem, MeetingAttendee, PostMortem, PostMortemTimelineEntry, ReviewMeeting
-from postmortems.report_views import CSV_TABLES, REPORT_PERMISSION, report_csv
+from postmortems.models import (
+    ActionItem,
+    ActionPriority,
+    ActionStatus,
+    MeetingAttendee,
+    PostMortem,
+    PostMortemTimelineEntry,
+    ReviewMeeting,
+)
+from postmortems.reports import CSV_TABLES, REPORT_PERMISSION, report_csv
 
-
-def run(service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call a service; its refusal becomes a 400 with the reason (per field where there is one)."""
-    try:
-        return service(*args, **kwargs)
-    except DjangoValidationError as error:
-        raise ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages) from error
+# Each write is one service call. A service's refusal (django's ValidationError) becomes a 400 naming the
+# field in incidents.api.exceptions.exception_handler (REST_FRAMEWORK["EXCEPTION_HANDLER"]).
 
 
 class PostMortemViewSet(
@@ -63,25 +65,23 @@ class PostMortemViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        postmortem = run(services.postmortem_create, incident=data["incident"], by=self.request.user)
         content = {k: v for k, v in data.items() if k in services.EDITABLE_FIELDS}
-        run(services.postmortem_update, postmortem, by=self.request.user, **content)
-        if data.get("reviewers"):
-            run(services.postmortem_set_reviewers, postmortem, reviewers=data["reviewers"], by=self.request.user)
+        postmortem = services.postmortem_create(
+            incident=data["incident"], reviewers=data.get("reviewers"), by=self.request.user, **content
+        )
         serializer.instance = self.get_queryset().get(pk=postmortem.pk)
 
     def perform_update(self, serializer: Any) -> None:
         data = serializer.validated_data
-        postmortem = serializer.instance
         content = {k: v for k, v in data.items() if k in services.EDITABLE_FIELDS}
-        run(services.postmortem_update, postmortem, by=self.request.user, **content)
-        if "reviewers" in data:
-            run(services.postmortem_set_reviewers, postmortem, reviewers=data["reviewers"], by=self.request.user)
+        postmortem = services.postmortem_update(
+            serializer.instance, reviewers=data.get("reviewers"), by=self.request.user, **content
+        )
         serializer.instance = self.get_queryset().get(pk=postmortem.pk)
 
     def _move(self, service: Callable[..., Any]) -> Response:
         postmortem = self.get_object()
-        run(service, postmortem, by=self.request.user)
+        service(postmortem, by=self.request.user)
         return Response(serializers.PostMortemSerializer(self.get_queryset().get(pk=postmortem.pk)).data)
 
     @extend_schema(request=None, responses=serializers.PostMortemSerializer)
@@ -106,7 +106,7 @@ class PostMortemViewSet(
         body = serializers.TimelineChoiceSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         postmortem = self.get_object()
-        run(services.postmortem_choose_timeline, postmortem, keep=body.validated_data["keep"], by=request.user)
+        services.postmortem_choose_timeline(postmortem, keep=body.validated_data["keep"], by=request.user)
         return Response(serializers.PostMortemSerializer(self.get_queryset().get(pk=postmortem.pk)).data)
 
     @extend_schema(request=serializers.WhysSerializer, responses=serializers.PostMortemSerializer)
@@ -117,7 +117,7 @@ class PostMortemViewSet(
         body.is_valid(raise_exception=True)
         postmortem = self.get_object()
         rows = [(w["question"], w.get("answer", "")) for w in body.validated_data["whys"]]
-        run(services.postmortem_set_whys, postmortem, whys=rows, by=request.user)
+        services.postmortem_set_whys(postmortem, whys=rows, by=request.user)
         return Response(serializers.PostMortemSerializer(self.get_queryset().get(pk=postmortem.pk)).data)
 
     @extend_schema(responses={(200, "text/markdown"): OpenApiResponse(description="The runbook 4.1 document")})
@@ -153,28 +153,24 @@ class ActionItemViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        item = run(
-            services.action_item_create,
+        item = services.action_item_create(
             postmortem=data["postmortem"],
             meeting=data.get("meeting"),
             action=data["action"],
             owner=data["owner"],
-            priority=data.get("priority", "medium"),
+            priority=data.get("priority", ActionPriority.MEDIUM),
             due_date=data["due_date"],
+            status=data.get("status") or ActionStatus.OPEN,
             by=self.request.user,
         )
-        if data.get("status") and data["status"] != item.status:
-            item = run(services.action_item_set_status, item, status=data["status"], by=self.request.user)
         serializer.instance = self.get_queryset().get(pk=item.pk)
 
     def perform_update(self, serializer: Any) -> None:
         data = serializer.validated_data
-        item = serializer.instance
         changes = {k: v for k, v in data.items() if k in services.ACTION_EDITABLE_FIELDS}
-        if changes:
-            run(services.action_item_update, item, by=self.request.user, **changes)
-        if "status" in data and data["status"] != item.status:
-            run(services.action_item_set_status, item, status=data["status"], by=self.request.user)
+        item = services.action_item_update(
+            serializer.instance, status=data.get("status"), by=self.request.user, **changes
+        )
         serializer.instance = self.get_queryset().get(pk=item.pk)
 
 
@@ -195,16 +191,14 @@ class ReviewMeetingViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        meeting = run(
-            meetings.review_meeting_schedule,
+        meeting = meetings.review_meeting_schedule(
             postmortem=data["postmortem"],
             starts_at=data["starts_at"],
             location=data.get("location", ""),
+            notes=data.get("notes", ""),
             attendees=[(a["user"], a["role"]) for a in data["attendees"]],
             by=self.request.user,
         )
-        if data.get("notes"):
-            run(meetings.review_meeting_update, meeting, by=self.request.user, notes=data["notes"])
         serializer.instance = self.get_queryset().get(pk=meeting.pk)
 
     @extend_schema(responses={(200, "text/calendar"): OpenApiResponse(description="iCalendar invite")})
@@ -218,7 +212,7 @@ class ReviewMeetingViewSet(
     @extend_schema(request=None, responses={202: OpenApiResponse(description='{"sent_to": n}')})
     @action(detail=True, methods=["post"], url_path="send-invite")
     def send_invite(self, request: Request, pk: str) -> Response:
-        sent = run(meetings.review_meeting_send_invite, self.get_object(), by=request.user)
+        sent = meetings.review_meeting_send_invite(self.get_object(), by=request.user)
         return Response({"sent_to": sent}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -232,17 +226,18 @@ class CanViewReports(permissions.BasePermission):
 class ReportView(APIView):
     """The managers' report as JSON (`section` = action-items or incidents) or a CSV table.
 
-    Query parameters: start, end (YYYY-MM-DD, incident start), severity (P1...), component (id).
+    Query parameters (reports.ReportFilterSet): start, end (YYYY-MM-DD, incident start), severity (P1...),
+    component (id). An invalid one is a 400 naming it.
     """
 
     permission_classes = [permissions.IsAuthenticated, CanViewReports]
     sections = ("action-items", "incidents", "all")
 
     def _report(self, request: Request) -> reports.Report:
-        filters, errors = reports.parse_filters(request.query_params)
-        if errors:
-            raise ValidationError(errors)
-        return reports.build_report(filters)
+        filterset = reports.ReportFilterSet(request.query_params)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return reports.build_report(filterset.report_filters())
 
     @extend_schema(responses={200: OpenApiResponse(description="Report figures")})
     def get(self, request: Request, section: str) -> Response:

@@ -140,3 +140,141 @@ def test_changelists_query_count_does_not_grow(
     add_rows(5)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert commander_client.get(url).status_code == 200
+
+
+def change_form_data(page) -> dict[str, object]:
+    """The POST body of the change page left as it is: main form and the existing rows of every inline."""
+    data: dict[str, object] = {}
+
+    def add(form) -> None:
+        for name in form.fields:
+            value = form[name].value()
+            if value is None:
+                continue
+            if isinstance(value, list | tuple):
+                data[form.add_prefix(name)] = [str(v) for v in value]
+            elif isinstance(value, bool):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+            else:
+                data[form.add_prefix(name)] = str(value)
+
+    add(page.context["adminform"].form)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = str(value)
+        data[f"{formset.prefix}-TOTAL_FORMS"] = str(len(formset.initial_forms))  # no blank extra rows
+        for form in formset.initial_forms:
+            add(form)
+    return data
+
+
+def test_postmortem_change_form_writes_inlines_through_services(commander_client, commander, severities):
+    postmortem = resolved_incident(by=commander).postmortem
+    kept = ActionItemFactory.create(postmortem=postmortem, priority="low")
+    first = postmortem.timeline.order_by("at", "id")[0]
+    assert first.included
+    url = reverse("admin:postmortems_postmortem_change", args=[postmortem.pk])
+    data = change_form_data(commander_client.get(url))
+    owner = UserFactory.create(username="olive")
+    due = (timezone.now() + timedelta(days=5)).date().isoformat()
+    data.update(
+        {
+            "summary": "Checkout was down.",
+            "action_items-TOTAL_FORMS": "2",
+            "action_items-0-priority": "high",
+            "action_items-0-status": "done",
+            "action_items-1-action": "Add a pool limit",
+            "action_items-1-owner": str(owner.pk),
+            "action_items-1-priority": "medium",
+            "action_items-1-due_date": due,
+            "action_items-1-status": "in_progress",
+            "action_items-1-postmortem": str(postmortem.pk),
+            "whys-TOTAL_FORMS": "1",
+            "whys-0-position": "1",
+            "whys-0-question": "Why?",
+            "whys-0-answer": "Because",
+            "whys-0-postmortem": str(postmortem.pk),
+        }
+    )
+    data.pop("timeline-0-included", None)  # untick the first timeline entry
+    response = commander_client.post(url, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    postmortem.refresh_from_db()
+    assert postmortem.summary == "Checkout was down."
+    kept.refresh_from_db()
+    assert (kept.priority, kept.status) == ("high", "done")
+    assert kept.completed_at is not None
+    added = ActionItem.objects.get(action="Add a pool limit")
+    assert (added.owner, added.status, added.created_by) == (owner, "in_progress", commander)
+    assert list(postmortem.whys.values_list("question", "answer")) == [("Why?", "Because")]
+    first.refresh_from_db()
+    assert not first.included
+
+
+def test_postmortem_change_form_with_an_invalid_row_writes_nothing(commander_client, commander, severities):
+    postmortem = resolved_incident(by=commander).postmortem
+    before = postmortem.summary
+    item = ActionItemFactory.create(postmortem=postmortem, priority="low")
+    url = reverse("admin:postmortems_postmortem_change", args=[postmortem.pk])
+    data = change_form_data(commander_client.get(url))
+    data.update(
+        {
+            "summary": "Rewritten",
+            "action_items-0-priority": "high",
+            "whys-TOTAL_FORMS": "1",
+            "whys-0-position": "1",
+            "whys-0-question": "",
+            "whys-0-answer": "An answer without its question",
+            "whys-0-postmortem": str(postmortem.pk),
+        }
+    )
+    response = commander_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["errors"]
+    postmortem.refresh_from_db()
+    item.refresh_from_db()
+    assert (postmortem.summary, item.priority, postmortem.whys.count()) == (before, "low", 0)
+
+
+def test_action_item_change_form_saves_fields_and_status_together(commander_client, commander, severities):
+    item = ActionItemFactory.create(postmortem=resolved_incident(by=commander).postmortem, priority="low")
+    url = reverse("admin:postmortems_actionitem_change", args=[item.pk])
+    data = change_form_data(commander_client.get(url))
+    data.update({"priority": "high", "status": "done"})
+    assert commander_client.post(url, data).status_code == 302
+    item.refresh_from_db()
+    assert (item.priority, item.status) == ("high", "done")
+    assert item.completed_at is not None
+    assert item.postmortem.incident.timeline.filter(text__startswith="Action item open → done").exists()
+
+
+def test_postmortem_change_form_adds_and_removes_attachments(
+    commander_client, commander, severities, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from postmortems.models import Attachment
+
+    settings.MEDIA_ROOT = tmp_path
+    postmortem = resolved_incident(by=commander).postmortem
+    url = reverse("admin:postmortems_postmortem_change", args=[postmortem.pk])
+    data = change_form_data(commander_client.get(url))
+    data.update(
+        {
+            "attachments-TOTAL_FORMS": "1",
+            "attachments-0-kind": "logs",
+            "attachments-0-caption": "API logs",
+            "attachments-0-file": SimpleUploadedFile("api.log", b"500 at 09:01\n", content_type="text/plain"),
+            "attachments-0-postmortem": str(postmortem.pk),
+        }
+    )
+    response = commander_client.post(url, data)
+    assert response.status_code == 302, response.context["errors"]
+    attachment = Attachment.objects.get(postmortem=postmortem)
+    assert (attachment.caption, attachment.uploaded_by) == ("API logs", commander)
+    data = change_form_data(commander_client.get(url))
+    data["attachments-0-DELETE"] = "on"
+    assert commander_client.post(url, data).status_code == 302
+    assert not Attachment.objects.filter(postmortem=postmortem).exists()

@@ -188,3 +188,64 @@ def test_openapi_schema_includes_the_endpoints(client, commander):
 
     paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
     assert "/api/action-items/" in paths or "/api/action-items" in str(paths)
+
+
+def test_postmortem_patch_is_refused_whole(api, commander, severities):
+    """A valid content change and refused reviewers in one PATCH: 400 naming reviewers, nothing written."""
+    postmortem = resolved_incident(by=commander).postmortem
+    before = postmortem.summary
+    left = UserFactory.create(username="left", is_active=False)
+    response = api.patch(
+        f"/api/postmortems/{postmortem.pk}/", {"summary": "Rewritten", "reviewers": [left.pk]}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"reviewers"}
+    postmortem.refresh_from_db()
+    assert postmortem.summary == before
+    assert not postmortem.reviewers.exists()
+
+
+def test_postmortem_create_is_refused_whole(api, commander, severities):
+    incident = resolved_incident(by=commander, level="P3")
+    left = UserFactory.create(username="left", is_active=False)
+    response = api.post(
+        "/api/postmortems/", {"incident": incident.reference, "summary": "Minor", "reviewers": [left.pk]}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"reviewers"}
+    assert not PostMortem.objects.filter(incident=incident).exists()
+
+
+def test_action_item_patch_is_refused_whole(api, commander, severities, monkeypatch):
+    """A valid field change and a status change refused while it is applied: 400 naming status, row unchanged.
+
+    No input is refused at that point today, so the refusal is raised from the timers the status change
+    cancels; the point is that the field change made before it is rolled back with it.
+    """
+    from django.core.exceptions import ValidationError
+
+    from postmortems import timers
+
+    item = ActionItemFactory.create(postmortem=resolved_incident(by=commander).postmortem, priority="low")
+
+    def refuse(item) -> None:
+        raise ValidationError({"status": "Refused while closing the action item."})
+
+    monkeypatch.setattr(timers, "cancel_action_item", refuse)
+    response = api.patch(f"/api/action-items/{item.pk}/", {"priority": "high", "status": "done"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"status": ["Refused while closing the action item."]}
+    item.refresh_from_db()
+    assert (item.priority, item.status, item.completed_at) == ("low", "open", None)
+
+
+def test_patching_a_published_postmortem_is_refused(api, commander, severities):
+    from tests.factories import publish_postmortem
+
+    incident = resolved_incident(by=commander)
+    publish_postmortem(incident, by=commander)
+    response = api.patch(f"/api/postmortems/{incident.postmortem.pk}/", {"summary": "Changed"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": [f"The post-mortem of {incident.reference} is published; it is final."]}
+    incident.postmortem.refresh_from_db()
+    assert incident.postmortem.summary != "Changed"

@@ -173,5 +173,31 @@ def test_action_item_update_validates(commander, severities):
     with pytest.raises(ValidationError) as refused:
         services.action_item_update(item, by=commander, owner=None)
     assert "owner" in refused.value.message_dict
-    with pytest.raises(ValidationError):
-        services.action_item_update(item, by=commander, status="done")
+    with pytest.raises(ValidationError, match="cannot be edited here: source"):
+        services.action_item_update(item, by=commander, source="review_meeting")
+    with pytest.raises(ValidationError) as refused:
+        services.action_item_update(item, by=commander, priority="low", status="finished")
+    assert set(refused.value.message_dict) == {"status"}
+    item.refresh_from_db()
+    assert (item.priority, item.status) == ("high", "open")
+    services.action_item_update(item, by=commander, priority="low", status="done")
+    item.refresh_from_db()
+    assert (item.priority, item.status) == ("low", "done")
+    assert item.completed_at is not None
+
+
+def test_postmortem_update_names_every_refused_field_and_writes_nothing(commander, severities):
+    postmortem = resolved_incident(by=commander).postmortem
+    left = UserFactory.create(username="left", is_active=False)
+    with pytest.raises(ValidationError) as refused:
+        services.postmortem_update(
+            postmortem, by=commander, summary="Rewritten", users_affected_pct=130, reviewers=[left]
+        )
+    assert set(refused.value.message_dict) == {"users_affected_pct", "reviewers"}
+    postmortem.refresh_from_db()
+    assert postmortem.summary != "Rewritten"
+    assert not postmortem.reviewers.exists()
+    reviewer = UserFactory.create(username="rhea")
+    services.postmortem_update(postmortem, by=commander, summary="Rewritten", reviewers=[reviewer])
+    postmortem.refresh_from_db()
+    assert (postmortem.summary, list(postmortem.reviewers.all())) == ("Rewritten", [reviewer])

@@ -137,9 +137,71 @@ def test_action_items_by_owner_priority_age_and_follow_up(history):
 
 
 def test_bad_filters_are_reported_not_raised(severities):
-    filters, errors = reports.parse_filters({"start": "yesterday", "severity": "P9", "component": "api"})
-    assert set(errors) == {"start", "severity", "component"}
-    assert filters == reports.ReportFilters()
+    filterset = reports.ReportFilterSet({"start": "yesterday", "severity": "P9", "component": "api"})
+    assert not filterset.is_valid()
+    assert set(filterset.error_messages()) == {"start", "severity", "component"}
+    assert filterset.report_filters() == reports.ReportFilters()
+
+
+def test_filterset_reads_valid_parameters(history):
+    params = {"start": "2026-06-02", "end": "2026-06-10", "severity": "P1", "component": str(history["api"].pk)}
+    filterset = reports.ReportFilterSet(params)
+    assert filterset.is_valid(), filterset.errors
+    expected = reports.ReportFilters(
+        start=date(2026, 6, 2), end=date(2026, 6, 10), severity="P1", component=history["api"].pk
+    )
+    assert filterset.report_filters() == expected
+    assert filterset.report_filters().as_query() == params
+    assert list(reports.ReportFilterSet({"severity": "P2"}).qs) == [history["c"]]
+    assert reports.ReportFilterSet({}).report_filters() == reports.ReportFilters()
+
+
+def test_filterset_keeps_the_valid_parameters_of_a_bad_query(history):
+    filterset = reports.ReportFilterSet({"start": "2026-06-10", "end": "2026-06-02", "severity": "P2"})
+    assert filterset.error_messages() == {"end": "The end date is before the start date."}
+    assert filterset.report_filters() == reports.ReportFilters(start=date(2026, 6, 10), severity="P2")
+
+
+BAD_QUERIES = [
+    ({"start": "yesterday"}, "start", "Use a date as YYYY-MM-DD."),
+    ({"end": "2026-02-30"}, "end", "Use a date as YYYY-MM-DD."),
+    ({"start": "06/02/2026"}, "start", "Use a date as YYYY-MM-DD."),
+    ({"start": "2026-06-10", "end": "2026-06-02"}, "end", "The end date is before the start date."),
+    ({"severity": "P9"}, "severity", "Unknown severity “P9”."),
+    ({"severity": "P1\x00"}, "severity", "Null characters are not allowed."),
+    ({"component": "api"}, "component", "Unknown component “api”; give the component's id."),
+    ({"component": "424242"}, "component", "Unknown component “424242”; give the component's id."),
+    ({"component": "9" * 30}, "component", f"Unknown component “{'9' * 30}”; give the component's id."),
+]
+
+
+@pytest.mark.parametrize(("params", "field", "message"), BAD_QUERIES)
+def test_report_api_refuses_bad_filters_naming_the_field(client, manager, severities, params, field, message):
+    client.force_login(manager)
+    response = client.get(reverse("report", args=["all"]), params)
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+
+
+@pytest.mark.parametrize(("params", "field", "message"), BAD_QUERIES)
+def test_admin_report_shows_bad_filters_on_the_page(client, manager, severities, params, field, message):
+    client.force_login(manager)
+    response = client.get(reverse("admin:postmortems_report"), params)
+    assert response.status_code == 200
+    assert response.context["errors"] == {field: message}
+    assert 'class="errornote"' in response.content.decode()
+
+
+def test_report_accepts_the_widest_date_range(client, manager, history):
+    client.force_login(manager)
+    wide = {"start": "0001-01-01", "end": "9999-12-31"}
+    with time_machine.travel(NOW, tick=False):
+        body = client.get(reverse("report", args=["incidents"]), wide).json()
+        page = client.get(reverse("admin:postmortems_report"), wide)
+    assert body["incidents"]["count"] == 4
+    assert body["filters"] == wide
+    assert page.status_code == 200
+    assert page.context["report"].incidents["count"] == 4
 
 
 def test_report_api_json_requires_the_permission(client, manager, viewer, history):

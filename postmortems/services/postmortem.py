@@ -1,13 +1,9 @@
-"""Post-incident review writes: post-mortems and action items (meetings in postmortems.meetings).
-
-on_incident_resolved() and check_incident_can_close() answer the incident hooks (see receivers.py). Every
-function is atomic, validates first and logs to the incident's timeline in the same transaction.
-"""
+"""Post-mortem writes: the answers to the incident hooks (see receivers.py), content, timeline, 5 whys,
+attachments, review states."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,22 +12,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.models import Incident, TimelineKind
-from incidents.timeline import acting_user, timeline_append
+from incidents.timeline import Actor, acting_user
 from postmortems import timers
 from postmortems.models import (
-    OPEN_ACTION_STATUSES,
-    ActionItem,
-    ActionPriority,
-    ActionSource,
-    ActionStatus,
     Attachment,
     AttachmentKind,
     FiveWhy,
     PostMortem,
     PostMortemStatus,
     PostMortemTimelineEntry,
-    ReviewMeeting,
 )
+from postmortems.services.common import lock_postmortem, log_to_incident, refuse_unknown
 
 # Incident log entries left out of a new post-mortem's timeline by default (the author can keep them).
 TIMELINE_KINDS_DROPPED_BY_DEFAULT = (TimelineKind.TIMER, TimelineKind.EDIT, TimelineKind.POSTMORTEM)
@@ -51,18 +42,10 @@ EDITABLE_FIELDS = (
 )
 
 
-def _log(incident: Incident, text: str, *, by: Any, **data: Any) -> None:
-    timeline_append(incident, kind=TimelineKind.POSTMORTEM, text=text, by=by, data=data)
-
-
-def _lock(postmortem: PostMortem) -> PostMortem:
-    return PostMortem.objects.select_for_update().select_related("incident__severity").get(pk=postmortem.pk)
-
-
 # Answers to the incident hooks
 
 
-def on_incident_resolved(incident: Incident, *, by: Any) -> None:
+def on_incident_resolved(incident: Incident, *, by: Actor) -> None:
     """Called in the transaction that resolves an incident: prefilled draft and its due timer."""
     severity = incident.severity
     existing = PostMortem.objects.filter(incident=incident).first()
@@ -101,8 +84,15 @@ def check_incident_can_close(incident: Incident) -> None:
 
 
 @transaction.atomic
-def postmortem_create(*, incident: Incident, by: Any) -> PostMortem:
-    """A draft prefilled from the incident: impact, features and the incident log as its timeline."""
+def postmortem_create(
+    *, incident: Incident, by: Actor, reviewers: Iterable[Any] | None = None, **content: Any
+) -> PostMortem:
+    """A draft prefilled from the incident: impact, features and the incident log as its timeline.
+
+    `content` (EDITABLE_FIELDS) and `reviewers` given by the author replace the prefilled values; a refusal
+    of any of them refuses the whole creation.
+    """
+    refuse_unknown(content, EDITABLE_FIELDS)
     if PostMortem.objects.filter(incident=incident).exists():
         raise ValidationError({"incident": f"{incident.reference} already has a post-mortem."})
     components = ", ".join(incident.components.order_by("name").values_list("name", flat=True))
@@ -115,7 +105,9 @@ def postmortem_create(*, incident: Incident, by: Any) -> PostMortem:
         data_impact="Data loss or corruption: to be described." if incident.data_impact else "",
     )
     _copy_timeline(postmortem)
-    _log(incident, "Post-mortem draft created", by=by, postmortem=postmortem.pk)
+    if content or reviewers is not None:
+        _write_content(postmortem, changes=content, reviewers=reviewers)
+    log_to_incident(incident, "Post-mortem draft created", by=by, postmortem=postmortem.pk)
     return postmortem
 
 
@@ -143,7 +135,7 @@ def _copy_timeline(postmortem: PostMortem) -> int:
 @transaction.atomic
 def postmortem_refresh_timeline(postmortem: PostMortem) -> int:
     """Copy incident log entries written since the draft was made; returns how many."""
-    return _copy_timeline(_lock(postmortem))
+    return _copy_timeline(lock_postmortem(postmortem))
 
 
 def _refuse_if_published(postmortem: PostMortem) -> None:
@@ -151,34 +143,52 @@ def _refuse_if_published(postmortem: PostMortem) -> None:
         raise ValidationError(f"The post-mortem of {postmortem.incident.reference} is published; it is final.")
 
 
-@transaction.atomic
-def postmortem_update(postmortem: PostMortem, *, by: Any, **changes: Any) -> PostMortem:
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
-    postmortem = _lock(postmortem)
-    _refuse_if_published(postmortem)
+def _write_content(postmortem: PostMortem, *, changes: dict[str, Any], reviewers: Iterable[Any] | None) -> None:
+    """Validate every change first (errors of all fields together), then write; `postmortem` is locked."""
+    errors: dict[str, list[str]] = {}
+    chosen = None if reviewers is None else list(reviewers)
+    if chosen is not None and any(not user.is_active for user in chosen):
+        errors["reviewers"] = ["Reviewers must be active users."]
     changed = [name for name, value in changes.items() if getattr(postmortem, name) != value]
     for name in changed:
         setattr(postmortem, name, changes[name])
     if changed:
-        postmortem.full_clean(exclude=["incident"])
+        try:
+            postmortem.full_clean(exclude=["incident"])
+        except ValidationError as invalid:
+            errors.update(invalid.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if changed:
         postmortem.save(update_fields=[*changed, "updated_at"])
-    return postmortem
+    if chosen is not None:
+        postmortem.reviewers.set(chosen)
 
 
 @transaction.atomic
-def postmortem_set_reviewers(postmortem: PostMortem, *, reviewers: Iterable[Any], by: Any) -> PostMortem:
-    postmortem = _lock(postmortem)
+def postmortem_update(
+    postmortem: PostMortem, *, by: Actor, reviewers: Iterable[Any] | None = None, **changes: Any
+) -> PostMortem:
+    """Edit the content (EDITABLE_FIELDS) and, when given, the reviewers: all of it or, refused, none."""
+    refuse_unknown(changes, EDITABLE_FIELDS)
+    postmortem = lock_postmortem(postmortem)
     _refuse_if_published(postmortem)
-    postmortem.reviewers.set(list(reviewers))
+    _write_content(postmortem, changes=changes, reviewers=reviewers)
     return postmortem
 
 
 @transaction.atomic
-def postmortem_choose_timeline(postmortem: PostMortem, *, keep: Iterable[int], by: Any) -> int:
+def postmortem_set_reviewers(postmortem: PostMortem, *, reviewers: Iterable[Any], by: Actor) -> PostMortem:
+    postmortem = lock_postmortem(postmortem)
+    _refuse_if_published(postmortem)
+    _write_content(postmortem, changes={}, reviewers=reviewers)
+    return postmortem
+
+
+@transaction.atomic
+def postmortem_choose_timeline(postmortem: PostMortem, *, keep: Iterable[int], by: Actor) -> int:
     """Keep exactly the given post-mortem timeline entries (by id); returns how many are kept."""
-    postmortem = _lock(postmortem)
+    postmortem = lock_postmortem(postmortem)
     _refuse_if_published(postmortem)
     keep_ids = set(keep)
     entries = PostMortemTimelineEntry.objects.filter(postmortem=postmortem)
@@ -191,9 +201,9 @@ def postmortem_choose_timeline(postmortem: PostMortem, *, keep: Iterable[int], b
 
 
 @transaction.atomic
-def postmortem_set_whys(postmortem: PostMortem, *, whys: Sequence[tuple[str, str]], by: Any) -> list[FiveWhy]:
+def postmortem_set_whys(postmortem: PostMortem, *, whys: Sequence[tuple[str, str]], by: Actor) -> list[FiveWhy]:
     """Replace the 5 whys with the given (question, answer) rows, in order."""
-    postmortem = _lock(postmortem)
+    postmortem = lock_postmortem(postmortem)
     _refuse_if_published(postmortem)
     rows = [(question.strip(), answer.strip()) for question, answer in whys if question.strip() or answer.strip()]
     if any(not question for question, _ in rows):
@@ -206,9 +216,9 @@ def postmortem_set_whys(postmortem: PostMortem, *, whys: Sequence[tuple[str, str
 
 @transaction.atomic
 def attachment_add(
-    postmortem: PostMortem, *, file: UploadedFile, by: Any, kind: str = AttachmentKind.LOGS, caption: str = ""
+    postmortem: PostMortem, *, file: UploadedFile, by: Actor, kind: str = AttachmentKind.LOGS, caption: str = ""
 ) -> Attachment:
-    postmortem = _lock(postmortem)
+    postmortem = lock_postmortem(postmortem)
     _refuse_if_published(postmortem)
     if kind not in AttachmentKind.values:
         raise ValidationError({"kind": f"Unknown attachment kind {kind!r}."})
@@ -220,9 +230,9 @@ def attachment_add(
 
 
 @transaction.atomic
-def attachment_remove(attachment: Attachment, *, by: Any) -> None:
+def attachment_remove(attachment: Attachment, *, by: Actor) -> None:
     """Remove an attachment from a post-mortem that is not yet published (a published one is the record)."""
-    _refuse_if_published(_lock(attachment.postmortem))
+    _refuse_if_published(lock_postmortem(attachment.postmortem))
     attachment.delete()
 
 
@@ -236,9 +246,9 @@ def _missing_for_review(postmortem: PostMortem) -> dict[str, str]:
 
 
 @transaction.atomic
-def postmortem_submit(postmortem: PostMortem, *, by: Any) -> PostMortem:
+def postmortem_submit(postmortem: PostMortem, *, by: Actor) -> PostMortem:
     """Draft → in review."""
-    postmortem = _lock(postmortem)
+    postmortem = lock_postmortem(postmortem)
     if postmortem.status != PostMortemStatus.DRAFT:
         raise ValidationError(
             {"status": f"The post-mortem is {postmortem.get_status_display().lower()}; only a draft can be submitted."}
@@ -249,18 +259,18 @@ def postmortem_submit(postmortem: PostMortem, *, by: Any) -> PostMortem:
     postmortem.status = PostMortemStatus.IN_REVIEW
     postmortem.submitted_at = timezone.now()
     postmortem.save(update_fields=["status", "submitted_at", "updated_at"])
-    _log(postmortem.incident, "Post-mortem submitted for review", by=by, postmortem=postmortem.pk)
+    log_to_incident(postmortem.incident, "Post-mortem submitted for review", by=by, postmortem=postmortem.pk)
     return postmortem
 
 
 @transaction.atomic
-def postmortem_return_to_draft(postmortem: PostMortem, *, by: Any, reason: str = "") -> PostMortem:
-    postmortem = _lock(postmortem)
+def postmortem_return_to_draft(postmortem: PostMortem, *, by: Actor, reason: str = "") -> PostMortem:
+    postmortem = lock_postmortem(postmortem)
     if postmortem.status != PostMortemStatus.IN_REVIEW:
         raise ValidationError({"status": "Only a post-mortem in review can go back to draft."})
     postmortem.status = PostMortemStatus.DRAFT
     postmortem.save(update_fields=["status", "updated_at"])
-    _log(
+    log_to_incident(
         postmortem.incident,
         "Post-mortem sent back to draft" + (f": {reason}" if reason else ""),
         by=by,
@@ -270,9 +280,9 @@ def postmortem_return_to_draft(postmortem: PostMortem, *, by: Any, reason: str =
 
 
 @transaction.atomic
-def postmortem_publish(postmortem: PostMortem, *, by: Any) -> PostMortem:
+def postmortem_publish(postmortem: PostMortem, *, by: Actor) -> PostMortem:
     """In review → published: final, stops the due reminders, allows closing the incident."""
-    postmortem = _lock(postmortem)
+    postmortem = lock_postmortem(postmortem)
     if postmortem.status != PostMortemStatus.IN_REVIEW:
         raise ValidationError(
             {"status": f"The post-mortem is {postmortem.get_status_display().lower()}; submit it for review first."}
@@ -287,108 +297,5 @@ def postmortem_publish(postmortem: PostMortem, *, by: Any) -> PostMortem:
     postmortem.published_by = acting_user(by)
     postmortem.save(update_fields=["status", "published_at", "published_by", "updated_at"])
     timers.cancel_postmortem_due(postmortem)
-    _log(postmortem.incident, "Post-mortem published", by=by, postmortem=postmortem.pk)
+    log_to_incident(postmortem.incident, "Post-mortem published", by=by, postmortem=postmortem.pk)
     return postmortem
-
-
-# Action items
-
-
-def _validate_action(*, action: str, owner: Any, priority: str, due_date: date | None) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if not (action or "").strip():
-        errors["action"] = "Describe the action."
-    if owner is None:
-        errors["owner"] = "An action item needs an owner."
-    if due_date is None:
-        errors["due_date"] = "An action item needs a due date."
-    if priority not in ActionPriority.values:
-        errors["priority"] = f"Priority must be one of {', '.join(ActionPriority.labels)}."
-    return errors
-
-
-@transaction.atomic
-def action_item_create(
-    *,
-    postmortem: PostMortem,
-    action: str,
-    owner: Any,
-    due_date: date | None,
-    by: Any,
-    priority: str = ActionPriority.MEDIUM,
-    meeting: ReviewMeeting | None = None,
-) -> ActionItem:
-    errors = _validate_action(action=action, owner=owner, priority=priority, due_date=due_date)
-    if meeting is not None and meeting.postmortem_id != postmortem.pk:
-        errors["meeting"] = "The meeting reviews another post-mortem."
-    if errors or due_date is None:
-        raise ValidationError(errors)
-    postmortem = _lock(postmortem)
-    item = ActionItem.objects.create(
-        postmortem=postmortem,
-        meeting=meeting,
-        action=action.strip(),
-        owner=owner,
-        priority=priority,
-        due_date=due_date,
-        source=ActionSource.REVIEW_MEETING if meeting is not None else ActionSource.POSTMORTEM,
-        created_by=acting_user(by),
-    )
-    timers.plan_action_item(item)
-    _log(
-        postmortem.incident,
-        f"Action item: {item.action} ({owner}, {item.get_priority_display()}, due {due_date:%Y-%m-%d})",
-        by=by,
-        action_item=item.pk,
-    )
-    return item
-
-
-ACTION_EDITABLE_FIELDS = ("action", "owner", "priority", "due_date")
-
-
-@transaction.atomic
-def action_item_update(item: ActionItem, *, by: Any, **changes: Any) -> ActionItem:
-    unknown = set(changes) - set(ACTION_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
-    item = ActionItem.objects.select_for_update().get(pk=item.pk)
-    merged = {name: changes.get(name, getattr(item, name)) for name in ACTION_EDITABLE_FIELDS}
-    errors = _validate_action(**merged)
-    if errors:
-        raise ValidationError(errors)
-    changed = [name for name in ACTION_EDITABLE_FIELDS if name in changes and getattr(item, name) != changes[name]]
-    for name in changed:
-        setattr(item, name, changes[name])
-    if changed:
-        item.save(update_fields=changed)
-        if item.is_open and {"owner", "due_date"} & set(changed):
-            timers.plan_action_item(item)
-    return item
-
-
-@transaction.atomic
-def action_item_set_status(item: ActionItem, *, status: str, by: Any) -> ActionItem:
-    if status not in ActionStatus.values:
-        raise ValidationError({"status": f"Unknown status {status!r}."})
-    item = ActionItem.objects.select_for_update().select_related("postmortem__incident").get(pk=item.pk)
-    if item.status == status:
-        raise ValidationError({"status": f"The action item is already {item.get_status_display().lower()}."})
-    old = item.get_status_display().lower()
-    item.status = status
-    if status in OPEN_ACTION_STATUSES:
-        item.completed_at = None
-    elif item.completed_at is None:
-        item.completed_at = timezone.now()
-    item.save(update_fields=["status", "completed_at"])
-    if item.is_open:
-        timers.plan_action_item(item)
-    else:
-        timers.cancel_action_item(item)
-    _log(
-        item.postmortem.incident,
-        f"Action item {old} → {item.get_status_display().lower()}: {item.action}",
-        by=by,
-        action_item=item.pk,
-    )
-    return item

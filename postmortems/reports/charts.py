@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+from postmortems.reports.figures import Report
 
 PALETTE = ("#b91c1c", "#c2410c", "#a16207", "#4b5563", "#2563eb", "#059669")
 
@@ -235,3 +238,33 @@ def _frame(
 def severity_series(rows: Sequence[dict], levels: Sequence[tuple[str, str]]) -> list[Series]:
     """From [{period, P1: n, ...}] rows and (level, colour) pairs, one series per severity."""
     return [Series(level, colour, [row.get(level, 0) for row in rows]) for level, colour in levels]
+
+
+def report_charts(report: Report) -> dict[str, Any]:
+    levels = [(row["severity"], row["colour"]) for row in report.incidents["by_severity"]]
+    weeks = report.incidents["per_week"][-26:]
+    months = report.incidents["per_month"][-24:]
+    completion = report.action_items["completion"][-18:]
+    owners = report.action_items["by_owner"][:12]
+    return {
+        "per_week": stacked_bars(
+            [row["period"][5:] for row in weeks],
+            severity_series(weeks, levels),
+            title="Incidents per week by severity (last 26 weeks shown)",
+        ),
+        "per_month": stacked_bars(
+            [row["period"] for row in months],
+            severity_series(months, levels),
+            title="Incidents per month by severity",
+        ),
+        "completion": line_chart(
+            [row["month"] for row in completion],
+            [row["completion_pct"] for row in completion],
+            title="Action items done, by month due (%)",
+        ),
+        "by_owner": horizontal_bars(
+            [(row["owner_name"], [row["open"], row["overdue"]]) for row in owners],
+            [("open", "#2563eb"), ("overdue", "#b91c1c")],
+            title="Open and overdue action items by owner",
+        ),
+    }

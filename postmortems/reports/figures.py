@@ -4,7 +4,7 @@ amount of Python work do not grow with the number of incidents or action items."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -12,75 +12,14 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Mi
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
-from incidents.models import Component, Incident, SeverityPolicy
+from incidents.models import Incident, SeverityPolicy
 from incidents.selectors import with_sla_due
 from postmortems.models import OPEN_ACTION_STATUSES, ActionItem, ActionPriority, ActionStatus
+from postmortems.reports.filters import ReportFilters
 
 # Age buckets of open action items: (label, lower bound in days, upper bound or None).
 AGE_BUCKETS = (("0-7 days", 0, 7), ("8-30 days", 8, 30), ("31-90 days", 31, 90), ("over 90 days", 91, None))
 FOLLOW_UP_LIMIT = 25
-
-
-@dataclass(frozen=True)
-class ReportFilters:
-    """Applied to incidents (and to action items through their incident)."""
-
-    start: date | None = None
-    end: date | None = None
-    severity: str = ""  # level, e.g. "P1"
-    component: int | None = None
-
-    def incidents(self, queryset: QuerySet[Incident] | None = None) -> QuerySet[Incident]:
-        queryset = Incident.objects.all() if queryset is None else queryset
-        return queryset.filter(self._q(""))
-
-    def action_items(self) -> QuerySet[ActionItem]:
-        return ActionItem.objects.filter(self._q("postmortem__incident__"))
-
-    def _q(self, prefix: str) -> Q:
-        q = Q()
-        if self.start:
-            q &= Q(**{f"{prefix}started_at__gte": datetime.combine(self.start, time.min, tzinfo=UTC)})
-        if self.end:
-            q &= Q(**{f"{prefix}started_at__lt": datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)})
-        if self.severity:
-            q &= Q(**{f"{prefix}severity__level": self.severity})
-        if self.component:
-            q &= Q(**{f"{prefix}components": self.component})
-        return q
-
-    def as_query(self) -> dict[str, str]:
-        out = {"start": self.start.isoformat() if self.start else "", "end": self.end.isoformat() if self.end else ""}
-        out.update(severity=self.severity, component=str(self.component or ""))
-        return {k: v for k, v in out.items() if v}
-
-
-def parse_filters(params: Any) -> tuple[ReportFilters, dict[str, str]]:
-    """Filters from query parameters; returns the filters and the errors (field → message) of bad ones."""
-    errors: dict[str, str] = {}
-
-    def day(name: str) -> date | None:
-        text = (params.get(name) or "").strip()
-        if not text:
-            return None
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            errors[name] = "Use a date as YYYY-MM-DD."
-            return None
-
-    start, end = day("start"), day("end")
-    if start and end and end < start:
-        errors["end"] = "The end date is before the start date."
-    severity = (params.get("severity") or "").strip()
-    if severity and not SeverityPolicy.objects.filter(level=severity).exists():
-        errors["severity"] = f"Unknown severity {severity!r}."
-        severity = ""
-    component_text = (params.get("component") or "").strip()
-    component = int(component_text) if component_text.isdigit() else None
-    if component_text and component is None:
-        errors["component"] = "Give the component's id."
-    return ReportFilters(start=start, end=end, severity=severity, component=component), errors
 
 
 def _rows(queryset: Any) -> list[dict[str, Any]]:
@@ -104,54 +43,94 @@ class Report:
     incidents: dict[str, Any] = field(default_factory=dict)
 
 
+# Action items. The counts come from two grouped scans: every item by (priority, month due) -- the
+# "cells" -- and the open items (index on status) by (owner, priority) with the overdue and age counts.
+
+COUNT_KEYS = ["total", "done", "done_on_time", "wont_do"]
+OPEN_KEYS = ["open", "overdue", *(f"age_{n}" for n in range(len(AGE_BUCKETS)))]
+IS_OPEN = Q(status__in=OPEN_ACTION_STATUSES)
+IS_DONE = Q(status=ActionStatus.DONE)
+
+
 def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]:
     """A fixed number of queries, whatever the number of action items: one scan grouped by (priority,
-    month due) for totals and completion; the open items (index on status) grouped by (owner, priority)
-    for the open, overdue and age figures; the follow-up table reads open items and 25 post-mortems."""
-    today = now.date()
+    month due) for totals and completion; the open items grouped by (owner, priority) for the open,
+    overdue and age figures; the owners' names; the follow-up table reads open items and 25 post-mortems."""
     items = filters.action_items()
-    is_open = Q(status__in=OPEN_ACTION_STATUSES)
-    overdue = Q(due_date__lt=today)
-    done = Q(status=ActionStatus.DONE)
+    open_items = items.filter(IS_OPEN)
+    overdue = Q(due_date__lt=now.date())
+    cells = _cells_by_priority_and_month(items)
+    open_cells = _open_cells_by_owner_and_priority(open_items, overdue, now)
+    totals = {**_summed(cells, COUNT_KEYS, now), **_summed(open_cells, OPEN_KEYS, now)}
+    return {
+        "open": totals["open"],
+        "overdue": totals["overdue"],
+        "done": totals["done"],
+        "wont_do": totals["wont_do"],
+        "total": totals["total"],
+        "completion_pct": _pct(totals["done"], totals["total"] - totals["wont_do"]),
+        "oldest_open_days": totals["oldest_open_days"],
+        "age": [{"bucket": label, "open": totals[f"age_{n}"]} for n, (label, _, _) in enumerate(AGE_BUCKETS)],
+        "by_owner": _by_owner(open_cells, now),
+        "by_priority": _by_priority(cells, open_cells, now),
+        "completion": _completion(cells, now),
+        "follow_up": _follow_up(open_items, overdue),
+    }
 
-    cells = _rows(
+
+def _cells_by_priority_and_month(items: QuerySet[ActionItem]) -> list[dict[str, Any]]:
+    """One query: totals, done, done on time and won't do per (priority, month due)."""
+    return _rows(
         items.annotate(month=TruncMonth("due_date"))
         .values("priority", "month")
         .annotate(
             total=Count("pk"),
-            done=Count("pk", filter=done),
-            done_on_time=Count("pk", filter=done & Q(completed_at__date__lte=F("due_date"))),
+            done=Count("pk", filter=IS_DONE),
+            done_on_time=Count("pk", filter=IS_DONE & Q(completed_at__date__lte=F("due_date"))),
             wont_do=Count("pk", filter=Q(status=ActionStatus.WONT_DO)),
         )
         .order_by()
     )
-    ages: dict[str, Any] = {}
+
+
+def _age_counts(now: datetime) -> dict[str, Count]:
+    """age_0, age_1...: how many items were created within each AGE_BUCKETS range before `now`."""
+    ages: dict[str, Count] = {}
     for n, (_, low, high) in enumerate(AGE_BUCKETS):
         q = Q(created_at__lte=now - timedelta(days=low))
         if high is not None:
             q &= Q(created_at__gt=now - timedelta(days=high + 1))
         ages[f"age_{n}"] = Count("pk", filter=q)
-    open_items = items.filter(is_open)
-    open_cells = _rows(
+    return ages
+
+
+def _open_cells_by_owner_and_priority(
+    open_items: QuerySet[ActionItem], overdue: Q, now: datetime
+) -> list[dict[str, Any]]:
+    """One query: open, overdue, oldest creation time and the age counts per (owner, priority)."""
+    return _rows(
         open_items.values("owner", "priority")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue), oldest_open=Min("created_at"), **ages)
+        .annotate(
+            open=Count("pk"), overdue=Count("pk", filter=overdue), oldest_open=Min("created_at"), **_age_counts(now)
+        )
         .order_by()
     )
 
-    def summed(rows: list[dict[str, Any]], keys: list[str]) -> dict[str, Any]:
-        out: dict[str, Any] = {key: sum(row[key] for row in rows) for key in keys}
-        oldest = [row["oldest_open"] for row in rows if row.get("oldest_open") is not None]
-        out["oldest_open_days"] = (now - min(oldest)).days if oldest else None
-        return out
 
-    count_keys = ["total", "done", "done_on_time", "wont_do"]
-    open_keys = ["open", "overdue", *ages]
-    totals = {**summed(cells, count_keys), **summed(open_cells, open_keys)}
-    by_priority = []
+def _summed(rows: list[dict[str, Any]], keys: list[str], now: datetime) -> dict[str, Any]:
+    """The keys summed over the rows, and the age in days of the oldest open item among them."""
+    out: dict[str, Any] = {key: sum(row[key] for row in rows) for key in keys}
+    oldest = [row["oldest_open"] for row in rows if row.get("oldest_open") is not None]
+    out["oldest_open_days"] = (now - min(oldest)).days if oldest else None
+    return out
+
+
+def _by_priority(cells: list[dict[str, Any]], open_cells: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    rows = []
     for value, label in ActionPriority.choices:
-        closed = summed([cell for cell in cells if cell["priority"] == value], count_keys)
-        still_open = summed([cell for cell in open_cells if cell["priority"] == value], open_keys)
-        by_priority.append(
+        closed = _summed([cell for cell in cells if cell["priority"] == value], COUNT_KEYS, now)
+        still_open = _summed([cell for cell in open_cells if cell["priority"] == value], OPEN_KEYS, now)
+        rows.append(
             {
                 "priority": value,
                 "label": label,
@@ -161,14 +140,19 @@ def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]
                 "oldest_open_days": still_open["oldest_open_days"],
             }
         )
-    # Completion over time: items (but won't-do) grouped by the month they were due; how many got done, on time.
-    completion = []
+    return rows
+
+
+def _completion(cells: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Completion over time: items (but won't-do) grouped by the month they were due; how many got done,
+    and done on time. Months where nothing was due are left out."""
+    rows = []
     for month in sorted({cell["month"] for cell in cells}):
-        row = summed([cell for cell in cells if cell["month"] == month], count_keys)
+        row = _summed([cell for cell in cells if cell["month"] == month], COUNT_KEYS, now)
         due = row["total"] - row["wont_do"]
         if not due:
             continue
-        completion.append(
+        rows.append(
             {
                 "month": f"{month:%Y-%m}",
                 "due": due,
@@ -178,16 +162,23 @@ def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]
                 "on_time_pct": _pct(row["done_on_time"], due),
             }
         )
+    return rows
 
+
+def _by_owner(open_cells: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Open and overdue items per owner, most overdue first; one query for the owners' names."""
     owners = sorted({cell["owner"] for cell in open_cells})
     names = {u.pk: (u.get_full_name() or u.get_username()) for u in get_user_model().objects.filter(pk__in=owners)}
-    by_owner = []
+    rows = []
     for owner in owners:
-        row = summed([cell for cell in open_cells if cell["owner"] == owner], ["open", "overdue"])
-        by_owner.append({"owner": owner, "owner_name": names.get(owner, str(owner)), **row})
-    by_owner.sort(key=lambda row: (-row["overdue"], -row["open"], row["owner_name"]))
+        row = _summed([cell for cell in open_cells if cell["owner"] == owner], ["open", "overdue"], now)
+        rows.append({"owner": owner, "owner_name": names.get(owner, str(owner)), **row})
+    rows.sort(key=lambda row: (-row["overdue"], -row["open"], row["owner_name"]))
+    return rows
 
-    # Follow-up: the post-mortems most behind (by open items), then their totals and incidents.
+
+def _follow_up(open_items: QuerySet[ActionItem], overdue: Q) -> list[dict[str, Any]]:
+    """The post-mortems most behind (by open items), then their totals and incidents: three queries."""
     behind = _rows(
         open_items.values("postmortem")
         .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue))
@@ -199,7 +190,7 @@ def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]
         for row in _rows(
             ActionItem.objects.filter(postmortem__in=ids)
             .values("postmortem")
-            .annotate(total=Count("pk"), done=Count("pk", filter=done), closed=Count("pk", filter=~is_open))
+            .annotate(total=Count("pk"), done=Count("pk", filter=IS_DONE), closed=Count("pk", filter=~IS_OPEN))
             .order_by()
         )
     }
@@ -207,7 +198,7 @@ def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]
         row["postmortem__pk"]: row
         for row in Incident.objects.filter(postmortem__in=ids).values("pk", "reference", "title", "postmortem__pk")
     }
-    follow_up = [
+    return [
         {
             "incident": incidents[row["postmortem"]]["reference"],
             "incident_id": incidents[row["postmortem"]]["pk"],
@@ -220,20 +211,9 @@ def action_item_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]
         }
         for row in behind
     ]
-    return {
-        "open": totals["open"],
-        "overdue": totals["overdue"],
-        "done": totals["done"],
-        "wont_do": totals["wont_do"],
-        "total": totals["total"],
-        "completion_pct": _pct(totals["done"], totals["total"] - totals["wont_do"]),
-        "oldest_open_days": totals["oldest_open_days"],
-        "age": [{"bucket": label, "open": totals[f"age_{n}"]} for n, (label, _, _) in enumerate(AGE_BUCKETS)],
-        "by_owner": by_owner,
-        "by_priority": by_priority,
-        "completion": completion,
-        "follow_up": follow_up,
-    }
+
+
+# Incidents
 
 
 def incident_figures(filters: ReportFilters, now: datetime) -> dict[str, Any]:
@@ -327,10 +307,3 @@ def build_report(filters: ReportFilters, now: datetime | None = None) -> Report:
         action_items=action_item_figures(filters, now),
         incidents=incident_figures(filters, now),
     )
-
-
-def filter_choices() -> dict[str, Any]:
-    return {
-        "severities": list(SeverityPolicy.objects.order_by("level").values_list("level", "name")),
-        "components": list(Component.objects.order_by("name").values_list("pk", "name")),
-    }

@@ -1,0 +1,304 @@
+"""Post-mortems in the admin, with their timeline, 5 whys, action item and attachment inlines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from incidents.admin.refusals import ServiceAdmin, active_users_only, error_text
+from postmortems import exports, services
+from postmortems.models import (
+    OPEN_ACTION_STATUSES,
+    ActionItem,
+    ActionStatus,
+    Attachment,
+    FiveWhy,
+    PostMortem,
+    PostMortemStatus,
+    PostMortemTimelineEntry,
+)
+from postmortems.reports.views import ReportViews
+
+
+class FiveWhyInline(admin.TabularInline):
+    model = FiveWhy
+    extra = 1
+    fields = ["position", "question", "answer"]
+
+
+class TimelineInline(admin.TabularInline):
+    model = PostMortemTimelineEntry
+    extra = 0
+    fields = ["at", "text", "included"]
+    readonly_fields = ["at", "text"]
+    can_delete = False
+    verbose_name_plural = "timeline (from the incident log; untick what to leave out)"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 1
+    fields = ["action", "owner", "priority", "due_date", "status"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        active_users_only(db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ["kind", "file", "caption", "download"]
+    readonly_fields = ["download"]
+
+    @admin.display(description="download")
+    def download(self, obj: Attachment) -> str:
+        # Attachments (logs, screenshots) are internal: served through a permission-checked view, never /media/.
+        if not obj.pk or not obj.file:
+            return "-"
+        url = reverse("admin:postmortems_postmortem_attachment", args=[obj.postmortem_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.filename)
+
+
+@admin.register(PostMortem)
+class PostMortemAdmin(ReportViews, ServiceAdmin):
+    list_display = ["incident_reference", "incident_title", "severity", "status", "author", "due_at", "open_actions"]
+    list_filter = ["status", "incident__severity"]
+    search_fields = ["incident__reference", "incident__title"]
+    list_select_related = ["incident__severity", "author"]
+    filter_horizontal = ["reviewers"]
+    readonly_fields = ["status", "metadata"]
+    inlines = [TimelineInline, FiveWhyInline, ActionItemInline, AttachmentInline]
+    change_form_template = "admin/postmortems/postmortem/change_form.html"
+    fieldsets = [
+        ("Metadata", {"fields": ["incident", "metadata", "status", "author", "reviewers"]}),
+        ("Summary", {"fields": ["summary"]}),
+        ("Root cause analysis", {"fields": ["what_happened", "detection"]}),
+        ("Impact assessment", {"fields": ["users_affected_pct", "features_affected", "data_impact"]}),
+        ("Response assessment", {"fields": ["went_well", "could_be_better", "learned"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PostMortem]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(open_action_count=Count("action_items", filter=Q(action_items__status__in=OPEN_ACTION_STATUSES)))
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: PostMortem | None = None) -> Any:
+        return [*self.readonly_fields, "incident"] if obj else self.readonly_fields
+
+    def get_inlines(self, request: HttpRequest, obj: PostMortem | None) -> Any:
+        return self.inlines if obj else []
+
+    @admin.display(description="incident", ordering="incident__reference")
+    def incident_reference(self, obj: PostMortem) -> str:
+        return obj.incident.reference
+
+    @admin.display(description="title")
+    def incident_title(self, obj: PostMortem) -> str:
+        return obj.incident.title
+
+    @admin.display(description="severity", ordering="incident__severity__level")
+    def severity(self, obj: PostMortem) -> str:
+        return obj.incident.severity.level
+
+    @admin.display(description="open actions", ordering="open_action_count")
+    def open_actions(self, obj: PostMortem) -> int:
+        return getattr(obj, "open_action_count", 0)
+
+    @admin.display(description="derived")
+    def metadata(self, obj: PostMortem) -> str:
+        if obj.pk is None:
+            return "-"
+        return format_html(
+            "Date {} &middot; Severity {} &middot; Duration {} minutes &middot; SLA impact {} minutes{}",
+            f"{obj.date:%Y-%m-%d}",
+            obj.incident.severity.level,
+            obj.duration_minutes,
+            obj.sla_impact_minutes,
+            format_html(" &middot; due {} UTC", f"{obj.due_at:%Y-%m-%d %H:%M}") if obj.due_at else "",
+        )
+
+    def save_model(self, request: HttpRequest, obj: PostMortem, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        content = {name: data[name] for name in services.EDITABLE_FIELDS if name in form.changed_data}
+        reviewers = data["reviewers"] if "reviewers" in form.changed_data else None
+        if change:
+            services.postmortem_update(obj, reviewers=reviewers, by=request.user, **content)
+        else:
+            created = services.postmortem_create(
+                incident=data["incident"], reviewers=reviewers, by=request.user, **content
+            )
+            obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Each inline is written by its service; a refusal rolls the whole change back."""
+        savers: dict[type, Callable[[HttpRequest, PostMortem, Any], None]] = {
+            ActionItem: self._save_action_items,
+            PostMortemTimelineEntry: self._save_timeline,
+            FiveWhy: self._save_whys,
+            Attachment: self._save_attachments,
+        }
+        saver = savers.get(formset.model)
+        if saver is None:
+            return
+        saver(request, form.instance, formset)
+
+    def _save_timeline(self, request: HttpRequest, postmortem: PostMortem, formset: Any) -> None:
+        if formset.has_changed():
+            keep = [f.instance.pk for f in formset.forms if f.cleaned_data.get("included")]
+            services.postmortem_choose_timeline(postmortem, keep=keep, by=request.user)
+
+    def _save_whys(self, request: HttpRequest, postmortem: PostMortem, formset: Any) -> None:
+        if not formset.has_changed():
+            return
+        rows = sorted(
+            (f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")),
+            key=lambda d: d.get("position") or 0,
+        )
+        whys = [(d.get("question", ""), d.get("answer", "")) for d in rows]
+        services.postmortem_set_whys(postmortem, whys=whys, by=request.user)
+
+    def _save_attachments(self, request: HttpRequest, postmortem: PostMortem, formset: Any) -> None:
+        for f in formset.forms:
+            data = f.cleaned_data
+            if not data or data.get("DELETE") or f.instance.pk:
+                continue
+            services.attachment_add(
+                postmortem, file=data["file"], kind=data["kind"], caption=data["caption"], by=request.user
+            )
+        for deleted in formset.deleted_forms:
+            if deleted.instance.pk:
+                services.attachment_remove(deleted.instance, by=request.user)
+
+    def _save_action_items(self, request: HttpRequest, postmortem: PostMortem, formset: Any) -> None:
+        for f in formset.forms:
+            data = f.cleaned_data
+            if not data or data.get("DELETE") or not f.has_changed():
+                continue
+            if f.instance.pk is None:
+                services.action_item_create(
+                    postmortem=postmortem,
+                    action=data["action"],
+                    owner=data["owner"],
+                    priority=data["priority"],
+                    due_date=data["due_date"],
+                    status=data.get("status") or ActionStatus.OPEN,
+                    by=request.user,
+                )
+                continue
+            changes = {n: data[n] for n in services.ACTION_EDITABLE_FIELDS if n in f.changed_data}
+            status = data["status"] if "status" in f.changed_data else None
+            services.action_item_update(f.instance, status=status, by=request.user, **changes)
+
+    # Buttons on the change page
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        extra_context = extra_context or {}
+        postmortem = PostMortem.objects.filter(pk=object_id).select_related("incident").first()
+        if postmortem is not None:
+            moves = {
+                PostMortemStatus.DRAFT: [("submit", "Submit for review")],
+                PostMortemStatus.IN_REVIEW: [("publish", "Publish"), ("draft", "Back to draft")],
+                PostMortemStatus.PUBLISHED: [],
+            }[PostMortemStatus(postmortem.status)]
+            extra_context.update(
+                postmortem=postmortem,
+                moves=moves if self.has_change_permission(request, postmortem) else [],
+                meeting_add_url=reverse("admin:postmortems_reviewmeeting_add") + f"?postmortem={postmortem.pk}",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/markdown/", view(self.markdown_view), name="postmortems_postmortem_markdown"),
+            path("<int:pk>/communication/", view(self.communication_view), name="postmortems_postmortem_communication"),
+            path("<int:pk>/move/<str:move>/", view(self.move_view), name="postmortems_postmortem_move"),
+            path(
+                "<int:pk>/attachments/<int:attachment_pk>/",
+                view(self.attachment_view),
+                name="postmortems_postmortem_attachment",
+            ),
+            *self.report_urls(),
+            *super().get_urls(),
+        ]
+
+    def _viewable(self, request: HttpRequest, pk: int) -> PostMortem:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        get_object_or_404(PostMortem, pk=pk)
+        return exports.postmortem_for_export(pk)
+
+    def attachment_view(self, request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        attachment = get_object_or_404(Attachment, pk=attachment_pk, postmortem_id=pk)
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404("The attached file is missing from storage.") from missing
+        return FileResponse(handle, as_attachment=True, filename=attachment.filename)
+
+    def markdown_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        postmortem = self._viewable(request, pk)
+        response = HttpResponse(exports.postmortem_markdown(postmortem), content_type="text/markdown; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="postmortem-{postmortem.incident.reference}.md"'
+        return response
+
+    def communication_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        postmortem = self._viewable(request, pk)
+        subject, body = exports.communication_draft(postmortem)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Post-incident communication (draft)",
+            "subject": subject,
+            "body": body,
+            "postmortem": postmortem,
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/postmortems/postmortem/communication.html", context)
+
+    def move_view(self, request: HttpRequest, pk: int, move: str) -> HttpResponse:
+        return require_POST(self._move)(request, pk, move)
+
+    def _move(self, request: HttpRequest, pk: int, move: str) -> HttpResponse:
+        postmortem = get_object_or_404(PostMortem, pk=pk)
+        if not self.has_change_permission(request, postmortem):
+            raise PermissionDenied
+        actions: dict[str, tuple[Callable[..., Any], str]] = {
+            "submit": (services.postmortem_submit, "submitted for review"),
+            "publish": (services.postmortem_publish, "published"),
+            "draft": (services.postmortem_return_to_draft, "sent back to draft"),
+            "refresh": (lambda pm, by: services.postmortem_refresh_timeline(pm), "timeline refreshed"),
+        }
+        if move not in actions:
+            self.message_user(request, f"Unknown action {move!r}.", messages.ERROR)
+        else:
+            service, done = actions[move]
+            try:
+                service(postmortem, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, error_text(error), messages.ERROR)
+            else:
+                self.log_change(request, postmortem, done)
+                self.message_user(request, f"Post-mortem of {postmortem.incident.reference} {done}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:postmortems_postmortem_change", args=[pk]))
