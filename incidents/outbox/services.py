@@ -115,9 +115,9 @@ def notifications_about(about: models.Model) -> QuerySet[Notification]:
 
 
 def queue_delivery(notification_id: int) -> None:
-    """Send the delivery task once the transaction commits. A broker outage only delays it: the row
-    stays pending and the tick re-queues it after the lease (robust=True keeps the caller's request
-    from failing)."""
+    """Send the delivery task once the transaction commits. A broker outage only delays it: the row stays
+    pending and the beat's re-queue task sends it again after the lease (robust=True keeps the caller's
+    request from failing)."""
     from incidents.outbox.tasks import deliver_notification
 
     transaction.on_commit(lambda: deliver_notification.delay(notification_id), robust=True)
