@@ -1,0 +1,37 @@
+"""Refuse NUL characters before they reach a view: PostgreSQL cannot store them in text, so a NUL in a
+path, a query string or a form field would otherwise surface as a database error (a 500)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
+
+NUL = "\x00"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _has_nul(pairs: Iterable[tuple[str, list[str]]]) -> bool:
+    return any(NUL in key or any(NUL in value for value in values) for key, values in pairs)
+
+
+class RefuseNulCharactersMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if NUL in request.path_info:
+            return HttpResponseNotFound("Not found.", content_type="text/plain")
+        if _has_nul(request.GET.lists()):
+            return _bad_request(request, "NUL characters are not allowed in the query string.")
+        # Form bodies only: JSON is checked by the API's parser (naming the field); files may hold any byte.
+        if request.content_type in FORM_TYPES and _has_nul(request.POST.lists()):
+            return _bad_request(request, "NUL characters are not allowed in form fields.")
+        return self.get_response(request)
+
+
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    if request.path_info.startswith(("/api/", "/status/api/")):
+        return HttpResponseBadRequest(json.dumps({"detail": message}), content_type="application/json")
+    return HttpResponseBadRequest(message, content_type="text/plain")
