@@ -9,6 +9,9 @@ from django.apps import apps as global_apps
 from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Q
 
+# The permission that runs an incident: status moves, severity changes, resolving, public status updates.
+COMMAND_PERMISSION = "incidents.command_incident"
+
 COMMANDER = "Incident Commander"
 RESPONDER = "Responder"
 MANAGER = "Manager"

@@ -23,9 +23,8 @@ from incidents.admin.refusals import ServiceAdmin, error_text, saved_pk
 from incidents.admin.severity import severity_badge
 from incidents.forms import IncidentDeclareForm, NoteForm, SeverityChangeForm
 from incidents.models import OPEN_STATUSES, ChecklistItem, Incident, IncidentStatus, SeverityPolicy
+from incidents.roles import COMMAND_PERMISSION as COMMAND
 from incidents.severity import ImpactFacts, suggest_severity
-
-COMMAND = "incidents.command_incident"
 
 
 def sla_state(incident: Incident) -> str:

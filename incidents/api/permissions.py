@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.request import Request
 
-COMMAND = "incidents.command_incident"
+from incidents.roles import COMMAND_PERMISSION as COMMAND
 
 
 class ModelPermissions(DjangoModelPermissions):
