@@ -73,6 +73,7 @@ def test_nul_in_a_url_path_is_a_404(client, commander, severities, url):
         "/api/incidents/?severity=%00",
         "/api/action-items/?incident=a%00",
         "/api/postmortems/?status=draft%00",
+        "/api/reports/all/?severity=P1%00",
         "/admin/incidents/incident/?q=%00",
         "/status/api/v2/summary.json?x=%00",
     ],

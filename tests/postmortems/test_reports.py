@@ -168,7 +168,7 @@ BAD_QUERIES = [
     ({"start": "06/02/2026"}, "start", "Use a date as YYYY-MM-DD."),
     ({"start": "2026-06-10", "end": "2026-06-02"}, "end", "The end date is before the start date."),
     ({"severity": "P9"}, "severity", "Unknown severity “P9”."),
-    ({"severity": "P1\x00"}, "severity", "Null characters are not allowed."),
+    # A NUL in the query string is refused before the view by the middleware (tests/test_hostile_input.py).
     ({"component": "api"}, "component", "Unknown component “api”; give the component's id."),
     ({"component": "424242"}, "component", "Unknown component “424242”; give the component's id."),
     ({"component": "9" * 30}, "component", f"Unknown component “{'9' * 30}”; give the component's id."),
