@@ -82,8 +82,11 @@ def review_meeting_update(
     location: str | None = None,
     notes: str | None = None,
     attendees: Iterable[tuple[Any, str]] | None = None,
+    attended: Mapping[int, bool] | None = None,
+    agenda_notes: Mapping[int, str] | None = None,
 ) -> ReviewMeeting:
-    """Change time, place, notes or attendees; a changed time or place revises the calendar invite."""
+    """Change time, place, notes or attendees, who came (by user id) and the notes per agenda item (by
+    item id), as one edit; a changed time or place revises the calendar invite."""
     meeting = ReviewMeeting.objects.select_for_update().get(pk=meeting.pk)
     fields: list[str] = []
     if starts_at is not None and starts_at != meeting.starts_at:
@@ -106,7 +109,20 @@ def review_meeting_update(
         meeting.sequence += 1
     if fields:
         meeting.save(update_fields=fields)
+    if attended:
+        review_meeting_record_attendance(meeting, attended=attended, by=by)
+    if agenda_notes:
+        _set_agenda_notes(meeting, agenda_notes)
     return meeting
+
+
+def _set_agenda_notes(meeting: ReviewMeeting, notes: Mapping[int, str]) -> None:
+    items = {item.pk: item for item in meeting.agenda.select_for_update()}
+    if set(notes) - set(items):
+        raise ValidationError({"agenda": "These agenda items are not this meeting's."})
+    for pk, text in notes.items():
+        items[pk].notes = text
+    AgendaItem.objects.bulk_update([items[pk] for pk in notes], ["notes"])
 
 
 @transaction.atomic

@@ -87,20 +87,23 @@ class ReviewMeetingAdmin(ServiceAdmin):
             return
         meeting = ReviewMeeting.objects.get(pk=form.instance.pk)
         changed_attendees = any(f.has_changed() and set(f.changed_data) - {"attended"} for f in attendee_forms)
-        meetings.review_meeting_update(
+        agenda_notes = {
+            agenda_form.instance.pk: agenda_form.cleaned_data.get("notes", "")
+            for formset in formsets
+            if formset.model is AgendaItem
+            for agenda_form in formset.forms
+            if agenda_form.instance.pk is not None and agenda_form.has_changed()
+        }
+        meetings.review_meeting_update(  # one edit, one transaction
             meeting,
             by=request.user,
             starts_at=data["starts_at"],
             location=data["location"],
             notes=data["notes"],
             attendees=attendees if changed_attendees else None,
+            attended={d["user"].pk: d["attended"] for d in kept if d.get("attended") is not None},
+            agenda_notes=agenda_notes,
         )
-        meetings.review_meeting_record_attendance(
-            meeting, attended={d["user"].pk: d["attended"] for d in kept if d.get("attended") is not None}, by=None
-        )
-        for formset in formsets:
-            if formset.model is AgendaItem:
-                formset.save()  # notes per agenda item
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial: dict[str, Any] = dict(super().get_changeform_initial_data(request))

@@ -278,3 +278,44 @@ def test_postmortem_change_form_adds_and_removes_attachments(
     data["attachments-0-DELETE"] = "on"
     assert commander_client.post(url, data).status_code == 302
     assert not Attachment.objects.filter(postmortem=postmortem).exists()
+
+
+def test_review_meeting_change_saves_attendance_and_agenda_notes_in_one_edit(commander_client, commander, severities):
+    from datetime import UTC, datetime
+
+    from postmortems import meetings
+    from postmortems.models import AttendeeRole
+
+    postmortem = resolved_incident(by=commander).postmortem
+    meeting = meetings.review_meeting_schedule(
+        postmortem=postmortem,
+        starts_at=datetime(2026, 12, 1, 14, 0, tzinfo=UTC),
+        attendees=[(commander, AttendeeRole.INCIDENT_COMMANDER)],
+        by=commander,
+    )
+    attendee = meeting.attendees.get()
+    items = list(meeting.agenda.order_by("position"))
+    data = {
+        "postmortem": postmortem.pk,
+        "starts_at_0": "2026-12-01",
+        "starts_at_1": "14:00:00",
+        "location": "Room 4",
+        "notes": "",
+        **management("attendees", 1, initial=1),
+        "attendees-0-id": attendee.pk,
+        "attendees-0-meeting": meeting.pk,
+        "attendees-0-user": commander.pk,
+        "attendees-0-role": "incident_commander",
+        "attendees-0-attended": "true",
+        **management("agenda", len(items), initial=len(items)),
+    }
+    for index, item in enumerate(items):
+        data[f"agenda-{index}-id"] = item.pk
+        data[f"agenda-{index}-meeting"] = meeting.pk
+        data[f"agenda-{index}-notes"] = "Pool too small" if index == 1 else ""
+    response = commander_client.post(reverse("admin:postmortems_reviewmeeting_change", args=[meeting.pk]), data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    meeting.refresh_from_db()
+    assert meeting.location == "Room 4"
+    assert meeting.attendees.get().attended is True
+    assert meeting.agenda.get(pk=items[1].pk).notes == "Pool too small"
