@@ -28,6 +28,7 @@ from postmortems.models import (
     PostMortemTimelineEntry,
 )
 from postmortems.reports.views import ReportViews
+from postmortems.services.page import ActionItemEdit, AttachmentUpload, PostMortemPage
 
 
 class FiveWhyInline(admin.TabularInline):
@@ -134,81 +135,71 @@ class PostMortemAdmin(ReportViews, ServiceAdmin):
         )
 
     def save_model(self, request: HttpRequest, obj: PostMortem, form: Any, change: bool) -> None:
-        data = form.cleaned_data
-        content = {name: data[name] for name in services.EDITABLE_FIELDS if name in form.changed_data}
-        reviewers = data["reviewers"] if "reviewers" in form.changed_data else None
-        if change:
-            services.postmortem_update(obj, reviewers=reviewers, by=request.user, **content)
-        else:
-            created = services.postmortem_create(
-                incident=data["incident"], reviewers=reviewers, by=request.user, **content
-            )
-            obj.pk = created.pk
-        obj.refresh_from_db()
+        """Saved with its inlines in save_related, by one service call."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        for formset in formsets:
-            self.save_formset(request, form, formset, change)
-
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        """Each inline is written by its service; a refusal rolls the whole change back."""
-        savers: dict[type, Callable[[HttpRequest, PostMortem, Any], None]] = {
-            ActionItem: self._save_action_items,
-            PostMortemTimelineEntry: self._save_timeline,
-            FiveWhy: self._save_whys,
-            Attachment: self._save_attachments,
+        data = form.cleaned_data
+        page = PostMortemPage(
+            content={name: data[name] for name in services.EDITABLE_FIELDS if name in form.changed_data},
+            reviewers=data["reviewers"] if "reviewers" in form.changed_data else None,
+        )
+        readers: dict[type, Callable[[PostMortemPage, Any], None]] = {
+            ActionItem: self._read_action_items,
+            PostMortemTimelineEntry: self._read_timeline,
+            FiveWhy: self._read_whys,
+            Attachment: self._read_attachments,
         }
-        saver = savers.get(formset.model)
-        if saver is None:
-            return
-        saver(request, form.instance, formset)
+        for formset in formsets:
+            reader = readers.get(formset.model)
+            if reader is not None:
+                reader(page, formset)
+        saved = services.postmortem_save_page(
+            form.instance if change else None, page=page, by=request.user, incident=data.get("incident")
+        )
+        form.instance.pk = saved.pk
+        form.instance.refresh_from_db()
 
-    def _save_timeline(self, request: HttpRequest, postmortem: PostMortem, formset: Any) -> None:
+    # What each inline changed, as the page service takes it (nothing is written here).
+    def _read_timeline(self, page: PostMortemPage, formset: Any) -> None:
         if formset.has_changed():
-            keep = [f.instance.pk for f in formset.forms if f.cleaned_data.get("included")]
-            services.postmortem_choose_timeline(postmortem, keep=keep, by=request.user)
+            page.keep_timeline = [f.instance.pk for f in formset.forms if f.cleaned_data.get("included")]
 
-    def _save_whys(self, request: HttpRequest, postmortem: PostMortem, formset: Any) -> None:
+    def _read_whys(self, page: PostMortemPage, formset: Any) -> None:
         if not formset.has_changed():
             return
         rows = sorted(
             (f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")),
             key=lambda d: d.get("position") or 0,
         )
-        whys = [(d.get("question", ""), d.get("answer", "")) for d in rows]
-        services.postmortem_set_whys(postmortem, whys=whys, by=request.user)
+        page.whys = [(d.get("question", ""), d.get("answer", "")) for d in rows]
 
-    def _save_attachments(self, request: HttpRequest, postmortem: PostMortem, formset: Any) -> None:
-        for f in formset.forms:
-            data = f.cleaned_data
-            if not data or data.get("DELETE") or f.instance.pk:
-                continue
-            services.attachment_add(
-                postmortem, file=data["file"], kind=data["kind"], caption=data["caption"], by=request.user
+    def _read_attachments(self, page: PostMortemPage, formset: Any) -> None:
+        page.attachments_added = [
+            AttachmentUpload(
+                file=f.cleaned_data["file"], kind=f.cleaned_data["kind"], caption=f.cleaned_data["caption"]
             )
-        for deleted in formset.deleted_forms:
-            if deleted.instance.pk:
-                services.attachment_remove(deleted.instance, by=request.user)
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE") and not f.instance.pk
+        ]
+        page.attachments_removed = [f.instance for f in formset.deleted_forms if f.instance.pk]
 
-    def _save_action_items(self, request: HttpRequest, postmortem: PostMortem, formset: Any) -> None:
+    def _read_action_items(self, page: PostMortemPage, formset: Any) -> None:
+        edits = []
         for f in formset.forms:
             data = f.cleaned_data
             if not data or data.get("DELETE") or not f.has_changed():
                 continue
             if f.instance.pk is None:
-                services.action_item_create(
-                    postmortem=postmortem,
-                    action=data["action"],
-                    owner=data["owner"],
-                    priority=data["priority"],
-                    due_date=data["due_date"],
-                    status=data.get("status") or ActionStatus.OPEN,
-                    by=request.user,
-                )
+                fields = {n: data[n] for n in ("action", "owner", "priority", "due_date")}
+                edits.append(ActionItemEdit(item=None, fields=fields, status=data.get("status") or ActionStatus.OPEN))
                 continue
             changes = {n: data[n] for n in services.ACTION_EDITABLE_FIELDS if n in f.changed_data}
-            status = data["status"] if "status" in f.changed_data else None
-            services.action_item_update(f.instance, status=status, by=request.user, **changes)
+            edits.append(
+                ActionItemEdit(
+                    item=f.instance, fields=changes, status=data["status"] if "status" in f.changed_data else None
+                )
+            )
+        page.action_items = edits
 
     # Buttons on the change page
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:

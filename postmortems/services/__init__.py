@@ -10,6 +10,7 @@ from postmortems.services.action_items import (
     action_item_set_status,
     action_item_update,
 )
+from postmortems.services.page import postmortem_save_page
 from postmortems.services.postmortem import (
     EDITABLE_FIELDS,
     TIMELINE_KINDS_DROPPED_BY_DEFAULT,
@@ -44,6 +45,7 @@ __all__ = [
     "postmortem_publish",
     "postmortem_refresh_timeline",
     "postmortem_return_to_draft",
+    "postmortem_save_page",
     "postmortem_set_reviewers",
     "postmortem_set_whys",
     "postmortem_submit",
