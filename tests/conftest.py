@@ -79,6 +79,19 @@ def commander_client(client, commander):
     return client
 
 
+def api_for(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def commander_api(commander):
+    return api_for(commander)
+
+
 @pytest.fixture
 def viewer_client(client, viewer):
     client.force_login(viewer)
