@@ -1,5 +1,6 @@
 """Refuse NUL characters before they reach a view: PostgreSQL cannot store them in text, so a NUL in a
-path, a query string or a form field would otherwise surface as a database error (a 500)."""
+path, a query string, a header, a cookie or a form field would otherwise surface as a database error (a
+500) where it is looked up (a session key, an API token, a filter)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,11 @@ class RefuseNulCharactersMiddleware:
             return HttpResponseNotFound("Not found.", content_type="text/plain")
         if _has_nul(request.GET.lists()):
             return _bad_request(request, "NUL characters are not allowed in the query string.")
-        # Form bodies only: JSON is checked by the API's parser (naming the field); files may hold any byte.
+        headers = ((name, [value]) for name, value in request.META.items() if name.startswith("HTTP_"))
+        if _has_nul(headers) or _has_nul((name, [value]) for name, value in request.COOKIES.items()):
+            return _bad_request(request, "NUL characters are not allowed in headers or cookies.")
+        # POSTed form bodies only (Django parses no other method's body): JSON and the API's PATCH/PUT forms
+        # are checked by the API's parsers, naming the field; files may hold any byte.
         if request.content_type in FORM_TYPES and _has_nul(request.POST.lists()):
             return _bad_request(request, "NUL characters are not allowed in form fields.")
         return self.get_response(request)

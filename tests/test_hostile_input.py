@@ -98,3 +98,49 @@ def test_nul_in_a_form_post_to_the_api_is_a_400(api, commander, severities):
     response = api.post(f"/api/incidents/{incident.reference}/notes/", {"text": f"a{NUL}b"})  # form-encoded
     assert response.status_code == 400
     assert not incident.timeline.filter(kind="note").exists()
+
+
+def test_nul_in_a_text_value_used_as_a_lookup_is_a_400(api, commander, severities):
+    """A severity or an incident given by a text key is looked up in the database: refused before that."""
+    response = api.post("/api/incidents/", {"title": "Down", "severity": f"P{NUL}"}, format="json")
+    assert response.status_code == 400
+    assert "severity" in response.json()
+    response = api.post("/api/postmortems/", {"incident": f"a{NUL}b"}, format="json")
+    assert response.status_code == 400
+    assert "incident" in response.json()
+
+
+def test_nul_in_a_form_encoded_patch_is_a_400(api, commander, severities):
+    """Django parses only POST bodies; the API's own form parsers check PATCH and PUT forms."""
+    from urllib.parse import urlencode
+
+    incident = IncidentFactory.create(by=commander, title="Checkout slow")
+    response = api.patch(
+        f"/api/incidents/{incident.reference}/",
+        urlencode({"severity": f"P{NUL}", "title": "Renamed"}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert "severity" in response.json()
+    incident.refresh_from_db()
+    assert incident.title == "Checkout slow"
+
+
+def test_nul_in_a_cookie_or_a_header_is_a_400(client, commander, severities):
+    """A session key or an API token with a NUL would fail in its database lookup."""
+    client.cookies["sessionid"] = f"abcdefgh{NUL}x"
+    assert client.get("/admin/").status_code == 400
+    client.cookies.clear()
+    assert client.get("/api/incidents/", HTTP_AUTHORIZATION=f"Token a{NUL}b").status_code == 400
+
+
+def test_json_nested_too_deeply_is_a_400(api, commander, severities):
+    incident = IncidentFactory.create(by=commander)
+    deep = "[" * 100_000 + "]" * 100_000
+    response = api.patch(f"/api/incidents/{incident.reference}/", deep, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+
+
+def test_nul_in_an_api_path_is_a_404(api, commander, severities):
+    assert api.get("/api/incidents/a%00b/status-updates/").status_code == 404

@@ -197,8 +197,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["incidents.api.permissions.ModelPermissions"],
     "DEFAULT_PARSER_CLASSES": [
         "incidents.api.parsers.JSONWithoutNulParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "incidents.api.parsers.FormWithoutNulParser",
+        "incidents.api.parsers.MultiPartWithoutNulParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -1,13 +1,14 @@
-"""JSON bodies without NUL characters: PostgreSQL cannot store them, so the API refuses them up front
-with a 400 that names where each one was (`whys[0].answer`), instead of a database error."""
+"""Request bodies without NUL characters: PostgreSQL cannot store them, so the API refuses them up front
+with a 400 that names where each one was (`whys[0].answer`), instead of a database error. JSON, forms
+and multipart forms (any method: Django itself parses only POST bodies) are checked; uploaded files are not."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
+from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.parsers import DataAndFiles, FormParser, JSONParser, MultiPartParser
 
 NUL = "\x00"
 MESSAGE = "NUL characters are not allowed."
@@ -30,10 +31,40 @@ def nul_paths(data: Any, path: str = "") -> Iterator[str]:
             yield from nul_paths(item, f"{path}[{index}]")
 
 
+def refuse_nul(data: Any) -> None:
+    refused = list(nul_paths(data))
+    if refused:
+        raise ValidationError({path: [MESSAGE] for path in refused})
+
+
+def _form_fields(data: Any) -> dict[str, str | list[str]]:
+    """A form's fields as JSON would carry them, so a refusal names `severity`, not `severity[0]`."""
+    fields: dict[str, str | list[str]] = {}
+    for key in data:
+        values = data.getlist(key)
+        fields[key] = values[0] if len(values) == 1 else values
+    return fields
+
+
 class JSONWithoutNulParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        data = super().parse(stream, media_type, parser_context)
-        refused = list(nul_paths(data))
-        if refused:
-            raise ValidationError({path: [MESSAGE] for path in refused})
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            refuse_nul(data)
+        except RecursionError as error:  # `[[[[...` thousands deep: the json module gives up with this
+            raise ParseError("JSON parse error - nested too deeply.") from error
         return data
+
+
+class FormWithoutNulParser(FormParser):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        data = super().parse(stream, media_type, parser_context)
+        refuse_nul(_form_fields(data))
+        return data
+
+
+class MultiPartWithoutNulParser(MultiPartParser):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> DataAndFiles:
+        parsed = super().parse(stream, media_type, parser_context)
+        refuse_nul(_form_fields(parsed.data))
+        return parsed
