@@ -32,6 +32,15 @@ def need_browser() -> str:
     raise AssertionError  # unreachable
 
 
+def closed_port() -> int:
+    """A local TCP port nothing listens on: a connection there is refused at once."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def is_postgres() -> bool:
     from django.db import connection
 

@@ -59,10 +59,11 @@ def row_changes(formset: Any) -> list[RowChange]:
     """An inline formset's validated rows as the services take them (nothing is written here)."""
     changes = []
     many = [f.name for f in formset.model._meta.many_to_many]
+    deleted = formset.deleted_forms if formset.can_delete else []
     for form in formset.forms:
         if not form.has_changed() and form.instance.pk is None:
             continue  # an empty extra row
-        if formset.can_delete and formset._should_delete_form(form):
+        if form in deleted:
             changes.append(RowChange(row=form.instance, delete=True))
             continue
         row = form.save(commit=False)

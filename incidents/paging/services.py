@@ -9,10 +9,8 @@ from typing import Any
 
 from django.db import models, transaction
 
-from incidents.models import OPEN_STATUSES, Incident
-from incidents.paging.clocks import plan_incident_timers
 from incidents.paging.models import EscalationPolicy, Rotation
-from incidents.services import lock_incident
+from incidents.services import open_incidents_changed
 from incidents.timeline import Actor
 
 
@@ -38,11 +36,6 @@ def _save_children(parent: models.Model, parent_field: str, rows: Sequence[RowCh
             getattr(change.row, name).set(values)
 
 
-def _replan_open_incidents(severity_id: int) -> None:
-    for incident in Incident.objects.filter(severity_id=severity_id, status__in=OPEN_STATUSES).order_by("pk"):
-        plan_incident_timers(lock_incident(incident))
-
-
 @transaction.atomic
 def escalation_policy_save(policy: EscalationPolicy, *, by: Actor, steps: Sequence[RowChange] = ()) -> EscalationPolicy:
     """Save a policy and its steps together; the open incidents of its severity re-plan their escalation
@@ -50,7 +43,7 @@ def escalation_policy_save(policy: EscalationPolicy, *, by: Actor, steps: Sequen
     policy.full_clean()
     policy.save()
     _save_children(policy, "policy", steps)
-    _replan_open_incidents(policy.severity_id)
+    open_incidents_changed(policy.severity_id)
     return policy
 
 
@@ -70,7 +63,7 @@ def rotation_save(
 def escalation_policy_delete(policy: EscalationPolicy, *, by: Actor) -> None:
     severity_id = policy.severity_id
     policy.delete()
-    _replan_open_incidents(severity_id)
+    open_incidents_changed(severity_id)
 
 
 @transaction.atomic

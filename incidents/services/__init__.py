@@ -6,6 +6,7 @@ from incidents.services.catalog import (
     component_create,
     component_delete,
     component_update,
+    open_incidents_changed,
     severity_policy_save,
 )
 from incidents.services.editing import (
@@ -50,5 +51,6 @@ __all__ = [
     "legal_moves",
     "lock_incident",
     "next_reference",
+    "open_incidents_changed",
     "severity_policy_save",
 ]

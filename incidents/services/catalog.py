@@ -65,7 +65,12 @@ def severity_policy_save(policy: SeverityPolicy, *, by: Actor) -> SeverityPolicy
     policy.full_clean()
     policy._change_reason = f"Edited by {getattr(by, 'username', 'system')}"  # type: ignore[attr-defined]
     policy.save()
-    if policy.pk is not None:
-        for incident in Incident.objects.filter(severity=policy, status__in=OPEN_STATUSES).order_by("pk"):
-            _changed(lock_incident(incident))
+    open_incidents_changed(policy.pk)
     return policy
+
+
+def open_incidents_changed(severity_id: int) -> None:
+    """Send `incident_changed` for each open incident of a severity whose rules changed (its targets here,
+    its escalation policy in paging), so the clocks re-plan now. Call inside the changing transaction."""
+    for incident in Incident.objects.filter(severity_id=severity_id, status__in=OPEN_STATUSES).order_by("pk"):
+        _changed(lock_incident(incident))

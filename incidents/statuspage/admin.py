@@ -15,11 +15,10 @@ from django.views.decorators.http import require_POST
 
 from incidents import cockpit
 from incidents.admin.refusals import ServiceAdmin, error_text, saved_pk
-from incidents.models import OPEN_STATUSES, Component, ComponentStatus, Incident
+from incidents.models import OPEN_STATUSES, Component, ComponentStatus, Incident, shortlink
 from incidents.roles import COMMAND_PERMISSION as COMMAND
 from incidents.statuspage import services
 from incidents.statuspage.models import MaintenanceUpdate, PublicIncidentStatus, ScheduledMaintenance, StatusUpdate
-from incidents.statuspage.v2 import shortlink
 
 # Runbook 3.3 wording, offered as the message for each public status.
 SUGGESTED_BODIES = {

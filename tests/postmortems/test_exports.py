@@ -236,16 +236,13 @@ def test_an_smtp_failure_on_an_invite_leaves_a_failed_outbox_row_and_the_page_an
 ):
     """The invite is stored in the outbox before anything is sent: a mail server that refuses the
     connection is a failed row with its error, never an error page after the invite was recorded."""
-    import socket
-
     from django.test import override_settings
     from django.urls import reverse
 
     from incidents.outbox.models import Notification, NotificationStatus
+    from tests.conftest import closed_port
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
+    closed = closed_port()
     meeting = schedule(written, commander)
     client.force_login(commander)
     url = reverse("admin:postmortems_reviewmeeting_send_invite", args=[meeting.pk])

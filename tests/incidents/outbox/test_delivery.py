@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from incidents.models import TimelineKind
 from incidents.outbox import services as notify
 from incidents.outbox.models import Notification, NotificationStatus
 from incidents.timers import engine as timers
+from tests.conftest import closed_port
 from tests.factories import IncidentFactory, UserFactory
 from tests.receiver import running_receiver
 
@@ -35,12 +35,6 @@ def fast_retries(settings):
     settings.NOTIFY_RETRY_BASE_SECONDS = 10
     settings.NOTIFY_LEASE_SECONDS = 60
     return settings
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_email_to_a_user_is_sent_on_commit_and_logged(severities, commander, django_capture_on_commit_callbacks):

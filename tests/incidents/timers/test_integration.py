@@ -27,7 +27,7 @@ from incidents.outbox.services import notifications_about
 from incidents.paging import clocks
 from incidents.paging.models import EscalationPolicy, EscalationStep
 from incidents.timers.models import Timer
-from tests.conftest import is_postgres, need_service
+from tests.conftest import closed_port, is_postgres, need_service
 from tests.factories import UserFactory
 from tests.receiver import Receiver, running_receiver
 
@@ -222,11 +222,7 @@ def test_worker_killed_mid_run_every_step_delivered_after_restart(stack, receive
 
 
 def test_failing_receivers_retry_fail_and_leave_other_targets_alone(stack, receiver):
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
+    closed = closed_port()
     receiver.script["flaky"] = [500, 200]
     receiver.script["broken"] = [500]
     refused = f"json://127.0.0.1:{closed}/refused"
