@@ -18,6 +18,7 @@ from incidents.admin.refusals import ServiceAdmin, error_text
 from incidents.library import services
 from incidents.library.communications import render_message
 from incidents.library.forms import CommunicationForm
+from incidents.library.message_values import VARIABLES_HELP
 from incidents.library.models import CommunicationTemplate, Playbook, QuickReferenceLink
 from incidents.library.selectors import templates_for
 from incidents.selectors import incidents_with_sla
@@ -60,6 +61,10 @@ class CommunicationTemplateAdmin(SimpleHistoryAdmin, ServiceAdmin):
     list_display = ["name", "kind", "subject"]
     list_filter = ["kind"]
     filter_horizontal = ["severities"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["help_texts"] = {"subject": VARIABLES_HELP, "body": VARIABLES_HELP}
+        return super().get_form(request, obj, change, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: CommunicationTemplate, form: Any, change: bool) -> None:
         services.communication_template_save(obj, by=request.user, severities=form.cleaned_data.get("severities"))

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from incidents.library.message_values import EXAMPLE
+from incidents.library.sandbox import TemplateRefused, render_template
 from incidents.models import Component, SeverityPolicy
 
 
@@ -68,13 +70,16 @@ class CommunicationTemplate(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from django.template import Template, TemplateSyntaxError
-
+        """Refuse what the sandbox would refuse at render: unknown or forbidden tags and filters, bad
+        syntax, a render that fails or grows past the cap, tried against example values."""
+        errors = {}
         for field in ("subject", "body"):
             try:
-                Template(getattr(self, field))
-            except TemplateSyntaxError as error:
-                raise ValidationError({field: f"Template error: {error}"}) from error
+                render_template(getattr(self, field), EXAMPLE)
+            except TemplateRefused as error:
+                errors[field] = f"Template error: {error}"
+        if errors:
+            raise ValidationError(errors)
 
 
 class QuickReferenceLink(models.Model):
