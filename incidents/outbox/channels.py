@@ -19,13 +19,52 @@ class DeliveryError(Exception):
     pass
 
 
+# Apprise's generic webhooks: their path is whatever the receiver chose, often a secret (hooks/<token>),
+# and Apprise's privacy mode shows it.
+GENERIC_WEBHOOK_SCHEMES = {"json", "jsons", "xml", "xmls", "form", "forms"}
+
+
 def redact_apprise_url(url: str) -> str:
+    """The URL as Apprise prints it in privacy mode (tokens shortened, passwords starred), without the
+    query string; the path of a generic webhook is hidden too. Unknown URLs keep only their scheme."""
     import apprise
 
-    plugin = apprise.Apprise.instantiate(url)
+    plugin = apprise.Apprise.instantiate(url.strip())
+    scheme = url.split("://", 1)[0].strip() if "://" in url else ""
     if plugin is None:
-        return url.split("://", 1)[0] + "://…"
-    return str(plugin.url(privacy=True)).split("?", 1)[0]
+        return f"{scheme or '?'}://…"
+    private = str(plugin.url(privacy=True)).split("?", 1)[0]
+    if scheme.lower() in GENERIC_WEBHOOK_SCHEMES:
+        head, _, path = private.partition("://")[2].partition("/")
+        return f"{scheme}://{head}/…" if path.strip("/") else private
+    return private
+
+
+def apprise_secrets(url: str) -> list[str]:
+    """The parts of an Apprise URL its privacy-mode form does not show: user, password, path segments
+    and query values (what a delivery error must not repeat)."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.netloc.rpartition("@")[2].split(":", 1)[0]  # not .hostname: that lowercases a token
+        candidates = [unquote(parts.username or ""), unquote(parts.password or ""), host]
+    except ValueError:
+        return []
+    candidates += [unquote(segment) for segment in parts.path.split("/")]
+    candidates += [value for _, value in parse_qsl(parts.query)]
+    shown = redact_apprise_url(url)
+    return sorted({c for c in candidates if len(c) >= 4 and c not in shown}, key=len, reverse=True)
+
+
+def scrub_secrets(text: str, url: str) -> str:
+    """`text` (e.g. an error from a delivery to `url`) with the URL's secret parts starred out."""
+    if "://" not in url:
+        return text
+    text = text.replace(url.strip(), redact_apprise_url(url))
+    for secret in apprise_secrets(url):
+        text = text.replace(secret, "****")
+    return text
 
 
 def validate_apprise_url(url: str) -> None:
@@ -70,7 +109,7 @@ def send_apprise(url: str, subject: str, body: str) -> None:
         ok = sender.notify(title=subject, body=body)
     if not ok:
         text = captured.getvalue().strip() if hasattr(captured, "getvalue") else ""
-        raise DeliveryError(_last_lines(text) or "Apprise reported a failed delivery.")
+        raise DeliveryError(scrub_secrets(_last_lines(text), url) or "Apprise reported a failed delivery.")
 
 
 def _last_lines(text: str, count: int = 3) -> str:

@@ -31,6 +31,7 @@ from incidents.outbox.channels import (
     EMAIL_PREFIX,
     USER_PREFIX,
     DeliveryError,
+    scrub_secrets,
     send_apprise,
     send_email,
     target_key,
@@ -179,7 +180,8 @@ def _send(notification: Notification) -> None:
 
 
 def _record_failure(notification: Notification, error: Exception) -> str:
-    text = str(error) or type(error).__name__
+    # The error is shown to every reader of the outbox and the timeline: never the URL's tokens.
+    text = scrub_secrets(str(error) or type(error).__name__, notification.target)
     attempts = Notification.objects.filter(pk=notification.pk).values_list("attempts", flat=True).get()
     final = attempts >= max_attempts()
     with transaction.atomic():

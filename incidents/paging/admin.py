@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from incidents.admin.refusals import ServiceAdmin
+from incidents.outbox.channels import redact_apprise_url
 from incidents.paging import oncall, services
 from incidents.paging.clocks import step_targets
 from incidents.paging.models import (
@@ -48,11 +49,29 @@ class EscalationStepForm(forms.ModelForm):
         return data
 
 
+SEES_APPRISE_URLS = "paging.change_escalationstep"
+
+
 class EscalationStepInline(admin.TabularInline):
     model = EscalationStep
     form = EscalationStepForm
     extra = 0
     filter_horizontal = ["users", "groups"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Who may not change the steps sees their Apprise URLs redacted (tokens, passwords hidden)."""
+        fields = list(super().get_fields(request, obj))
+        if request.user.has_perm(SEES_APPRISE_URLS):
+            return fields
+        return ["redacted_apprise_urls" if name == "apprise_urls" else name for name in fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if request.user.has_perm(SEES_APPRISE_URLS) else [*readonly, "redacted_apprise_urls"]
+
+    @admin.display(description="Apprise URLs")
+    def redacted_apprise_urls(self, step: EscalationStep) -> str:
+        return "\n".join(redact_apprise_url(url) for url in step.apprise_url_list())
 
 
 def row_changes(formset: Any) -> list[RowChange]:
