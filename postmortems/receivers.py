@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models.signals import post_delete
 from django.http import HttpRequest
 
 from incidents import cockpit, hooks
 from incidents.models import Incident
 from incidents.timeline import Actor
 from postmortems import services
-from postmortems.models import PostMortem
+from postmortems.models import Attachment, PostMortem
 
 
 def incident_resolved(sender: Any, incident: Incident, by: Actor = None, **kwargs: Any) -> None:
@@ -28,6 +29,7 @@ def postmortem_link(request: HttpRequest, incident: Incident) -> dict[str, Any] 
 
 
 def connect() -> None:
+    post_delete.connect(services.attachment_deleted, sender=Attachment, dispatch_uid="postmortems.attachment_deleted")
     hooks.incident_resolved.connect(incident_resolved, dispatch_uid="postmortems.incident_resolved")
     hooks.incident_closing.connect(incident_closing, dispatch_uid="postmortems.incident_closing")
     cockpit.register_panel(

@@ -106,6 +106,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Post-mortem attachments (postmortems/attachments.py): HTML, SVG and executables are refused whatever this says.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
+    "ATTACHMENT_ALLOWED_EXTENSIONS", default=["png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "log", "csv", "json"]
+)
 
 LOGIN_URL = "admin:login"
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from incidents.admin.refusals import ServiceAdmin, active_users_only, error_text
 from postmortems import exports, services
+from postmortems.attachments import validate_attachment
 from postmortems.models import (
     OPEN_ACTION_STATUSES,
     ActionItem,
@@ -59,8 +62,24 @@ class ActionItemInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class AttachmentForm(forms.ModelForm):
+    class Meta:
+        model = Attachment
+        fields = ["kind", "file", "caption"]
+
+    def clean_file(self) -> Any:
+        file = self.cleaned_data.get("file")
+        if isinstance(file, UploadedFile):  # a new upload; an unchanged row keeps its stored file
+            try:
+                validate_attachment(file)
+            except ValidationError as error:
+                raise ValidationError(error.message_dict["file"]) from error
+        return file
+
+
 class AttachmentInline(admin.TabularInline):
     model = Attachment
+    form = AttachmentForm
     extra = 0
     fields = ["kind", "file", "caption", "download"]
     readonly_fields = ["download"]
@@ -182,6 +201,11 @@ class PostMortemAdmin(ReportViews, ServiceAdmin):
             if f.cleaned_data and not f.cleaned_data.get("DELETE") and not f.instance.pk
         ]
         page.attachments_removed = [f.instance for f in formset.deleted_forms if f.instance.pk]
+        page.attachments_replaced = [
+            (f.instance, f.cleaned_data["file"])
+            for f in formset.forms
+            if f.instance.pk and f.cleaned_data and not f.cleaned_data.get("DELETE") and "file" in f.changed_data
+        ]
 
     def _read_action_items(self, page: PostMortemPage, formset: Any) -> None:
         edits = []
@@ -247,7 +271,12 @@ class PostMortemAdmin(ReportViews, ServiceAdmin):
             handle = attachment.file.open("rb")
         except FileNotFoundError as missing:
             raise Http404("The attached file is missing from storage.") from missing
-        return FileResponse(handle, as_attachment=True, filename=attachment.filename)
+        # Always a download, never a page: the browser neither renders nor sniffs what a user uploaded.
+        response = FileResponse(
+            handle, as_attachment=True, filename=attachment.filename, content_type="application/octet-stream"
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     def markdown_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         postmortem = self._viewable(request, pk)

@@ -17,6 +17,7 @@ from postmortems.services.action_items import action_item_create, action_item_up
 from postmortems.services.postmortem import (
     attachment_add,
     attachment_remove,
+    attachment_replace,
     postmortem_choose_timeline,
     postmortem_create,
     postmortem_set_whys,
@@ -50,6 +51,7 @@ class PostMortemPage:
     whys: Sequence[tuple[str, str]] | None = None
     attachments_added: Sequence[AttachmentUpload] = ()
     attachments_removed: Sequence[Attachment] = ()
+    attachments_replaced: Sequence[tuple[Attachment, UploadedFile]] = ()
     action_items: Sequence[ActionItemEdit] = ()
 
 
@@ -70,6 +72,8 @@ def postmortem_save_page(
         postmortem_set_whys(postmortem, whys=page.whys, by=by)
     for upload in page.attachments_added:
         attachment_add(postmortem, file=upload.file, kind=upload.kind, caption=upload.caption, by=by)
+    for attachment, file in page.attachments_replaced:
+        attachment_replace(attachment, file=file, by=by)
     for attachment in page.attachments_removed:
         attachment_remove(attachment, by=by)
     for edit in page.action_items:

@@ -9,11 +9,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from incidents.models import Incident, TimelineKind
 from incidents.timeline import Actor, acting_user
 from postmortems import timers
+from postmortems.attachments import validate_attachment
 from postmortems.models import (
     Attachment,
     AttachmentKind,
@@ -224,16 +226,47 @@ def attachment_add(
         raise ValidationError({"kind": f"Unknown attachment kind {kind!r}."})
     if not file:
         raise ValidationError({"file": "Choose a file to attach."})
+    validate_attachment(file)
     return Attachment.objects.create(
         postmortem=postmortem, file=file, kind=kind, caption=caption, uploaded_by=acting_user(by)
     )
 
 
 @transaction.atomic
+def attachment_replace(attachment: Attachment, *, file: UploadedFile, by: Actor) -> Attachment:
+    """Put another file in an attachment's place; the old file leaves storage once this commits."""
+    _refuse_if_published(lock_postmortem(attachment.postmortem))
+    if not file:
+        raise ValidationError({"file": "Choose a file, or tick “Delete” to remove the attachment."})
+    validate_attachment(file)
+    attachment = Attachment.objects.select_for_update().get(pk=attachment.pk)
+    old = attachment.file
+    attachment.file = file
+    attachment.uploaded_by = acting_user(by)
+    attachment.uploaded_at = timezone.now()
+    attachment.save(update_fields=["file", "uploaded_by", "uploaded_at"])
+    discard_file_on_commit(old)
+    return attachment
+
+
+@transaction.atomic
 def attachment_remove(attachment: Attachment, *, by: Actor) -> None:
-    """Remove an attachment from a post-mortem that is not yet published (a published one is the record)."""
+    """Remove an attachment from a post-mortem that is not yet published (a published one is the record).
+    Its file leaves storage once this commits (see `attachment_deleted`)."""
     _refuse_if_published(lock_postmortem(attachment.postmortem))
     attachment.delete()
+
+
+def discard_file_on_commit(file: FieldFile) -> None:
+    """Delete a stored file after the transaction commits (a rollback keeps it, and the row with it)."""
+    name, storage = file.name, file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def attachment_deleted(sender: Any, instance: Attachment, **kwargs: Any) -> None:
+    """post_delete of every Attachment row, also those deleted with their post-mortem or incident."""
+    discard_file_on_commit(instance.file)
 
 
 def _missing_for_review(postmortem: PostMortem) -> dict[str, str]:
