@@ -212,11 +212,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "incidents.api.exceptions.exception_handler",
 }
 
+# /api/schema/ and /api/docs/ need a login unless this is true (local settings open them).
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Warroom API",
     "DESCRIPTION": "Private API of Warroom, the incident tracker.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["incidents.api.permissions.ApiDocsAccess"],
     # The docs UI is served from this Warroom, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

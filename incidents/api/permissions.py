@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.permissions import DjangoModelPermissions
+from django.conf import settings
+from rest_framework.permissions import BasePermission, DjangoModelPermissions
 from rest_framework.request import Request
 
 from incidents.roles import COMMAND_PERMISSION as COMMAND
@@ -39,3 +40,11 @@ class IncidentPermissions(ModelPermissions):
             if action in self.COMMAND_ACTIONS:
                 return user.has_perm(COMMAND)
         return super().has_permission(request, view)
+
+
+class ApiDocsAccess(BasePermission):
+    """The OpenAPI schema and its docs: anyone logged in (session or token), or everyone when
+    `API_DOCS_PUBLIC` is set."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(settings.API_DOCS_PUBLIC or (request.user and request.user.is_authenticated))

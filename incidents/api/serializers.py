@@ -31,7 +31,9 @@ class IncidentSerializer(serializers.ModelSerializer):
     severity: serializers.SlugRelatedField[SeverityPolicy] = serializers.SlugRelatedField(
         slug_field="level", read_only=True
     )
-    commander: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    commander: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     components: serializers.PrimaryKeyRelatedField[Component] = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True
     )
@@ -122,7 +124,9 @@ class ResolveSerializer(serializers.Serializer):
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
-    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Empty for entries Warroom wrote itself."
+    )
 
     class Meta:
         model = TimelineEntry

@@ -1,8 +1,28 @@
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from incidents.api import views
+
+
+def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The docs page is read in a browser: without access, go to the login page and come back."""
+
+    @functools.wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not (settings.API_DOCS_PUBLIC or request.user.is_authenticated):
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return guarded
+
 
 router = DefaultRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
@@ -10,6 +30,6 @@ router.register("components", views.ComponentViewSet, basename="component")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", docs_login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     path("", include(router.urls)),
 ]

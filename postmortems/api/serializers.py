@@ -95,7 +95,7 @@ class PostMortemListSerializer(serializers.ModelSerializer):
     incident = serializers.SlugRelatedField(slug_field="reference", queryset=Incident.objects.all())
     severity = serializers.CharField(source="incident.severity.level", read_only=True)
     title = serializers.CharField(source="incident.title", read_only=True)
-    author_detail = UserRefSerializer(source="author", read_only=True)
+    author_detail = UserRefSerializer(source="author", read_only=True, allow_null=True)
 
     class Meta:
         model = PostMortem

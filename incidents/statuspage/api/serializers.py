@@ -27,7 +27,9 @@ class AffectedComponentSerializer(serializers.ModelSerializer):
 
 class StatusUpdateSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id", read_only=True)
-    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     affected_components = AffectedComponentSerializer(many=True, read_only=True)
 
     class Meta:
