@@ -255,9 +255,11 @@ def compile_template(source: str) -> Template:
     _check_tags(source)
     try:
         template = Template(source, engine=ENGINE)
+        _meter(template.nodelist)
     except TemplateSyntaxError as error:
         raise TemplateRefused(str(error)) from error
-    _meter(template.nodelist)
+    except RecursionError as error:
+        raise TemplateRefused("The tags are nested too deeply.") from error
     return template
 
 

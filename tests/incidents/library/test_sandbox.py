@@ -75,6 +75,7 @@ def test_output_and_loops_are_capped():
         "{{ incident.title|nosuchfilter }}",
         '{{ incident.title|ljust:"wide" }}',
         "{% if %}",
+        "{% if 1 %}" * 5000 + "{% endif %}" * 5000,
     ],
 )
 def test_what_would_fail_at_render_is_refused_on_save(body, commander):
