@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RefuseNulCharactersMiddleware",
+    "incidents.statuspage.hosts.StatusHostMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -178,7 +179,13 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="warroom@localhost")
 
 # Public status page.
 STATUS_PAGE_NAME = env("STATUS_PAGE_NAME", default="Warroom")
-STATUS_PAGE_URL = env("STATUS_PAGE_URL", default="http://127.0.0.1:8000/status/")
+# Hosts serving only the public status page, at their root (e.g. status.example.com); comma-separated.
+STATUS_PAGE_HOSTS = [host.lower() for host in env.list("STATUS_PAGE_HOST", default=[])]
+STATUS_PAGE_URL = env(
+    "STATUS_PAGE_URL",
+    default=f"https://{STATUS_PAGE_HOSTS[0]}/" if STATUS_PAGE_HOSTS else "http://127.0.0.1:8000/status/",
+)
+ALLOWED_HOSTS += [host for host in STATUS_PAGE_HOSTS if host not in ALLOWED_HOSTS]
 # Seconds the public status responses are cached server-side (dropped when anything is published).
 STATUS_CACHE_SECONDS = env.int("STATUS_CACHE_SECONDS", default=10)
 # Per-client limit on the public status pages and JSON, e.g. 600/minute; empty disables it.

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.conf import settings
 
-from incidents.models import OPEN_STATUSES, Component, ComponentStatus, Incident, shortlink, status_page_url
+from incidents.models import OPEN_STATUSES, Component, ComponentStatus, Incident
+from incidents.statuspage.hosts import page_base_url, shortlink
 from incidents.statuspage.models import MaintenanceUpdate, ScheduledMaintenance, StatusUpdate
 from incidents.statuspage.selectors import (
     COMPONENT_RANK,
@@ -43,7 +44,7 @@ def page_json(state: PageState) -> dict[str, Any]:
     return {
         "id": page_id(),
         "name": settings.STATUS_PAGE_NAME,
-        "url": status_page_url(),
+        "url": page_base_url(),
         "time_zone": "Etc/UTC",
         "updated_at": iso(state.updated_at),
     }
