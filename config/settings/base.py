@@ -166,6 +166,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": TIMER_TICK_SECONDS,
         "options": {"expires": TIMER_TICK_SECONDS},
     },
+    # The uptime history's safety net; writes record status changes as they commit.
+    "status-uptime-record": {
+        "task": "statuspage.record_statuses",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
 }
 # Notification delivery: attempts before `failed`, first retry delay (doubling), and how long a queued
 # or in-flight delivery may take before the tick queues it again.

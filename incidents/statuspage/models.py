@@ -128,3 +128,19 @@ class MaintenanceUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.body[:60]}"
+
+
+class ComponentStatusChange(models.Model):
+    """The status the public saw for a component from `at` until its next change: the uptime history.
+    Written when what the page shows changes, never backfilled."""
+
+    component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=24, choices=ComponentStatus.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["component", "at", "id"]
+        indexes = [models.Index(fields=["component", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.component_id}: {self.status} from {self.at:%Y-%m-%d %H:%M}"

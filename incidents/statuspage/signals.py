@@ -1,4 +1,5 @@
-"""Drop the public status cache when anything it shows changes (after the transaction commits)."""
+"""When anything the public status page shows changes: drop its cache and record the components'
+statuses for the uptime history (both after the transaction commits)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from incidents.models import Component, Incident, SeverityPolicy
 from incidents.statuspage.http import drop_status_cache_on_commit
 from incidents.statuspage.models import MaintenanceUpdate, ScheduledMaintenance, StatusUpdate, StatusUpdateComponent
+from incidents.statuspage.uptime import public_statuses_record_on_commit
 
 SHOWN_MODELS = (
     Component,
@@ -23,6 +25,7 @@ SHOWN_MODELS = (
 
 def _changed(sender: Any, **kwargs: Any) -> None:
     drop_status_cache_on_commit()
+    public_statuses_record_on_commit()
 
 
 def connect() -> None:

@@ -64,7 +64,7 @@ def component_json(component: Component, state: PageState) -> dict[str, Any]:
         "updated_at": iso(component.updated_at),
         "position": component.position,
         "description": component.description or None,
-        "showcase": False,
+        "showcase": component.uptime_enabled,  # Statuspage: shown with its uptime bars
         "start_date": None,
         # Groups are a label on the component: grouped components carry the group's name as group_id.
         "group_id": group_id(component.group) if component.group else None,

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from incidents.models import OPEN_STATUSES
-from incidents.statuspage import selectors, v2
+from incidents.statuspage import selectors, uptime, v2
 from incidents.statuspage.http import serve_public
 from incidents.statuspage.models import ScheduledMaintenance
 
@@ -55,7 +55,7 @@ def _page_context() -> dict[str, Any]:
         "state": state,
         "page": v2.page_json(state),
         "status": v2.status_json(state),
-        "groups": _grouped_components(state),
+        "groups": _grouped_components(state, uptime.showcase(state.components)),
         "incidents": [v2.incident_json(i, state) for i in state.active_incidents],
         "active_maintenances": [v2.maintenance_json(m, state) for m in state.active_maintenances],
         "upcoming_maintenances": [v2.maintenance_json(m, state) for m in state.upcoming_maintenances],
@@ -65,10 +65,11 @@ def _page_context() -> dict[str, Any]:
     }
 
 
-def _grouped_components(state: selectors.PageState) -> list[dict[str, Any]]:
+def _grouped_components(state: selectors.PageState, uptimes: dict[int, uptime.Uptime]) -> list[dict[str, Any]]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for component in state.components:
-        groups.setdefault(component.group, []).append(v2.component_json(component, state))
+        shown = {**v2.component_json(component, state), "uptime": uptimes.get(component.pk)}
+        groups.setdefault(component.group, []).append(shown)
     return [{"name": name, "components": members} for name, members in groups.items()]
 
 
@@ -111,3 +112,16 @@ def incident_page(request: HttpRequest, public_id: str) -> HttpResponse:
         return {"state": state, "page": v2.page_json(state), "item": item, "kind": kind}
 
     return serve_public(request, f"html:incident:{public_id}", _html("status/incident.html", context), cors=False)
+
+
+@require_safe
+def uptime_page(request: HttpRequest) -> HttpResponse:
+    def context() -> dict[str, Any]:
+        state = selectors.page_state()
+        return {
+            "state": state,
+            "page": v2.page_json(state),
+            "months": uptime.monthly(state.components),
+        }
+
+    return serve_public(request, "html:uptime", _html("status/uptime.html", context), cors=False)

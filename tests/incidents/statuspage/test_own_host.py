@@ -89,7 +89,7 @@ def test_html_links_are_relative_to_the_root_of_the_status_host(client, incident
 
 
 def test_the_feeds_link_to_the_status_host(client, incident):
-    feed = ET.fromstring(client.get("/history.atom", HTTP_HOST=HOST).content)
+    feed = ET.fromstring(client.get("/history.atom", HTTP_HOST=HOST).content)  # noqa: S314
     links = [link.get("href") for link in feed.iter(f"{ATOM}link")]
     assert f"http://{HOST}/incidents/{incident.public_id}" in links
 
