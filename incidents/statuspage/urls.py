@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.status_page, name="index"),
     path("history/", views.history_page, name="history"),
     path("uptime/", views.uptime_page, name="uptime"),
+    path("badge.svg", views.badge, name="badge"),
     path("incidents/<str:public_id>", views.incident_page, name="incident"),
     path("history.atom", feeds.history_atom, name="history-atom"),
     path("history.rss", feeds.history_rss, name="history-rss"),

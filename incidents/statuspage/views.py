@@ -10,6 +10,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
 from incidents.models import OPEN_STATUSES
@@ -125,3 +126,46 @@ def uptime_page(request: HttpRequest) -> HttpResponse:
         }
 
     return serve_public(request, "html:uptime", _html("status/uptime.html", context), cors=False)
+
+
+# The status page's own colours, dark enough for white text (contrast >= 4.5:1).
+BADGE_COLOURS = {
+    "none": "#15803d",
+    "maintenance": "#1d4ed8",
+    "minor": "#a16207",
+    "major": "#c2410c",
+    "critical": "#b91c1c",
+}
+
+
+def _text_width(text: str) -> int:
+    """Approximate width in pixels of 11px Verdana, as shields.io badges are drawn."""
+    return int(sum(7.5 if ch.isupper() or ch in "mwMW%" else 6.2 for ch in text)) + 10
+
+
+def badge_svg(label: str, message: str, colour: str) -> bytes:
+    label_width, message_width = _text_width(label), _text_width(message)
+    width = label_width + message_width
+    label, message = escape(label), escape(message)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="20" role="img" '
+        f'aria-label="{label}: {message}"><title>{label}: {message}</title>'
+        f'<rect width="{label_width}" height="20" fill="#555"/>'
+        f'<rect x="{label_width}" width="{message_width}" height="20" fill="{colour}"/>'
+        '<g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">'
+        f'<text x="{label_width / 2}" y="14">{label}</text>'
+        f'<text x="{label_width + message_width / 2}" y="14">{message}</text></g></svg>'
+    ).encode()
+
+
+@require_safe
+def badge(request: HttpRequest) -> HttpResponse:
+    """A shields-style SVG of the page's status, for READMEs and dashboards: no script, cached like the JSON."""
+
+    def build() -> tuple[bytes, str, datetime]:
+        state = selectors.page_state()
+        status = v2.status_json(state)
+        body = badge_svg("status", status["description"], BADGE_COLOURS[status["indicator"]])
+        return body, "image/svg+xml", state.updated_at
+
+    return serve_public(request, "svg:badge", build, cors=True)

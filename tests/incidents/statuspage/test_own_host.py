@@ -17,6 +17,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 ROOT_PATHS = [
     "/",
     "/history/",
+    "/uptime/",
+    "/badge.svg",
     "/history.atom",
     "/history.rss",
     "/api/v2/summary.json",
@@ -114,3 +116,17 @@ def test_a_status_host_is_allowed_without_listing_it_twice(monkeypatch):
     finally:
         monkeypatch.delenv("STATUS_PAGE_HOST")
         importlib.reload(base)
+
+
+def test_the_badge_tells_the_status_in_text_and_is_cached_like_the_json(client, incident):
+    response = client.get("/badge.svg", HTTP_HOST=HOST)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Cache-Control"] == "public, max-age=10"
+    svg = ET.fromstring(response.content)  # noqa: S314
+    assert svg.find("{http://www.w3.org/2000/svg}script") is None
+    # A public P2 raises its component to partial outage: "Partial System Outage", orange.
+    assert svg.get("aria-label") == "status: Partial System Outage"
+    assert 'fill="#c2410c"' in response.content.decode()
+    assert client.get("/badge.svg", HTTP_HOST=HOST, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
