@@ -6,3 +6,7 @@ from .base import SECRET_KEY, env
 DEBUG = env.bool("DEBUG", default=True)
 # A development key is fine here; production.py refuses to start without SECRET_KEY.
 SECRET_KEY = SECRET_KEY or "django-insecure-warroom-local-development-key"
+
+# Webhooks to a receiver on this machine are fine while developing.
+WEBHOOK_HTTPS_ONLY = env.bool("WEBHOOK_HTTPS_ONLY", default=False)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=True)

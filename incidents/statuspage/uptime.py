@@ -1,5 +1,6 @@
 """Uptime history: the status the public saw per component, recorded as it changes
-(`public_statuses_record`), and the daily and monthly uptime read from it.
+(`public_statuses_record`, called after each commit that may change it and periodically; see tasks.py),
+and the daily and monthly uptime read from it.
 
 Statuspage's rule: time in `major_outage` counts as downtime in full, `partial_outage` at 30%,
 `degraded_performance` and `under_maintenance` not at all. Uptime = (minutes covered - weighted outage
@@ -12,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -196,9 +197,10 @@ def monthly(components: Iterable[Component], months: int = 3, now: datetime | No
 # Recording: whenever what the page shows may have changed (after each commit) and periodically.
 
 
-def public_statuses_record(now: datetime | None = None) -> int:
-    """Record each component's effective public status where it differs from the last one recorded.
-    Returns how many changes were recorded. Safe to call at any time: an unchanged page records nothing."""
+def public_statuses_record(now: datetime | None = None) -> list[dict[str, Any]]:
+    """Record each component's effective public status where it differs from the last one recorded, and
+    return the changes (`component`, `old`, `new`, `at`, `id`) for the subscribers' component events. A
+    component's first record is no change. Safe to call at any time: an unchanged page records nothing."""
     now = now or timezone.now()
     last = ComponentStatusChange.objects.filter(component=OuterRef("pk")).order_by("-at", "-id")
     components = list(Component.objects.annotate(last_status=Subquery(last.values("status")[:1])).order_by("pk"))
@@ -207,22 +209,18 @@ def public_statuses_record(now: datetime | None = None) -> int:
         selectors.public_maintenances().filter(status__in=ACTIVE_MAINTENANCE_STATUSES).order_by("scheduled_for")
     )
     shown = selectors.effective_component_statuses(components, active, maintenances)
-    changes = [
-        ComponentStatusChange(component=component, status=shown[component.pk], at=now)
-        for component in components
-        if component.last_status != shown[component.pk]  # type: ignore[attr-defined]
+    changed = [c for c in components if c.last_status != shown[c.pk]]  # type: ignore[attr-defined]
+    rows = ComponentStatusChange.objects.bulk_create(
+        ComponentStatusChange(component=component, status=shown[component.pk], at=now) for component in changed
+    )
+    return [
+        {
+            "component": component.pk,
+            "old": component.last_status,  # type: ignore[attr-defined]
+            "new": row.status,
+            "at": now.isoformat(),
+            "id": f"{component.public_id}-{int(now.timestamp() * 1000)}",
+        }
+        for component, row in zip(changed, rows, strict=True)
+        if component.last_status is not None  # type: ignore[attr-defined]
     ]
-    ComponentStatusChange.objects.bulk_create(changes)
-    return len(changes)
-
-
-def public_statuses_record_on_commit() -> None:
-    """Once per transaction, after it commits (a publish saves several rows; one look is enough)."""
-    connection = transaction.get_connection()
-    if any(entry[1] is _record_after_commit for entry in connection.run_on_commit):
-        return
-    transaction.on_commit(_record_after_commit, robust=True)
-
-
-def _record_after_commit() -> None:
-    public_statuses_record()

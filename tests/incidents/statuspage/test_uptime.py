@@ -165,7 +165,12 @@ def test_one_look_per_transaction(commander, severities, monkeypatch):
     incident = IncidentFactory.create(by=commander, level="P2", public=True, components=[api])
     looks = []
     real = uptime.public_statuses_record
-    monkeypatch.setattr(uptime, "public_statuses_record", lambda: looks.append(real()))
+
+    def counted() -> list:
+        looks.append(1)
+        return real()
+
+    monkeypatch.setattr(uptime, "public_statuses_record", counted)
     # One publish saves the update, its component rows, the component and the incident.
     status_services.status_update_publish(
         incident, status="identified", body="Found it.", by=commander, component_statuses={api: "major_outage"}
