@@ -40,8 +40,8 @@ def test_the_list_shows_state_and_counts_per_component(commander_client, api, dj
         response = commander_client.get(CHANGELIST)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "<th scope=\"row\">All components</th><td>10</td>" in page
-    assert "<th scope=\"row\">API</th><td>10</td>" in page
+    assert '<th scope="row">All components</th><td>10</td>' in page
+    assert '<th scope="row">API</th><td>10</td>' in page
     assert "Unconfirmed" in page
 
 
