@@ -17,7 +17,7 @@ import time
 
 from _django import setup_database
 
-REPEATS = {100: 7, 10_000: 3}
+REPEATS = {100: 5, 10_000: 1}
 
 
 def prepare(count: int):
