@@ -95,6 +95,9 @@ class Component(models.Model):
     group = models.CharField(max_length=100, blank=True, help_text="Components with the same group show together.")
     position = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=24, choices=ComponentStatus.choices, default=ComponentStatus.OPERATIONAL)
+    uptime_enabled = models.BooleanField(
+        "show uptime", default=True, help_text="Show 90 days of uptime bars for it on the status page."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -15,6 +15,7 @@ class Receiver:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.deliveries: list[tuple[str, dict]] = []  # (path, JSON body)
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []  # (path, headers, raw body) of answered 200s
         self.hits: dict[str, int] = defaultdict(int)  # every request per path, answered or not
         # path -> list of status codes to answer in turn; the last one repeats. Default: 200.
         self.script: dict[str, list[int]] = {}
@@ -23,6 +24,9 @@ class Receiver:
 
     def url(self, path: str) -> str:
         return f"json://127.0.0.1:{self.port}/{path.lstrip('/')}"
+
+    def http_url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
 
     def answer(self, path: str) -> int:
         with self.lock:
@@ -51,6 +55,7 @@ def running_receiver() -> Iterator[Receiver]:
             if code == 200:
                 with receiver.lock:
                     receiver.deliveries.append((path, json.loads(raw or b"{}")))
+                    receiver.requests.append((path, dict(self.headers.items()), raw))
             self.send_response(code)
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RefuseNulCharactersMiddleware",
+    "incidents.statuspage.hosts.StatusHostMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,6 +171,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": TIMER_TICK_SECONDS,
         "options": {"expires": TIMER_TICK_SECONDS},
     },
+    # The uptime history's safety net; writes record status changes as they commit.
+    "status-uptime-record": {
+        "task": "statuspage.record_statuses",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
 }
 # Notification delivery: attempts before `failed`, first retry delay (doubling), and how long a queued
 # or in-flight delivery may take before the tick queues it again.
@@ -177,15 +184,30 @@ NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=5)
 NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=30.0)
 NOTIFY_LEASE_SECONDS = env.float("NOTIFY_LEASE_SECONDS", default=60.0)
 
+# Webhooks (status page subscribers): https only, and never to private, loopback or link-local addresses.
+WEBHOOK_HTTPS_ONLY = env.bool("WEBHOOK_HTTPS_ONLY", default=True)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="warroom@localhost")
 
 # Public status page.
 STATUS_PAGE_NAME = env("STATUS_PAGE_NAME", default="Warroom")
-STATUS_PAGE_URL = env("STATUS_PAGE_URL", default="http://127.0.0.1:8000/status/")
+# Hosts serving only the public status page, at their root (e.g. status.example.com); comma-separated.
+STATUS_PAGE_HOSTS = [host.lower() for host in env.list("STATUS_PAGE_HOST", default=[])]
+STATUS_PAGE_URL = env(
+    "STATUS_PAGE_URL",
+    default=f"https://{STATUS_PAGE_HOSTS[0]}/" if STATUS_PAGE_HOSTS else "http://127.0.0.1:8000/status/",
+)
+ALLOWED_HOSTS += [host for host in STATUS_PAGE_HOSTS if host not in ALLOWED_HOSTS]
 # Seconds the public status responses are cached server-side (dropped when anything is published).
 STATUS_CACHE_SECONDS = env.int("STATUS_CACHE_SECONDS", default=10)
+# Subscribers: hours a confirmation link is valid; days a webhook may fail in a row before it is disabled;
+# subscribe requests per client address.
+SUBSCRIBER_CONFIRM_HOURS = env.float("SUBSCRIBER_CONFIRM_HOURS", default=48.0)
+SUBSCRIBER_WEBHOOK_DISABLE_DAYS = env.float("SUBSCRIBER_WEBHOOK_DISABLE_DAYS", default=3.0)
+SUBSCRIBE_THROTTLE_RATE = env("SUBSCRIBE_THROTTLE_RATE", default="10/hour")
 # Per-client limit on the public status pages and JSON, e.g. 600/minute; empty disables it.
 PUBLIC_API_THROTTLE_RATE = env("PUBLIC_API_THROTTLE_RATE", default="600/minute")
 # Reverse proxies in front of Warroom whose X-Forwarded-For is trusted for the client address.

@@ -1,11 +1,12 @@
 """Production settings: every secret comes from the environment, nothing has an insecure default."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import STATUS_PAGE_HOSTS, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+ALLOWED_HOSTS += [host for host in STATUS_PAGE_HOSTS if host not in ALLOWED_HOSTS]
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

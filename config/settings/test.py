@@ -16,3 +16,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests deliver webhooks to a receiver on 127.0.0.1; the refusals are tested with these turned back on.
+WEBHOOK_HTTPS_ONLY = False
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = True

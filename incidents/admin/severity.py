@@ -42,7 +42,7 @@ class ComponentAdmin(ServiceAdmin):
     list_editable = ["position", "status"]
     list_filter = ["status", "group"]
     search_fields = ["name", "description"]
-    fields = ["name", "description", "group", "position", "status"]
+    fields = ["name", "description", "group", "position", "status", "uptime_enabled"]
 
     def save_model(self, request: HttpRequest, obj: Component, form: Any, change: bool) -> None:
         data = {name: form.cleaned_data[name] for name in services.COMPONENT_FIELDS if name in form.cleaned_data}

@@ -18,7 +18,18 @@ from incidents.models import (
 class ComponentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Component
-        fields = ["id", "public_id", "name", "description", "group", "position", "status", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "public_id",
+            "name",
+            "description",
+            "group",
+            "position",
+            "status",
+            "uptime_enabled",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["public_id", "created_at", "updated_at"]
 
 

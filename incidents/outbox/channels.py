@@ -1,9 +1,17 @@
-"""How a target is written and sent: a user or an address by email (Django's backend), anything else
-through Apprise (Slack, Teams, PagerDuty, webhooks...)."""
+"""How a target is written and sent: a user or an address by email (Django's backend), `webhook:<URL>`
+as a JSON POST with the row's headers (status page subscribers), anything else through Apprise (Slack,
+Teams, PagerDuty...).
+
+Webhook URLs are checked when written and again when sent (the name may resolve elsewhere by then):
+https only and no private, loopback or link-local address unless the settings allow them (local
+development and tests do)."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -13,6 +21,8 @@ from django.core.validators import validate_email
 
 USER_PREFIX = "user:"
 EMAIL_PREFIX = "email:"
+WEBHOOK_PREFIX = "webhook:"
+WEBHOOK_TIMEOUT_SECONDS = 10
 
 
 class DeliveryError(Exception):
@@ -75,9 +85,14 @@ def validate_apprise_url(url: str) -> None:
 
 
 def target_key(target: User | str) -> str:
-    """`user:<id>` for a user, `email:<address>` for an address, otherwise a validated Apprise URL."""
+    """`user:<id>` for a user, `email:<address>` for an address, `webhook:<URL>` as given, otherwise a
+    validated Apprise URL."""
     if isinstance(target, str):
         text = target.strip()
+        if text.startswith(WEBHOOK_PREFIX):
+            # Names are resolved when sending: that is the answer that counts.
+            validate_webhook_url(text.removeprefix(WEBHOOK_PREFIX), resolve=False)
+            return text
         if text.startswith(EMAIL_PREFIX) or ("@" in text and "://" not in text):
             address = text.removeprefix(EMAIL_PREFIX)
             try:
@@ -92,8 +107,69 @@ def target_key(target: User | str) -> str:
     return f"{USER_PREFIX}{target.pk}"
 
 
-def send_email(address: str, subject: str, body: str, attachments: list[dict[str, str]]) -> None:
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+def validate_webhook_url(url: str, *, resolve: bool = True) -> None:
+    """Refuse what a webhook must not reach: plain http where https is required, and hosts that are (or
+    resolve to) private, loopback, link-local or otherwise non-public addresses."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValidationError("Give a full URL, e.g. https://example.com/hooks/status.")
+    if parts.scheme != "https" and settings.WEBHOOK_HTTPS_ONLY:
+        raise ValidationError("Webhook URLs must use https.")
+    if parts.username or parts.password:
+        raise ValidationError("Webhook URLs cannot carry a user name or password.")
+    if settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS:
+        return
+    for address in _addresses(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), resolve):
+        if not address.is_global:
+            raise ValidationError("Webhook URLs cannot point at private, loopback or link-local addresses.")
+
+
+def _addresses(host: str, port: int, resolve: bool) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return [ipaddress.ip_address("127.0.0.1")]
+    if not resolve:
+        return []
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except OSError as error:
+        raise ValidationError(f"The host {host} cannot be resolved.") from error
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
+def send_webhook(url: str, body: str, headers: dict[str, str]) -> None:
+    """POST the JSON body; only a 2xx answer is a delivery (redirects are not followed)."""
+    import requests
+
+    try:
+        validate_webhook_url(url)
+    except ValidationError as error:
+        raise DeliveryError(" ".join(error.messages)) from error
+    try:
+        response = requests.post(
+            url,
+            data=body.encode(),
+            headers={"Content-Type": "application/json", "User-Agent": "Warroom", **headers},
+            timeout=WEBHOOK_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+    except requests.RequestException as error:
+        raise DeliveryError(f"{type(error).__name__}: {error}") from error
+    if not 200 <= response.status_code < 300:
+        raise DeliveryError(f"The webhook answered {response.status_code}.")
+
+
+def send_email(
+    address: str,
+    subject: str,
+    body: str,
+    attachments: list[dict[str, str]],
+    headers: dict[str, str] | None = None,
+) -> None:
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address], headers=headers or None)
     for attachment in attachments:
         message.attach(attachment["filename"], attachment["content"], attachment.get("mimetype"))
     message.send(fail_silently=False)

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
-from incidents.outbox.channels import EMAIL_PREFIX, USER_PREFIX, redact_apprise_url
+from incidents.outbox.channels import EMAIL_PREFIX, USER_PREFIX, WEBHOOK_PREFIX, redact_apprise_url
 
 
 class NotificationStatus(models.TextChoices):
@@ -27,12 +27,17 @@ class Notification(models.Model):
     about = GenericForeignKey("about_type", "about_id")
     # Idempotency: the same (key, target) is written once, e.g. "timer:42" for a timer that fired.
     dedupe_key = models.CharField(max_length=100, blank=True, default="")
-    target = models.CharField(max_length=1000, help_text="user:<id>, email:<address> or an Apprise URL.")
+    target = models.CharField(
+        max_length=1000, help_text="user:<id>, email:<address>, webhook:<https URL> or an Apprise URL."
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     subject = models.CharField(max_length=300)
     body = models.TextField()
     attachments = models.JSONField(
         default=list, blank=True, help_text="Email attachments: [{filename, content, mimetype}]."
+    )
+    headers = models.JSONField(
+        default=dict, blank=True, help_text="Extra email headers, or the webhook request's headers."
     )
     status = models.CharField(max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -66,6 +71,8 @@ class Notification(models.Model):
 
     @property
     def channel(self) -> str:
+        if self.target.startswith(WEBHOOK_PREFIX):
+            return "webhook"
         return "email" if self.target.startswith((USER_PREFIX, EMAIL_PREFIX)) else "apprise"
 
     @property
@@ -75,4 +82,6 @@ class Notification(models.Model):
             return str(self.user or self.target)
         if self.target.startswith(EMAIL_PREFIX):
             return self.target.removeprefix(EMAIL_PREFIX)
+        if self.target.startswith(WEBHOOK_PREFIX):
+            return self.target.removeprefix(WEBHOOK_PREFIX).split("?", 1)[0]
         return redact_apprise_url(self.target)

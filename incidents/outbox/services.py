@@ -30,10 +30,12 @@ from django.utils import timezone
 from incidents.outbox.channels import (
     EMAIL_PREFIX,
     USER_PREFIX,
+    WEBHOOK_PREFIX,
     DeliveryError,
     scrub_secrets,
     send_apprise,
     send_email,
+    send_webhook,
     target_key,
 )
 from incidents.outbox.models import Notification, NotificationStatus
@@ -66,11 +68,13 @@ def enqueue(
     about: models.Model | None = None,
     dedupe_key: str = "",
     attachments: Iterable[dict[str, str]] = (),
+    headers: dict[str, str] | None = None,
 ) -> Notification:
     """Write the outbox row and queue its delivery on commit. Idempotent per (dedupe_key, target).
 
     `target`: a user, an email address or an Apprise URL. `about`: the row the message concerns (shown
     with it, and told of the outcome). `attachments`: email only, `{"filename", "content", "mimetype"}`.
+    `headers`: extra email headers (e.g. List-Unsubscribe), or a webhook's request headers.
     """
     key = target_key(target)
     user = None if isinstance(target, str) else target
@@ -89,6 +93,7 @@ def enqueue(
         "subject": " ".join(subject.split())[:300],
         "body": body,
         "attachments": files,
+        "headers": dict(headers or {}),
         "next_attempt_at": now,
         "queued_at": now,
         "created_at": now,
@@ -171,10 +176,12 @@ def _send(notification: Notification) -> None:
         user = notification.user
         if user is None or not user.email:
             raise DeliveryError("The user no longer exists or has no email address.")
-        send_email(user.email, notification.subject, notification.body, notification.attachments)
+        send_email(user.email, notification.subject, notification.body, notification.attachments, notification.headers)
     elif notification.target.startswith(EMAIL_PREFIX):
         address = notification.target.removeprefix(EMAIL_PREFIX)
-        send_email(address, notification.subject, notification.body, notification.attachments)
+        send_email(address, notification.subject, notification.body, notification.attachments, notification.headers)
+    elif notification.target.startswith(WEBHOOK_PREFIX):
+        send_webhook(notification.target.removeprefix(WEBHOOK_PREFIX), notification.body, notification.headers)
     else:
         send_apprise(notification.target, notification.subject, notification.body)
 

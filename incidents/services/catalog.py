@@ -18,7 +18,7 @@ from incidents.services.lifecycle import _changed, lock_incident
 from incidents.timeline import Actor
 
 # Components: the services shown on the status page, recorded on incidents.
-COMPONENT_FIELDS = ("name", "description", "group", "position", "status")
+COMPONENT_FIELDS = ("name", "description", "group", "position", "status", "uptime_enabled")
 
 
 def _check_component_fields(fields: Iterable[str]) -> None:

@@ -23,7 +23,7 @@ class IncidentHistoryRss(Feed):
         return f"{settings.STATUS_PAGE_NAME} status - incident history"
 
     def link(self) -> str:
-        return v2.status_page_url() + "/"
+        return v2.page_base_url() + "/"
 
     def description(self) -> str:
         return f"Incidents and their updates on the {settings.STATUS_PAGE_NAME} status page."

@@ -33,6 +33,8 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.module_loading import import_string
 
+from incidents.statuspage.hosts import page_base_url
+
 VERSION_KEY = "status:version"
 LOCAL_CACHE_LIMIT = 256  # pages kept in each process; the status page has about a dozen plus its incidents
 BUILD_LOCK_STRIPES = 64
@@ -188,6 +190,8 @@ def _read_shared(throttle_key: str | None, period: int) -> tuple[int | None, int
 
 def serve_public(request: HttpRequest, key: str, build: Builder, *, cors: bool) -> HttpResponse:
     """Rate-limit, then answer from the cache (or build), with the conditional-GET headers."""
+    # The same page differs by where it is served: its links are relative to the URLconf and name the host.
+    key = f"{getattr(request, 'urlconf', None) or 'main'}|{page_base_url()}|{key}"
     limit = parse_rate(settings.PUBLIC_API_THROTTLE_RATE)
     now = time.time()
     throttle_key, period, allowed = None, 0, 0

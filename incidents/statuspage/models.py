@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -30,6 +32,9 @@ class StatusUpdate(models.Model):
     body = models.TextField()
     display_at = models.DateTimeField(default=timezone.now)
     published = models.BooleanField(default=True, help_text="Unpublished updates are hidden from the public.")
+    deliver_notifications = models.BooleanField(
+        default=True, help_text="Tell the status page's subscribers (email and webhooks) of this update."
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -128,3 +133,68 @@ class MaintenanceUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.body[:60]}"
+
+
+class ComponentStatusChange(models.Model):
+    """The status the public saw for a component from `at` until its next change: the uptime history.
+    Written when what the page shows changes, never backfilled."""
+
+    component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=24, choices=ComponentStatus.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["component", "at", "id"]
+        indexes = [models.Index(fields=["component", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.component_id}: {self.status} from {self.at:%Y-%m-%d %H:%M}"
+
+
+class SubscriberKind(models.TextChoices):
+    EMAIL = "email", "Email"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class SubscriberState(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    ACTIVE = "active", "Active"
+    DISABLED = "disabled", "Disabled"
+    QUARANTINED = "quarantined", "Bounced (quarantined)"
+
+
+def new_subscriber_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Subscriber(models.Model):
+    """Someone told of every public update (Statuspage's subscriber): an email address, confirmed by a
+    link (double opt-in), or a webhook URL. No components chosen means all of them."""
+
+    kind = models.CharField(max_length=8, choices=SubscriberKind.choices)
+    email = models.EmailField(blank=True, max_length=254)
+    endpoint = models.URLField("webhook URL", blank=True, max_length=1000)
+    components = models.ManyToManyField(Component, blank=True, related_name="subscribers")
+    state = models.CharField(max_length=12, choices=SubscriberState.choices, default=SubscriberState.UNCONFIRMED)
+    state_reason = models.CharField(max_length=300, blank=True)
+    # Names the subscriber in its signed links; a new one revokes the old links.
+    key = models.CharField(max_length=64, unique=True, default=new_subscriber_key, editable=False)
+    # Webhooks: the HMAC key receivers verify payloads with.
+    signing_secret = models.CharField(max_length=64, default=new_subscriber_key, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True, help_text="Webhooks: failing since then.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["email"], condition=models.Q(kind="email"), name="subscriber_email_once"),
+            models.UniqueConstraint(
+                fields=["endpoint"], condition=models.Q(kind="webhook"), name="subscriber_webhook_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "kind"])]
+
+    def __str__(self) -> str:
+        return self.email if self.kind == SubscriberKind.EMAIL else self.endpoint.split("?", 1)[0]

@@ -6,6 +6,7 @@ internal (references, people, severities, notes, tickets) is ever put into a pub
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -137,7 +138,7 @@ def page_state(now: datetime | None = None) -> PageState:
 
 
 def effective_component_statuses(
-    components: list[Component], incidents: list[Incident], maintenances: list[ScheduledMaintenance]
+    components: Sequence[Component], incidents: Sequence[Incident], maintenances: Sequence[ScheduledMaintenance]
 ) -> dict[int, str]:
     """The status shown per component: the one set by hand, raised by the active public incidents
     affecting it (their impact) and by maintenance in progress. Worst wins."""

@@ -159,6 +159,7 @@ def status_update_publish(
     by: Actor,
     component_statuses: dict[Component, str] | None = None,
     display_at: datetime | None = None,
+    deliver_notifications: bool | None = None,
 ) -> StatusUpdate:
     """Publish a public status update (runbook 3.3): in one transaction, move the incident through the
     lifecycle when the public status differs, set the components' statuses, log it on the timeline
@@ -167,6 +168,9 @@ def status_update_publish(
     `investigating/identified/monitoring/resolved` are the lifecycle statuses of the same name (a closed
     incident stays closed on `resolved`). `postmortem` moves nothing: it is accepted once the incident is
     resolved or closed and tells readers the post-mortem is out.
+
+    `deliver_notifications` (default: whether the incident is public) tells the page's subscribers, from a
+    worker once the transaction commits.
     """
     body = (body or "").strip()
     if not body:
@@ -197,6 +201,7 @@ def status_update_publish(
         display_at=display_at or now,
         author=acting_user(by),
         created_at=now,
+        deliver_notifications=incident.public if deliver_notifications is None else bool(deliver_notifications),
     )
     affected: dict[str, list[str]] = {}
     if changes:

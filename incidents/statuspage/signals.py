@@ -1,14 +1,21 @@
-"""Drop the public status cache when anything it shows changes (after the transaction commits)."""
+"""When anything the public status page shows changes: drop its cache and record the components'
+statuses for the uptime history (both after the transaction commits). A new update is fanned out to the
+subscribers; the outcome of each delivery to a subscriber is noted."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from incidents.models import Component, Incident, SeverityPolicy
+from incidents.outbox.models import Notification
+from incidents.outbox.signals import notification_finished
 from incidents.statuspage.http import drop_status_cache_on_commit
 from incidents.statuspage.models import MaintenanceUpdate, ScheduledMaintenance, StatusUpdate, StatusUpdateComponent
+from incidents.statuspage.subscribers import delivery_finished
+from incidents.statuspage.tasks import record_on_commit, tell_status_update
 
 SHOWN_MODELS = (
     Component,
@@ -21,11 +28,25 @@ SHOWN_MODELS = (
 )
 
 
+def _delivery_finished(sender: Any, notification: Notification, **kwargs: Any) -> None:
+    delivery_finished(notification)
+
+
 def _changed(sender: Any, **kwargs: Any) -> None:
     drop_status_cache_on_commit()
+    record_on_commit()
+
+
+def _update_saved(sender: Any, instance: StatusUpdate, created: bool, **kwargs: Any) -> None:
+    """A new published update with `deliver_notifications` is fanned out to subscribers by a worker."""
+    if created and instance.published and instance.deliver_notifications:
+        update_id = instance.pk
+        transaction.on_commit(lambda: tell_status_update.delay(update_id), robust=True)
 
 
 def connect() -> None:
+    post_save.connect(_update_saved, sender=StatusUpdate, dispatch_uid="status-update-subscribers")
+    notification_finished.connect(_delivery_finished, dispatch_uid="status-subscriber-deliveries")
     for model in SHOWN_MODELS:
         post_save.connect(_changed, sender=model, dispatch_uid=f"status-cache-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"status-cache-delete-{model.__name__}")

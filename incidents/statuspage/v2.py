@@ -9,7 +9,8 @@ from typing import Any
 
 from django.conf import settings
 
-from incidents.models import OPEN_STATUSES, Component, ComponentStatus, Incident, shortlink, status_page_url
+from incidents.models import OPEN_STATUSES, Component, ComponentStatus, Incident
+from incidents.statuspage.hosts import page_base_url, shortlink
 from incidents.statuspage.models import MaintenanceUpdate, ScheduledMaintenance, StatusUpdate
 from incidents.statuspage.selectors import (
     COMPONENT_RANK,
@@ -43,7 +44,7 @@ def page_json(state: PageState) -> dict[str, Any]:
     return {
         "id": page_id(),
         "name": settings.STATUS_PAGE_NAME,
-        "url": status_page_url(),
+        "url": page_base_url(),
         "time_zone": "Etc/UTC",
         "updated_at": iso(state.updated_at),
     }
@@ -63,7 +64,7 @@ def component_json(component: Component, state: PageState) -> dict[str, Any]:
         "updated_at": iso(component.updated_at),
         "position": component.position,
         "description": component.description or None,
-        "showcase": False,
+        "showcase": component.uptime_enabled,  # Statuspage: shown with its uptime bars
         "start_date": None,
         # Groups are a label on the component: grouped components carry the group's name as group_id.
         "group_id": group_id(component.group) if component.group else None,
@@ -129,7 +130,7 @@ def update_json(update: StatusUpdate, incident_id: str) -> dict[str, Any]:
         "updated_at": iso(update.updated_at),
         "display_at": iso(update.display_at),
         "affected_components": affected or None,
-        "deliver_notifications": True,
+        "deliver_notifications": update.deliver_notifications,
         "custom_tweet": None,
         "tweet_id": None,
     }
@@ -253,3 +254,43 @@ DOCUMENTS = {
     "scheduled-maintenances/upcoming": upcoming_maintenances_document,
     "scheduled-maintenances/active": active_maintenances_document,
 }
+
+
+# Subscriber webhooks (Statuspage's shapes): `meta` and `page`, then the incident or the component change.
+WEBHOOK_DOCUMENTATION = "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/"
+
+
+def webhook_head(state: PageState, unsubscribe_url: str) -> dict[str, Any]:
+    status = status_json(state)
+    return {
+        "meta": {"unsubscribe": unsubscribe_url, "documentation": WEBHOOK_DOCUMENTATION},
+        "page": {
+            "id": page_id(),
+            "status_indicator": status["indicator"],
+            "status_description": status["description"],
+        },
+    }
+
+
+def webhook_incident(incident: Incident, state: PageState) -> dict[str, Any]:
+    return {**incident_json(incident, state), "backfilled": False}
+
+
+def webhook_component_change(
+    component: Component, old_status: str, new_status: str, at: datetime, change_id: str
+) -> dict[str, Any]:
+    return {
+        "component_update": {
+            "created_at": iso(at),
+            "new_status": new_status,
+            "old_status": old_status,
+            "id": change_id,
+            "component_id": component.public_id,
+        },
+        "component": {
+            "created_at": iso(component.created_at),
+            "id": component.public_id,
+            "name": component.name,
+            "status": new_status,
+        },
+    }

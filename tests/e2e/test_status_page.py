@@ -53,6 +53,26 @@ def test_publish_in_the_cockpit_and_read_it_on_the_status_page(live_server, logi
         by=commander,
     )
 
+    # Ninety days of uptime history before today: a few outages of the API and the database.
+    from incidents.statuspage.models import ComponentStatusChange
+
+    history = []
+    for component in Component.objects.all():
+        history.append(ComponentStatusChange(component=component, status="operational", at=now - timedelta(days=89)))
+    for component, days_ago, status, minutes in [
+        (api, 71, "major_outage", 50),
+        (api, 40, "partial_outage", 180),
+        (api, 12, "major_outage", 400),
+        (db, 55, "partial_outage", 60),
+        (db, 20, "major_outage", 20),
+    ]:
+        start = now - timedelta(days=days_ago)
+        history.append(ComponentStatusChange(component=component, status=status, at=start))
+        history.append(
+            ComponentStatusChange(component=component, status="operational", at=start + timedelta(minutes=minutes))
+        )
+    ComponentStatusChange.objects.bulk_create(history)
+
     page = login(commander.username)
     page.goto(f"{live_server.url}/admin/incidents/incident/{incident.pk}/change/")
     page.wait_for_selector("#wr-publish")
@@ -74,6 +94,8 @@ def test_publish_in_the_cockpit_and_read_it_on_the_status_page(live_server, logi
     assert active.index("We have identified") < active.index("We are investigating")  # newest first
     assert "Partial outage" in page.inner_text("li.component.status-partial_outage")
     assert incident.reference not in page.content()
+    assert page.locator("li.component.status-partial_outage ol.bars > li").count() == 90
+    assert "major outage" in page.get_attribute("li.component.status-partial_outage li.bar.level-major", "title")
     page.screenshot(path="var/status-page.png", full_page=True)
 
     page.click("text=Elevated API error rate")

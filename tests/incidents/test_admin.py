@@ -61,6 +61,10 @@ def sample(model, commander):
         return maintenance_create(
             name="Database upgrade", scheduled_for=start, scheduled_until=start + timedelta(hours=2), by=commander
         )
+    if model._meta.label_lower == "statuspage.subscriber":
+        from incidents.statuspage.models import Subscriber
+
+        return Subscriber.objects.create(kind="email", email="reader@example.com", state="active")
     pytest.fail(f"add a sample row for {model._meta.label} in tests/incidents/test_admin.py")
 
 
@@ -72,8 +76,8 @@ def sample(model, commander):
 def test_every_modeladmin_renders_for_a_commander(model, commander_client, commander, severities):
     obj = sample(model, commander)
     changelist, add, change = admin_urls_for(model, obj)
-    # Status updates are published from the cockpit, not added here.
-    addable = model._meta.label_lower != "statuspage.statusupdate"
+    # Status updates are published from the cockpit, not added here; people subscribe themselves.
+    addable = model._meta.label_lower not in ("statuspage.statusupdate", "statuspage.subscriber")
     for url in [changelist, change, *([add] if addable else [])]:
         response = commander_client.get(url)
         assert response.status_code == 200, url

@@ -34,7 +34,17 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StatusUpdate
-        fields = ["id", "status", "body", "display_at", "created_at", "published", "author", "affected_components"]
+        fields = [
+            "id",
+            "status",
+            "body",
+            "display_at",
+            "created_at",
+            "published",
+            "deliver_notifications",
+            "author",
+            "affected_components",
+        ]
         read_only_fields = fields
 
 
@@ -47,6 +57,9 @@ class StatusUpdatePublishSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=PublicIncidentStatus.choices)
     body = serializers.CharField(max_length=10_000)
     components = ComponentChangeSerializer(many=True, required=False)
+    deliver_notifications = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Tell subscribers; default: if the incident is public."
+    )
 
 
 class MaintenanceUpdateSerializer(serializers.ModelSerializer):

@@ -67,6 +67,7 @@ class IncidentStatusUpdates(generics.ListCreateAPIView):
             body=data["body"],
             by=request.user,
             component_statuses={row["component"]: row["status"] for row in data.get("components", [])},
+            deliver_notifications=data.get("deliver_notifications"),
         )
         return Response(s.StatusUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 

@@ -1,0 +1,382 @@
+"""Status page subscribers, writes: subscribe (email with double opt-in, or a webhook), confirm, choose
+components, unsubscribe, quarantine; and the fan-out that tells them of each public update through the
+outbox (one message per subscriber per update, only subscribers of the affected components).
+
+Nothing here tells a visitor whether an address is subscribed: every email subscription request gets the
+same answer, and the message (a confirmation, or a link to manage an existing subscription) goes to the
+address itself, at most once an hour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from incidents.models import Component, Incident
+from incidents.outbox.channels import WEBHOOK_PREFIX, validate_webhook_url
+from incidents.outbox.models import Notification, NotificationStatus
+from incidents.outbox.services import enqueue
+from incidents.statuspage import selectors, v2
+from incidents.statuspage.hosts import page_base_url
+from incidents.statuspage.models import (
+    PublicIncidentStatus,
+    StatusUpdate,
+    Subscriber,
+    SubscriberKind,
+    SubscriberState,
+)
+
+LINK_SALT = "warroom.statuspage.subscriber"
+LINK_RESEND_INTERVAL = timedelta(hours=1)  # a confirmation (or manage link) at most once an hour per address
+MAX_COMPONENTS = 500
+SIGNATURE_HEADER = "X-Warroom-Signature"
+FANOUT_CHUNK = 500
+
+
+class InvalidLink(Exception):
+    """A confirmation, manage or unsubscribe link that is tampered with, expired or no longer valid."""
+
+
+# Links: signed, naming the subscriber's key (a new key revokes them) and what they are for.
+
+
+def make_token(subscriber: Subscriber, purpose: str) -> str:
+    return signing.dumps([subscriber.key, purpose], salt=LINK_SALT, compress=True)
+
+
+def subscriber_for_token(token: str, purpose: str, *, max_age: timedelta | None = None) -> Subscriber:
+    try:
+        key, signed_purpose = signing.loads(token, salt=LINK_SALT, max_age=max_age)
+    except signing.SignatureExpired as error:
+        raise InvalidLink("This link has expired.") from error
+    except (signing.BadSignature, ValueError, TypeError) as error:
+        raise InvalidLink("This link is not valid.") from error
+    if signed_purpose != purpose:
+        raise InvalidLink("This link is not valid.")
+    subscriber = Subscriber.objects.filter(key=key).first()
+    if subscriber is None:
+        raise InvalidLink("This subscription no longer exists.")
+    return subscriber
+
+
+def link(subscriber: Subscriber, purpose: str) -> str:
+    """An absolute link on the status page (its own host, or /status/ on the main host)."""
+    return f"{page_base_url()}/subscribe/{purpose}/{make_token(subscriber, purpose)}/"
+
+
+def confirm_max_age() -> timedelta:
+    return timedelta(hours=float(settings.SUBSCRIBER_CONFIRM_HOURS))
+
+
+# Subscribing.
+
+
+def _components(component_ids: Iterable[int | str]) -> list[Component]:
+    ids = list(dict.fromkeys(component_ids))
+    if len(ids) > MAX_COMPONENTS:
+        raise ValidationError({"components": f"Choose at most {MAX_COMPONENTS} components."})
+    try:
+        wanted = {int(pk) for pk in ids}
+    except (TypeError, ValueError) as error:
+        raise ValidationError({"components": "Unknown component."}) from error
+    found = list(Component.objects.filter(pk__in=wanted))
+    if len(found) != len(wanted):
+        raise ValidationError({"components": "Unknown component."})
+    return found
+
+
+@transaction.atomic
+def subscribe_email(email: str, component_ids: Iterable[int | str] = ()) -> None:
+    """Ask to subscribe an address. The answer is the same whatever the address's state; what happens is
+    told to the address: a confirmation link (new or unconfirmed), or a link to manage the subscription
+    (already active). Bounced (quarantined) addresses get nothing."""
+    address = (email or "").strip().lower()
+    try:
+        validate_email(address)
+    except ValidationError as error:
+        raise ValidationError({"email": "Enter a valid email address."}) from error
+    components = _components(component_ids)
+    now = timezone.now()
+    subscriber = Subscriber.objects.select_for_update().filter(kind=SubscriberKind.EMAIL, email=address).first()
+    if subscriber is None:
+        subscriber = Subscriber.objects.create(kind=SubscriberKind.EMAIL, email=address, created_at=now)
+        subscriber.components.set(components)
+    elif subscriber.state == SubscriberState.UNCONFIRMED:
+        subscriber.components.set(components)
+    if subscriber.state not in (SubscriberState.UNCONFIRMED, SubscriberState.ACTIVE):
+        return
+    if subscriber.confirmation_sent_at and now - subscriber.confirmation_sent_at < LINK_RESEND_INTERVAL:
+        return
+    Subscriber.objects.filter(pk=subscriber.pk).update(confirmation_sent_at=now)
+    name = settings.STATUS_PAGE_NAME
+    if subscriber.state == SubscriberState.UNCONFIRMED:
+        hours = int(float(settings.SUBSCRIBER_CONFIRM_HOURS))
+        subject = f"Confirm your subscription to {name} status"
+        body = (
+            f"Someone, hopefully you, asked to be told by email of incidents on the {name} status page.\n\n"
+            f"Confirm within {hours} hours: {link(subscriber, 'confirm')}\n\n"
+            "If it was not you, ignore this message: nothing will be sent without confirmation.\n"
+        )
+    else:
+        subject = f"Your subscription to {name} status"
+        body = (
+            f"This address is already subscribed to the {name} status page.\n\n"
+            f"Manage it (components, or unsubscribe): {link(subscriber, 'manage')}\n"
+        )
+    enqueue(target=f"email:{address}", subject=subject, body=body, about=subscriber)
+
+
+@transaction.atomic
+def subscribe_webhook(url: str, component_ids: Iterable[int | str] = ()) -> Subscriber:
+    """Subscribe a webhook URL (active at once; the signing secret is shown to the subscriber once)."""
+    endpoint = (url or "").strip()
+    if len(endpoint) > 1000:
+        raise ValidationError({"endpoint": "The URL is too long."})
+    try:
+        validate_webhook_url(endpoint)
+    except ValidationError as error:
+        raise ValidationError({"endpoint": error.messages}) from error
+    components = _components(component_ids)
+    if Subscriber.objects.filter(kind=SubscriberKind.WEBHOOK, endpoint=endpoint).exists():
+        raise ValidationError(
+            {"endpoint": "This URL is already subscribed; its payloads carry a link to manage or remove it."}
+        )
+    subscriber = Subscriber.objects.create(
+        kind=SubscriberKind.WEBHOOK, endpoint=endpoint, state=SubscriberState.ACTIVE, confirmed_at=timezone.now()
+    )
+    subscriber.components.set(components)
+    return subscriber
+
+
+@transaction.atomic
+def subscription_confirm(token: str) -> Subscriber:
+    subscriber = subscriber_for_token(token, "confirm", max_age=confirm_max_age())
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if subscriber.state == SubscriberState.UNCONFIRMED:
+        subscriber.state = SubscriberState.ACTIVE
+        subscriber.confirmed_at = timezone.now()
+        subscriber.save(update_fields=["state", "confirmed_at"])
+    return subscriber
+
+
+@transaction.atomic
+def subscription_components_set(token: str, component_ids: Iterable[int | str]) -> Subscriber:
+    subscriber = subscriber_for_token(token, "manage")
+    subscriber.components.set(_components(component_ids))
+    return subscriber
+
+
+@transaction.atomic
+def unsubscribe(token: str) -> None:
+    """Remove the subscription (by its unsubscribe or manage link). The row goes: nothing is kept."""
+    try:
+        subscriber = subscriber_for_token(token, "unsubscribe")
+    except InvalidLink:
+        subscriber = subscriber_for_token(token, "manage")
+    Subscriber.objects.filter(pk=subscriber.pk).delete()
+
+
+@transaction.atomic
+def subscribers_quarantine(subscribers: Iterable[Subscriber], *, reason: str = "Bounced") -> int:
+    """Stop mailing addresses that bounced (marked by hand in the admin)."""
+    return Subscriber.objects.filter(pk__in=[s.pk for s in subscribers]).update(
+        state=SubscriberState.QUARANTINED, state_reason=reason[:300]
+    )
+
+
+@transaction.atomic
+def subscribers_reactivate(subscribers: Iterable[Subscriber]) -> int:
+    """Bring disabled or quarantined subscribers back (confirmed ones only)."""
+    return (
+        Subscriber.objects.filter(pk__in=[s.pk for s in subscribers], confirmed_at__isnull=False)
+        .exclude(state=SubscriberState.UNCONFIRMED)
+        .update(state=SubscriberState.ACTIVE, state_reason="", failing_since=None)
+    )
+
+
+@transaction.atomic
+def subscriber_components_set(subscriber: Subscriber, components: Iterable[Component]) -> Subscriber:
+    """The admin's edit of a subscriber: which components it is told of."""
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    subscriber.components.set(list(components))
+    return subscriber
+
+
+@transaction.atomic
+def subscribers_delete(subscribers: Iterable[Subscriber]) -> int:
+    deleted, _ = Subscriber.objects.filter(pk__in=[s.pk for s in subscribers]).delete()
+    return deleted
+
+
+# Who is told.
+
+
+def counts_per_component() -> list[tuple[str, int]]:
+    """Active subscribers per component, with those subscribed to everything first. Two queries."""
+    active = Subscriber.objects.filter(state=SubscriberState.ACTIVE)
+    counts = [("All components", active.filter(components__isnull=True).count())]
+    rows = Component.objects.annotate(
+        told=Count("subscribers", filter=Q(subscribers__state=SubscriberState.ACTIVE))
+    ).order_by("group", "position", "name")
+    return counts + [(component.name, component.told) for component in rows]  # type: ignore[attr-defined]
+
+
+def audience(component_ids: Iterable[int]) -> QuerySet[Subscriber]:
+    """Active subscribers of any of these components, or of all components."""
+    ids = list(component_ids)
+    return (
+        Subscriber.objects.filter(state=SubscriberState.ACTIVE)
+        .filter(Q(components__isnull=True) | Q(components__in=ids))
+        .distinct()
+    )
+
+
+def audience_size(incident: Incident) -> int:
+    """How many subscribers an update of this incident would reach (shown before publishing)."""
+    if not incident.public:
+        return 0
+    return audience(incident.components.values_list("pk", flat=True)).count()
+
+
+# Fan-out (a worker task): one outbox row per subscriber per update.
+
+
+def signature(secret: str, body: str, timestamp: int) -> str:
+    """`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: receivers recompute it with their secret."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def _webhook_headers(subscriber: Subscriber, body: str) -> dict[str, str]:
+    return {SIGNATURE_HEADER: signature(subscriber.signing_secret, body, int(time.time()))}
+
+
+def _email_headers(subscriber: Subscriber) -> dict[str, str]:
+    # RFC 8058 one-click unsubscribe: mail clients POST "List-Unsubscribe=One-Click" to the link.
+    return {
+        "List-Unsubscribe": f"<{link(subscriber, 'unsubscribe')}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def status_update_fanout(update_id: int) -> int:
+    """Tell the subscribers of the affected components of a published public update. Idempotent: a row
+    per (update, subscriber) is written once whatever the retries. Returns the number of rows written."""
+    update = StatusUpdate.objects.select_related("incident").filter(pk=update_id).first()
+    if update is None or not update.published or not update.deliver_notifications or not update.incident.public:
+        return 0
+    state = selectors.page_state()
+    incident = selectors.public_incidents().get(pk=update.incident_id)
+    component_ids = [c.pk for c in incident.components.all()]
+    incident_payload = v2.webhook_incident(incident, state)
+    label = PublicIncidentStatus(update.status).label
+    subject = f"[{settings.STATUS_PAGE_NAME}] {incident.title}: {label}"
+    affected = ", ".join(c.name for c in incident.components.all())
+    written = 0
+    subscribers = audience(component_ids).order_by("pk")
+    for start in range(0, subscribers.count(), FANOUT_CHUNK):
+        with transaction.atomic():
+            for subscriber in subscribers[start : start + FANOUT_CHUNK]:
+                dedupe = f"status-update:{update.pk}"
+                if subscriber.kind == SubscriberKind.WEBHOOK:
+                    body = json.dumps(
+                        {**v2.webhook_head(state, link(subscriber, "unsubscribe")), "incident": incident_payload}
+                    )
+                    enqueue(
+                        target=WEBHOOK_PREFIX + subscriber.endpoint,
+                        subject=subject,
+                        body=body,
+                        about=subscriber,
+                        dedupe_key=dedupe,
+                        headers=_webhook_headers(subscriber, body),
+                    )
+                else:
+                    body = (
+                        f"{label}: {update.body}\n\n"
+                        + (f"Affected: {affected}\n" if affected else "")
+                        + f"Details: {v2.shortlink(incident.public_id)}\n\n"
+                        f"Manage your subscription: {link(subscriber, 'manage')}\n"
+                        f"Unsubscribe: {link(subscriber, 'unsubscribe')}\n"
+                    )
+                    enqueue(
+                        target=f"email:{subscriber.email}",
+                        subject=subject,
+                        body=body,
+                        about=subscriber,
+                        dedupe_key=dedupe,
+                        headers=_email_headers(subscriber),
+                    )
+                written += 1
+    return written
+
+
+def component_changes_fanout(changes: list[dict[str, Any]]) -> int:
+    """Tell webhook subscribers of components whose public status changed (Statuspage's component event).
+    `changes`: [{"component": pk, "old": status, "new": status, "at": iso time, "id": change id}]."""
+    if not changes:
+        return 0
+    state = selectors.page_state()
+    components = {c.pk: c for c in Component.objects.filter(pk__in=[c["component"] for c in changes])}
+    written = 0
+    with transaction.atomic():
+        for change in changes:
+            component = components.get(change["component"])
+            if component is None:
+                continue
+            event = v2.webhook_component_change(
+                component, change["old"], change["new"], datetime.fromisoformat(change["at"]), change["id"]
+            )
+            for subscriber in audience([component.pk]).filter(kind=SubscriberKind.WEBHOOK).order_by("pk"):
+                body = json.dumps({**v2.webhook_head(state, link(subscriber, "unsubscribe")), **event})
+                enqueue(
+                    target=WEBHOOK_PREFIX + subscriber.endpoint,
+                    subject=f"{component.name}: {change['new']}",
+                    body=body,
+                    about=subscriber,
+                    dedupe_key=f"component-change:{change['id']}",
+                    headers=_webhook_headers(subscriber, body),
+                )
+                written += 1
+    return written
+
+
+# Webhooks that keep failing are disabled (told by the outbox's outcome of each delivery).
+
+
+def delivery_finished(notification: Notification) -> None:
+    """A delivery to a subscriber has its outcome: a webhook failing for SUBSCRIBER_WEBHOOK_DISABLE_DAYS
+    days in a row is disabled; a success clears the count."""
+    subscriber = notification.about
+    if not isinstance(subscriber, Subscriber) or subscriber.kind != SubscriberKind.WEBHOOK:
+        return
+    now = timezone.now()
+    if notification.status == NotificationStatus.SENT:
+        Subscriber.objects.filter(pk=subscriber.pk, failing_since__isnull=False).update(failing_since=None)
+        return
+    if notification.status != NotificationStatus.FAILED:
+        return
+    locked = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if locked.failing_since is None:
+        locked.failing_since = now
+        locked.save(update_fields=["failing_since"])
+        return
+    days = float(settings.SUBSCRIBER_WEBHOOK_DISABLE_DAYS)
+    if locked.state == SubscriberState.ACTIVE and now - locked.failing_since >= timedelta(days=days):
+        locked.state = SubscriberState.DISABLED
+        locked.state_reason = f"Failing since {locked.failing_since:%Y-%m-%d %H:%M} UTC: {notification.last_error}"[
+            :300
+        ]
+        locked.save(update_fields=["state", "state_reason"])
