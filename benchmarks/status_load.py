@@ -223,13 +223,14 @@ def main() -> None:
     )
     results: dict[str, list[dict]] = {"trivial": [], "summary": []}
     urls = {"trivial": f"{base}/healthz", "summary": f"{base}/api/v2/summary.json"}
-    hosts = {"trivial": None, "summary": f"{STATUS_HOST}:{args.port}"}
+    status_host = f"{STATUS_HOST}:{args.port}"
+    hosts: dict[str, str | None] = {"trivial": None, "summary": status_host}
     try:
         wait_until_up(urls["trivial"], server)
-        request = urllib.request.Request(urls["summary"], headers={"Host": hosts["summary"]})
+        request = urllib.request.Request(urls["summary"], headers={"Host": status_host})
         with urllib.request.urlopen(request, timeout=5) as response:
             summary = json.load(response)
-        page = urllib.request.Request(f"{base}/", headers={"Host": hosts["summary"]})
+        page = urllib.request.Request(f"{base}/", headers={"Host": status_host})
         with urllib.request.urlopen(page, timeout=10) as response:
             assert response.read().count(b'class="bar level-') == 30 * 90  # the uptime bars are there
         assert len(summary["incidents"]) == 20, len(summary["incidents"])

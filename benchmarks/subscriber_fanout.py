@@ -66,8 +66,7 @@ def main() -> None:
         from incidents.statuspage import services as status_services
         from incidents.statuspage import subscribers
 
-        app.conf.task_always_eager = False
-        app.conf.broker_url = "memory://"
+        app.conf.update(task_always_eager=False, broker_url="memory://")
         print(f"database {connection.vendor} ({name})")
 
         incident, user = prepare(10_000)
