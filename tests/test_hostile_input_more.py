@@ -202,3 +202,62 @@ def test_unknown_component_ids_are_named(api, commander, severities):
     assert "999999" in json.dumps(response.json()["components"])
     assert not Incident.objects.exists()
     assert Component.objects.count() == 1
+
+
+def test_other_long_lists_are_capped_naming_the_field(api, commander, severities, postmortem):
+    component = ComponentFactory.create(name="API")
+    incident = IncidentFactory.create(by=commander, public=True)
+    many = 20_000
+    cases = [
+        (
+            "post",
+            f"/api/incidents/{incident.reference}/status-updates/",
+            {
+                "status": "identified",
+                "body": "Found.",
+                "components": [{"component": component.pk, "status": "major_outage"}] * many,
+            },
+            "components",
+        ),
+        (
+            "post",
+            "/api/scheduled-maintenances/",
+            {
+                "name": "Upgrade",
+                "scheduled_for": "2030-01-01T00:00:00Z",
+                "scheduled_until": "2030-01-01T01:00:00Z",
+                "components": [component.pk] * many,
+            },
+            "components",
+        ),
+        ("patch", f"/api/postmortems/{postmortem.pk}/", {"reviewers": [commander.pk] * many}, "reviewers"),
+        ("put", f"/api/postmortems/{postmortem.pk}/whys/", {"whys": [{"question": "Why?"}] * many}, "whys"),
+        ("post", f"/api/postmortems/{postmortem.pk}/timeline/", {"keep": [1] * many}, "keep"),
+    ]
+    for method, url, body, field in cases:
+        response = getattr(api, method)(url, body, format="json")
+        assert response.status_code == 400, (url, response.status_code)
+        assert field in response.json(), (url, response.json())
+
+
+def test_a_status_update_resolves_its_components_in_one_query(api, commander, severities):
+    components = [ComponentFactory.create(name=f"C{n}") for n in range(20)]
+    incident = IncidentFactory.create(by=commander, public=True)
+    from incidents.statuspage.api.serializers import StatusUpdatePublishSerializer
+
+    rows = [{"component": c.pk, "status": "degraded_performance"} for c in components] * 3
+    serializer = StatusUpdatePublishSerializer(data={"status": "identified", "body": "Found.", "components": rows})
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert serializer.is_valid(), serializer.errors
+    assert len(queries) == 1
+    assert len(serializer.validated_data["components"]) == 20
+    unknown = api.post(
+        f"/api/incidents/{incident.reference}/status-updates/",
+        {"status": "identified", "body": "Found.", "components": [{"component": 999_999, "status": "major_outage"}]},
+        format="json",
+    )
+    assert unknown.status_code == 400
+    assert "999999" in json.dumps(unknown.json()["components"])
