@@ -279,7 +279,7 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
             return request.GET.get(name) in ("1", "true", "on")
 
         pct_text = request.GET.get("users_affected_pct", "").strip()
-        # ASCII digits only: str.isdigit() also accepts '²' (int() then fails) and '٣' or '３'.
+        # ASCII digits only: str.isdigit() also accepts '²' (int() then fails) and Arabic-Indic or fullwidth digits.
         if pct_text and not (PERCENT.fullmatch(pct_text) and int(pct_text) <= 100):
             return JsonResponse({"users_affected_pct": ["Give a whole number from 0 to 100."]}, status=400)
         pct = int(pct_text) if pct_text else None

@@ -79,7 +79,9 @@ class BulkManyRelatedField(serializers.ManyRelatedField):
                     child.fail("incorrect_type", data_type=type(item).__name__)
                 child.fail("does_not_exist", pk_value=item)
             ids[number] = None
-        found = child.get_queryset().in_bulk(list(ids))
+        queryset = child.get_queryset()
+        assert queryset is not None  # a writable related field always has one
+        found = queryset.in_bulk(list(ids))
         missing = [number for number in ids if number not in found]
         if missing:
             child.fail("does_not_exist", pk_value=", ".join(str(number) for number in missing[:10]))
@@ -89,6 +91,9 @@ class BulkManyRelatedField(serializers.ManyRelatedField):
 class BulkPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """PrimaryKeyRelatedField whose `many=True` form is a BulkManyRelatedField (`max_items=` to change
     the cap)."""
+
+    def __init__(self, *, max_items: int = MAX_LIST_ITEMS, **kwargs: Any) -> None:
+        super().__init__(**kwargs)  # one id: the cap does not apply
 
     @classmethod
     def many_init(cls, *args: Any, **kwargs: Any) -> BulkManyRelatedField:

@@ -5,7 +5,6 @@ from typing import Any
 from rest_framework import serializers
 
 from incidents.api.fields import BulkPrimaryKeyRelatedField
-
 from incidents.models import (
     Component,
     Incident,

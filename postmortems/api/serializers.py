@@ -156,7 +156,7 @@ class WhyInputSerializer(serializers.Serializer):
 
 
 class WhysSerializer(serializers.Serializer):
-    whys = WhyInputSerializer(many=True, max_length=50)
+    whys = WhyInputSerializer(many=True, max_length=50)  # type: ignore[call-arg]  # DRF's ListSerializer takes it; the stubs lag
 
 
 class AttendeeSerializer(serializers.ModelSerializer):
@@ -177,7 +177,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
 
 class ReviewMeetingSerializer(serializers.ModelSerializer):
     incident = serializers.CharField(source="postmortem.incident.reference", read_only=True)
-    attendees = AttendeeSerializer(many=True, max_length=100)
+    attendees = AttendeeSerializer(many=True, max_length=100)  # type: ignore[call-arg]  # DRF's ListSerializer takes it; the stubs lag
     agenda = AgendaItemSerializer(many=True, read_only=True)
     duration_minutes = serializers.SerializerMethodField()
 
