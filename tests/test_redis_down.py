@@ -1,18 +1,28 @@
 """Redis unreachable (the cache, the public rate limit and the Celery broker pointed at a closed port):
 writes commit and answer 2xx, the status page serves 200 uncached, notifications wait in the outbox,
-each failure is counted and warned about once, and /readyz says Redis is down.
+each failure is counted and warned about once, and /readyz says Redis is down. The integration test at
+the end does the same with a real web server and a redis-server killed mid-run.
 
 Transactional tests: the cache drop and the task publishing run on commit, inside the request, as in
 production (a test wrapped in one transaction would run them after the response, or not at all)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterator
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -22,8 +32,8 @@ from incidents.outbox import services as outbox
 from incidents.outbox.models import Notification, NotificationStatus
 from incidents.statuspage import http as public_http
 from postmortems import meetings
-from postmortems.models import AttendeeRole
-from tests.conftest import closed_port
+from postmortems.models import AttendeeRole, PostMortem
+from tests.conftest import closed_port, is_postgres, need_service
 from tests.factories import ComponentFactory, UserFactory, resolved_incident
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -188,3 +198,140 @@ def test_queued_notifications_go_out_once_the_broker_is_back(api, commander, sev
         assert outbox.requeue_undelivered() == 1
     row.refresh_from_db()
     assert row.status == NotificationStatus.SENT
+
+
+# With real processes: a gunicorn web server on its own redis-server, which is killed mid-run.
+
+ROOT = Path(__file__).resolve().parents[1]  # the project root, where manage.py is
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if condition():
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def start(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+@pytest.mark.integration
+def test_writes_answer_2xx_and_the_status_page_serves_after_redis_dies(tmp_path, commander, severities):
+    """Its own redis-server on a free port (the shared one is left alone) as cache and broker of a real
+    web server; the redis-server is SIGKILLed between two rounds of writes and status requests."""
+    import redis
+    import requests
+
+    need_service(is_postgres(), "the web server shares the test database: needs PostgreSQL (DATABASE_URL)")
+    redis_server = shutil.which("redis-server")
+    need_service(redis_server is not None, "needs the redis-server program")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    need_service(gunicorn.exists(), "needs gunicorn in the virtualenv")
+    assert redis_server is not None
+    redis_port, web_port = closed_port(), closed_port()
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "0",  # publish to the broker for real
+        "STATUS_CACHE_SECONDS": "10",
+        "PUBLIC_API_THROTTLE_RATE": "600/minute",
+        "CONN_MAX_AGE": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = str(db["PASSWORD"])
+    server = start(
+        [redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        tmp_path / "redis.log",
+    )
+    web = None
+    try:
+        wait_until(lambda: redis.Redis.from_url(redis_url).ping(), "redis-server")
+        web = start(
+            [str(gunicorn), "config.wsgi", "-b", f"127.0.0.1:{web_port}", "-w", "1", "--threads", "4", "-t", "60"],
+            tmp_path / "web.log",
+            env,
+        )
+        base = f"http://127.0.0.1:{web_port}"
+        wait_until(lambda: requests.get(f"{base}/healthz", timeout=2).ok, "gunicorn")
+        session = requests.Session()
+        session.headers["Authorization"] = f"Token {Token.objects.create(user=commander).key}"
+        component = ComponentFactory.create(name="Checkout")
+        engineer = UserFactory.create(username="eng", email="eng@example.com")
+
+        # Redis up: the status page is cached in it.
+        declared = session.post(
+            f"{base}/api/incidents/",
+            json={"title": "Checkout down", "severity": "P2", "public": True, "components": [component.pk]},
+            timeout=30,
+        )
+        assert declared.status_code == 201, declared.text
+        incident = f"{base}/api/incidents/{declared.json()['reference']}/"
+        summary = requests.get(f"{base}/status/api/v2/summary.json", timeout=30)
+        assert summary.status_code == 200
+        assert [row["name"] for row in summary.json()["incidents"]] == ["Checkout down"]
+        assert redis.Redis.from_url(redis_url).dbsize() > 0
+
+        stop(server)  # Redis dies mid-run
+
+        answers = {
+            "acknowledge": session.post(f"{incident}acknowledge/", timeout=30).status_code,
+            "update": session.post(
+                f"{incident}status-updates/",
+                json={
+                    "status": "identified",
+                    "body": "Found it.",
+                    "components": [{"component": component.pk, "status": "major_outage"}],
+                },
+                timeout=30,
+            ).status_code,
+            "patch": session.patch(incident, json={"summary": "Payments time out."}, timeout=30).status_code,
+            "resolve": session.post(f"{incident}resolve/", json={"note": "Fixed."}, timeout=30).status_code,
+        }
+        assert answers == {"acknowledge": 200, "update": 201, "patch": 200, "resolve": 200}, answers
+        postmortem = PostMortem.objects.get(incident__title="Checkout down")
+        meeting = session.post(
+            f"{base}/api/review-meetings/",
+            json={
+                "postmortem": postmortem.pk,
+                "starts_at": (timezone.now() + timedelta(days=1)).isoformat(),
+                "attendees": [{"user": engineer.pk, "role": "engineer"}],
+            },
+            timeout=30,
+        )
+        assert meeting.status_code == 201, meeting.text
+        invite = session.post(f"{base}/api/review-meetings/{meeting.json()['id']}/send-invite/", timeout=30)
+        assert invite.status_code == 202, invite.text
+        assert set(Notification.objects.values_list("status", flat=True)) == {NotificationStatus.PENDING}
+
+        for path in ("/status/", "/status/api/v2/summary.json", "/status/api/v2/status.json", "/status/history.atom"):
+            assert requests.get(f"{base}{path}", timeout=30).status_code == 200, path
+        # Served fresh by the process that wrote: the resolved incident has left the unresolved list.
+        assert requests.get(f"{base}/status/api/v2/summary.json", timeout=30).json()["incidents"] == []
+        ready = requests.get(f"{base}/readyz", timeout=30).json()
+        assert ready["redis"].startswith("unavailable")
+        assert ready["degraded_failures"].get(faults.CACHE, 0) >= 1
+        assert ready["degraded_failures"].get(faults.BROKER, 0) >= 1
+    except BaseException:
+        print("\n".join(f"--- {log.name}\n{log.read_text()[-4000:]}" for log in sorted(tmp_path.glob("*.log"))))
+        raise
+    finally:
+        if web is not None:
+            stop(web)
+        stop(server)
