@@ -6,4 +6,4 @@ from kombu import Exchange, Queue
 from config.settings.test import *  # noqa: F403
 
 CELERY_TASK_QUEUES = (Queue("celery", Exchange("celery"), routing_key="celery"),)
-CELERY_TASK_ROUTES: dict = {}
+CELERY_TASK_ROUTES = {}

@@ -160,7 +160,7 @@ def measure(layout: str, env: dict[str, str], workdir: Path, webhook: str) -> st
         for thread in writers:
             thread.join()
         rows = list(bench.exclude(fired_at=None).values_list("due_at", "fired_at"))
-        late = sorted((fired - due).total_seconds() / TICK_SECONDS for due, fired in rows)
+        late = sorted((fired - due).total_seconds() / TICK_SECONDS for due, fired in rows if fired is not None)
         backlog = Notification.objects.filter(status="pending").count()
         ticks = f"ticks ran {len(beats)} of ~{int(window / TICK_SECONDS)}"
         unready = f"/readyz 503 {100 * stale / samples:.0f}% of the time"

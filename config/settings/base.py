@@ -159,7 +159,7 @@ CELERY_TIMEZONE = "UTC"
 # ticks expire). The Procfile's `clock` worker consumes only `timers`; a worker started without `-Q`
 # consumes both, so an installation without the clock worker still ticks.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = (
+CELERY_TASK_QUEUES: tuple[Queue, ...] = (
     Queue("celery", Exchange("celery"), routing_key="celery"),
     Queue("timers", Exchange("celery"), routing_key="timers"),
 )
