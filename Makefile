@@ -30,7 +30,7 @@ setup: install
 	$(BIN)/python manage.py ensure_admin
 
 run: setup
-	@echo "Warroom on http://127.0.0.1:8000/admin/ (web, worker and beat; Ctrl-C stops all three)"
+	@echo "Warroom on http://127.0.0.1:8000/admin/ (web, worker, clock worker and beat; Ctrl-C stops them all)"
 	$(BIN)/honcho start
 
 test: install-dev

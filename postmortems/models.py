@@ -6,6 +6,7 @@ import uuid
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -186,6 +187,19 @@ class ActionSource(models.TextChoices):
     REVIEW_MEETING = "review_meeting", "Review meeting"
 
 
+# A due date's reminders and overdue notice are days around it: the calendar's own ends (0001-01-01,
+# 9999-12-31) leave no room for them, and no action item is due that far out anyway.
+EARLIEST_DUE_DATE = date(1970, 1, 1)
+LATEST_DUE_DATE = date(9998, 12, 31)
+
+
+def due_date_problem(due: date | None) -> str | None:
+    """Why a due date cannot be used, or None."""
+    if due is not None and not EARLIEST_DUE_DATE <= due <= LATEST_DUE_DATE:
+        return f"Give a due date between {EARLIEST_DUE_DATE:%Y-%m-%d} and {LATEST_DUE_DATE:%Y-%m-%d}."
+    return None
+
+
 class ActionItem(models.Model):
     postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="action_items")
     meeting = models.ForeignKey(
@@ -212,6 +226,11 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.action
+
+    def clean(self) -> None:
+        problem = due_date_problem(self.due_date)
+        if problem:
+            raise ValidationError({"due_date": problem})
 
     @property
     def is_open(self) -> bool:

@@ -47,6 +47,16 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+@pytest.fixture(autouse=True)
+def _no_remembered_faults():
+    """Each test starts with no cache or broker failure remembered (they make a process skip Redis awhile)."""
+    from incidents import faults
+
+    faults.reset()
+    yield
+    faults.reset()
+
+
 @pytest.fixture
 def severities(db) -> dict[str, SeverityPolicy]:
     """The runbook's P1-P4, loaded by the data migration (restored after a flush by the fixture below)."""

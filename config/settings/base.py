@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -127,6 +128,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "warroom",
+            # An unreachable Redis answers within a second: the status page then does without it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
@@ -138,6 +141,8 @@ else:
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),  # worker remote-control messages, not ./control
         "store_processed": False,
+        # An idle worker looks for new files this often (kombu's default, 1 s, is a whole tick late).
+        "polling_interval": 0.1,
     }
     CACHES = {
         "default": {
@@ -155,6 +160,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
+
+# Queues: the tick has its own, so that it never waits behind deliveries (a busy outbox once let most
+# ticks expire). The Procfile's `clock` worker consumes only `timers`; a worker started without `-Q`
+# consumes both, so an installation without the clock worker still ticks.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES: tuple[Queue, ...] = (
+    Queue("celery", Exchange("celery"), routing_key="celery"),
+    Queue("timers", Exchange("celery"), routing_key="timers"),
+)
+CELERY_TASK_ROUTES = {"timers.tick": {"queue": "timers"}}
 
 # The timer engine's beat interval (seconds).
 TIMER_TICK_SECONDS = env.float("TIMER_TICK_SECONDS", default=15.0)

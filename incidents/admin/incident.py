@@ -3,6 +3,7 @@ incidents.services; the panels of other packages come from incidents.cockpit."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import admin, messages
@@ -25,6 +26,8 @@ from incidents.forms import IncidentDeclareForm, NoteForm, SeverityChangeForm
 from incidents.models import OPEN_STATUSES, ChecklistItem, Incident, IncidentStatus, SeverityPolicy
 from incidents.roles import COMMAND_PERMISSION as COMMAND
 from incidents.severity import ImpactFacts, suggest_severity
+
+PERCENT = re.compile(r"[0-9]{1,3}")
 
 
 def sla_state(incident: Incident) -> str:
@@ -276,7 +279,10 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
             return request.GET.get(name) in ("1", "true", "on")
 
         pct_text = request.GET.get("users_affected_pct", "").strip()
-        pct = int(pct_text) if pct_text.isdigit() else None
+        # ASCII digits only: str.isdigit() also accepts '²' (int() then fails) and Arabic-Indic or fullwidth digits.
+        if pct_text and not (PERCENT.fullmatch(pct_text) and int(pct_text) <= 100):
+            return JsonResponse({"users_affected_pct": ["Give a whole number from 0 to 100."]}, status=400)
+        pct = int(pct_text) if pct_text else None
         suggestion = suggest_severity(
             ImpactFacts(
                 service_down=flag("service_down"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
@@ -39,6 +40,14 @@ class ServiceAdmin(admin.ModelAdmin):
             return super().changelist_view(request, extra_context)
         except ValidationError as error:
             return self._refused(request, error)
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        # The date hierarchy computes the end of the chosen year, month or day: past 9999-12-31 that is a
+        # ValueError/OverflowError inside Django; as a bad lookup it is the list's usual "?e=1" answer.
+        try:
+            return super().get_changelist_instance(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
         try:

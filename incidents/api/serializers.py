@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from incidents.api.fields import BulkPrimaryKeyRelatedField
 from incidents.models import (
     Component,
     Incident,
@@ -97,7 +98,7 @@ class IncidentCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     severity = SeverityField()
     summary = serializers.CharField(required=False, allow_blank=True, default="")
-    components = serializers.PrimaryKeyRelatedField(many=True, queryset=Component.objects.all(), required=False)
+    components = BulkPrimaryKeyRelatedField(many=True, queryset=Component.objects.all(), required=False)
     users_affected_pct = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
     public = serializers.BooleanField(required=False, default=False)
     public_impact_override = serializers.ChoiceField(
@@ -120,7 +121,7 @@ class IncidentUpdateSerializer(serializers.Serializer):
     public_impact_override = serializers.ChoiceField(choices=[("", "derived"), *PublicImpact.choices], required=False)
     external_ticket = serializers.CharField(max_length=300, required=False, allow_blank=True)
     chat_channel = serializers.CharField(max_length=80, required=False, allow_blank=True)
-    components = serializers.PrimaryKeyRelatedField(many=True, queryset=Component.objects.all(), required=False)
+    components = BulkPrimaryKeyRelatedField(many=True, queryset=Component.objects.all(), required=False)
     severity = SeverityField(required=False)
     status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True, help_text="Reason logged with a status change.")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +27,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
+from incidents import faults
 from incidents.outbox.channels import (
     EMAIL_PREFIX,
     USER_PREFIX,
@@ -122,11 +125,20 @@ def notifications_about(about: models.Model) -> QuerySet[Notification]:
 
 def queue_delivery(notification_id: int) -> None:
     """Send the delivery task once the transaction commits. A broker outage only delays it: the row stays
-    pending and the beat's re-queue task sends it again after the lease (robust=True keeps the caller's
-    request from failing)."""
+    pending and the beat's re-queue task sends it again after the lease; the write that queued it has
+    committed and answers as usual."""
+    transaction.on_commit(lambda: _publish_delivery(notification_id), robust=True)
+
+
+def _publish_delivery(notification_id: int, *, even_after_a_failure: bool = False) -> None:
     from incidents.outbox.tasks import deliver_notification
 
-    transaction.on_commit(lambda: deliver_notification.delay(notification_id), robust=True)
+    if not (even_after_a_failure or faults.available(faults.BROKER)):  # failed a moment ago: do not wait on it
+        return
+    try:
+        deliver_notification.delay(notification_id)
+    except (KombuOperationalError, OSError) as error:  # broker unreachable, after Celery's own retries
+        faults.failed(faults.BROKER, error)
 
 
 def requeue_undelivered() -> int:
@@ -145,7 +157,8 @@ def requeue_undelivered() -> int:
             status=NotificationStatus.PENDING, queued_at=now, lease_until=None
         )
         for notification_id in ids:
-            queue_delivery(notification_id)
+            # The re-queue itself came through the broker: try it even if this process saw it fail lately.
+            transaction.on_commit(partial(_publish_delivery, notification_id, even_after_a_failure=True), robust=True)
     return len(ids)
 
 

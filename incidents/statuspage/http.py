@@ -8,6 +8,11 @@ from this process's memory, so a status page under load costs little more than a
 
 That memory is bounded whatever URLs are asked for: the LOCAL_CACHE_LIMIT most recently used pages are
 kept, and rebuilds are serialized by a fixed set of BUILD_LOCK_STRIPES locks rather than one per URL.
+
+The shared cache may fail (Redis down): the page is then served from this process's memory for at most
+STATUS_CACHE_SECONDS, or built, without a rate limit; the failure is reported to `incidents.faults`
+(counted, a warning now and then, Redis left alone a few seconds). Dropping the cache after a write never
+fails the write.
 """
 
 from __future__ import annotations
@@ -33,9 +38,12 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.module_loading import import_string
 
+from incidents import faults
 from incidents.statuspage.hosts import page_base_url
 
 VERSION_KEY = "status:version"
+LOCAL_ONLY = -1  # the version of copies built while the shared cache was unavailable
+SHARED_ERRORS = (redis.RedisError, OSError)  # what an unreachable or failing Redis raises
 LOCAL_CACHE_LIMIT = 256  # pages kept in each process; the status page has about a dozen plus its incidents
 BUILD_LOCK_STRIPES = 64
 RATE_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400}
@@ -94,8 +102,14 @@ _redis_lock = threading.Lock()
 
 def drop_status_cache() -> None:
     """Forget every cached public response: a new version makes the old entries unreachable.
-    The version is an integer so that Redis stores it as plain digits, readable in a pipeline."""
-    cache.set(VERSION_KEY, time.time_ns(), None)
+    The version is an integer so that Redis stores it as plain digits, readable in a pipeline.
+    Runs after the write committed: an unavailable cache is reported, never raised (other processes then
+    serve what they have for at most STATUS_CACHE_SECONDS)."""
+    try:
+        cache.set(VERSION_KEY, time.time_ns(), None)
+    except SHARED_ERRORS as error:
+        faults.failed(faults.CACHE, error)
+        _local.clear()  # this process, at least, shows the change at once
 
 
 def drop_status_cache_on_commit() -> None:
@@ -202,7 +216,13 @@ def serve_public(request: HttpRequest, key: str, build: Builder, *, cors: bool) 
     seconds = cache_seconds()
     if seconds <= 0 and throttle_key is None:
         return public_response(request, _rendered(*build()), cors=cors)
-    count, version = _read_shared(throttle_key, period)
+    if not faults.available(faults.CACHE):  # it failed a moment ago: do without it for now
+        return _without_shared_cache(request, key, build, seconds, now, cors=cors)
+    try:
+        count, version = _read_shared(throttle_key, period)
+    except SHARED_ERRORS as error:
+        faults.failed(faults.CACHE, error)
+        return _without_shared_cache(request, key, build, seconds, now, cors=cors)
     if count is not None and count > allowed:
         retry_after = max(1, math.ceil((int(now // period) + 1) * period - now))
         return too_many_requests(retry_after, cors=cors)
@@ -210,8 +230,21 @@ def serve_public(request: HttpRequest, key: str, build: Builder, *, cors: bool) 
         return public_response(request, _rendered(*build()), cors=cors)
     if version is None:
         version = time.time_ns()
-        cache.set(VERSION_KEY, version, None)
+        try:
+            cache.set(VERSION_KEY, version, None)
+        except SHARED_ERRORS as error:
+            faults.failed(faults.CACHE, error)
+            return _without_shared_cache(request, key, build, seconds, now, cors=cors)
     return public_response(request, _cached(key, build, version, seconds, now), cors=cors)
+
+
+def _without_shared_cache(
+    request: HttpRequest, key: str, build: Builder, seconds: int, now: float, *, cors: bool
+) -> HttpResponse:
+    """No rate limit, and this process's copy (at most STATUS_CACHE_SECONDS old) or a fresh build."""
+    if seconds <= 0:
+        return public_response(request, _rendered(*build()), cors=cors)
+    return public_response(request, _cached(key, build, LOCAL_ONLY, seconds, now), cors=cors)
 
 
 def _cached(key: str, build: Builder, version: int, seconds: int, now: float) -> Rendered:
@@ -234,14 +267,30 @@ def _cached(key: str, build: Builder, version: int, seconds: int, now: float) ->
         if local is not None and local[0] == version and now - local[1].built_at < seconds:
             return local[1]  # built by the thread we waited for
         full_key = f"status:{version}:{key}"
-        rendered = cache.get(full_key)
+        rendered = _shared_get(full_key) if version != LOCAL_ONLY else None
         if rendered is None or now - rendered.built_at >= seconds:
             rendered = _rendered(*build())
-            cache.set(full_key, rendered, seconds)
+            if version != LOCAL_ONLY:
+                _shared_set(full_key, rendered, seconds)
         _local.put(key, (version, rendered))
         return rendered
     finally:
         lock.release()
+
+
+def _shared_get(full_key: str) -> Rendered | None:
+    try:
+        return cache.get(full_key)
+    except SHARED_ERRORS as error:
+        faults.failed(faults.CACHE, error)
+        return None
+
+
+def _shared_set(full_key: str, rendered: Rendered, seconds: int) -> None:
+    try:
+        cache.set(full_key, rendered, seconds)
+    except SHARED_ERRORS as error:
+        faults.failed(faults.CACHE, error)
 
 
 def _rendered(body: bytes, content_type: str, last_modified: datetime) -> Rendered:

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from incidents.api.fields import MAX_LIST_ITEMS, BulkPrimaryKeyRelatedField
 from incidents.models import Incident
 from postmortems.models import (
     ActionItem,
@@ -107,7 +108,7 @@ class PostMortemSerializer(PostMortemListSerializer):
     date = serializers.DateField(read_only=True)
     duration_minutes = serializers.IntegerField(read_only=True)
     sla_impact_minutes = serializers.IntegerField(read_only=True)
-    reviewers = serializers.PrimaryKeyRelatedField(many=True, queryset=User.objects.all(), required=False)
+    reviewers = BulkPrimaryKeyRelatedField(many=True, queryset=User.objects.all(), required=False, max_items=100)
     timeline = PostMortemTimelineEntrySerializer(many=True, read_only=True)
     whys = FiveWhySerializer(many=True, read_only=True)
     action_items = ActionItemSerializer(many=True, read_only=True)
@@ -146,7 +147,7 @@ class PostMortemSerializer(PostMortemListSerializer):
 
 
 class TimelineChoiceSerializer(serializers.Serializer):
-    keep = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+    keep = serializers.ListField(child=serializers.IntegerField(), allow_empty=True, max_length=MAX_LIST_ITEMS)
 
 
 class WhyInputSerializer(serializers.Serializer):
@@ -155,7 +156,7 @@ class WhyInputSerializer(serializers.Serializer):
 
 
 class WhysSerializer(serializers.Serializer):
-    whys = WhyInputSerializer(many=True)
+    whys = WhyInputSerializer(many=True, max_length=50)  # type: ignore[call-arg]  # DRF's ListSerializer takes it; the stubs lag
 
 
 class AttendeeSerializer(serializers.ModelSerializer):
@@ -176,7 +177,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
 
 class ReviewMeetingSerializer(serializers.ModelSerializer):
     incident = serializers.CharField(source="postmortem.incident.reference", read_only=True)
-    attendees = AttendeeSerializer(many=True)
+    attendees = AttendeeSerializer(many=True, max_length=100)  # type: ignore[call-arg]  # DRF's ListSerializer takes it; the stubs lag
     agenda = AgendaItemSerializer(many=True, read_only=True)
     duration_minutes = serializers.SerializerMethodField()
 

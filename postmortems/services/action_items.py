@@ -19,6 +19,7 @@ from postmortems.models import (
     ActionStatus,
     PostMortem,
     ReviewMeeting,
+    due_date_problem,
 )
 from postmortems.services.common import lock_postmortem, log_to_incident, refuse_unknown
 
@@ -31,6 +32,8 @@ def _validate_action(*, action: str, owner: Any, priority: str, due_date: date |
         errors["owner"] = "An action item needs an owner."
     if due_date is None:
         errors["due_date"] = "An action item needs a due date."
+    elif problem := due_date_problem(due_date):
+        errors["due_date"] = problem
     if priority not in ActionPriority.values:
         errors["priority"] = f"Priority must be one of {', '.join(ActionPriority.labels)}."
     return errors

@@ -35,6 +35,7 @@
         .then(function (r) { return r.json(); })
         .then(function (data) {
           if (request !== latest) return; // a newer answer is on its way; never show a stale one
+          if (data.users_affected_pct) { box.textContent = data.users_affected_pct.join(" "); return; }
           box.textContent = "Suggested severity: " + data.level + " (" + data.reasons.join("; ") + ").";
           const select = form.elements["severity"];
           if (select && !select.dataset.touched && data.policy_id) select.value = String(data.policy_id);
