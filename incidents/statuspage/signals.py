@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from incidents import faults
 from incidents.models import Component, Incident, SeverityPolicy
 from incidents.outbox.models import Notification
 from incidents.outbox.signals import notification_finished
@@ -41,7 +42,14 @@ def _update_saved(sender: Any, instance: StatusUpdate, created: bool, **kwargs: 
     """A new published update with `deliver_notifications` is fanned out to subscribers by a worker."""
     if created and instance.published and instance.deliver_notifications:
         update_id = instance.pk
-        transaction.on_commit(lambda: tell_status_update.delay(update_id), robust=True)
+        transaction.on_commit(lambda: _queue_fanout(update_id))
+
+
+def _queue_fanout(update_id: int) -> None:
+    try:
+        tell_status_update.delay(update_id)
+    except Exception as error:  # a broker outage must not fail the publish that has committed
+        faults.failed(faults.BROKER, error)
 
 
 def connect() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -20,12 +19,11 @@ from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from incidents import faults
 from incidents.models import OPEN_STATUSES
 from incidents.statuspage import selectors, subscribers, uptime, v2
 from incidents.statuspage.http import client_address, parse_rate, serve_public
 from incidents.statuspage.models import ScheduledMaintenance
-
-logger = logging.getLogger(__name__)
 
 
 def _json_builder(name: str) -> Callable[[], tuple[bytes, str, datetime]]:
@@ -202,16 +200,16 @@ def _subscription_page(request: HttpRequest, context: dict[str, Any], *, status:
 
 def _over_subscribe_limit(request: HttpRequest) -> bool:
     limit = parse_rate(settings.SUBSCRIBE_THROTTLE_RATE)
-    if limit is None:
-        return False
+    if limit is None or not faults.available(faults.CACHE):
+        return False  # the limit is a courtesy: a cache outage must not stop people subscribing
     allowed, period = limit
     key = f"status:subscribe:{client_address(request)}:{int(time.time() // period)}"
     try:
         if cache.add(key, 1, period + 1):
             return False
         return int(cache.incr(key)) > allowed
-    except Exception:  # the limit is a courtesy: a cache outage must not stop people subscribing
-        logger.warning("subscribe rate limit unavailable", exc_info=True)
+    except Exception as error:  # any cache backend's failure
+        faults.failed(faults.CACHE, error)
         return False
 
 

@@ -23,6 +23,7 @@ from incidents.statuspage.models import Subscriber, SubscriberKind, SubscriberSt
 from incidents.statuspage.tasks import tell_status_update
 from tests.factories import ComponentFactory, IncidentFactory
 from tests.receiver import running_receiver
+from tests.test_redis_down import broker_gone, redis_cache_gone  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -361,3 +362,19 @@ def test_a_host_that_resolves_privately_by_delivery_time_is_not_called(
     notification = Notification.objects.get(about_id=subscriber.pk)
     assert notification.status == NotificationStatus.FAILED
     assert "private" in notification.last_error
+
+
+@pytest.mark.usefixtures("broker_gone")
+def test_publishing_answers_201_when_the_broker_is_down(
+    commander_api, commander, api, django_capture_on_commit_callbacks
+):
+    from incidents import faults
+
+    active_subscriber("api@example.com")
+    incident = IncidentFactory.create(by=commander, level="P2", public=True, components=[api])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = commander_api.post(
+            f"/api/incidents/{incident.reference}/status-updates/", {"status": "identified", "body": "Found it."}
+        )
+    assert response.status_code == 201, response.content
+    assert faults.counts()[faults.BROKER] >= 1
