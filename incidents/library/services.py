@@ -146,8 +146,9 @@ def _import_problems(documents: list[PlaybookDocument], components: dict[str, Co
     seen: dict[str, str] = {}
     for document in documents:
         if document.title in seen:
+            other = seen[document.title]
             problems.append(
-                f"{document.where('title')}: field 'title': {document.title!r} is also the title in {seen[document.title]}"
+                f"{document.where('title')}: field 'title': {document.title!r} is also the title in {other}"
             )
         seen.setdefault(document.title, document.path)
         missing = [name for name in document.components if name not in components]
