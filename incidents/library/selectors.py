@@ -31,3 +31,13 @@ def templates_for(severity: SeverityPolicy) -> list[CommunicationTemplate]:
 
 def quick_reference() -> list[QuickReferenceLink]:
     return list(QuickReferenceLink.objects.all())
+
+
+def playbook_files() -> list[tuple[str, str]]:
+    """(file name, content) of every playbook as `export_playbooks` writes it, in title order."""
+    from incidents.library.files import file_name, render
+
+    return [
+        (file_name(playbook), render(playbook, [component.name for component in playbook.components.all()]))
+        for playbook in Playbook.objects.prefetch_related("components").order_by("title")
+    ]

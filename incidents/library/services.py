@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from incidents.library.files import SECTIONS, PlaybookDocument
 from incidents.library.models import CommunicationTemplate, Playbook, QuickReferenceLink
 from incidents.library.reviews import plan_playbook_review
 from incidents.models import Component, Incident, SeverityPolicy, TimelineEntry, TimelineKind
@@ -16,6 +18,9 @@ from incidents.outbox import services as outbox
 from incidents.services import lock_incident
 from incidents.timeline import Actor, timeline_append
 from incidents.timers.engine import cancel
+
+# The playbook fields a file holds (besides its components).
+IMPORTED_FIELDS = ("title", "keywords", "review_interval", "last_reviewed_at", *SECTIONS.values())
 
 
 @transaction.atomic
@@ -113,3 +118,82 @@ def quick_reference_save(link: QuickReferenceLink, *, by: Actor) -> QuickReferen
 @transaction.atomic
 def quick_reference_delete(link: QuickReferenceLink, *, by: Actor) -> None:
     link.delete()
+
+
+# Playbooks from files (`manage.py import_playbooks`).
+
+
+@dataclass
+class PlaybookImportResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _playbook_from(document: PlaybookDocument, playbook: Playbook) -> Playbook:
+    playbook.title = document.title
+    playbook.keywords = document.keywords
+    playbook.review_interval = document.review_interval
+    playbook.last_reviewed_at = document.last_reviewed_at
+    for name in SECTIONS.values():
+        setattr(playbook, name, document.texts.get(name, ""))
+    return playbook
+
+
+def _import_problems(documents: list[PlaybookDocument], components: dict[str, Component]) -> list[str]:
+    """Every problem of every file, found before anything is written."""
+    problems = []
+    seen: dict[str, str] = {}
+    for document in documents:
+        if document.title in seen:
+            other = seen[document.title]
+            problems.append(
+                f"{document.where('title')}: field 'title': {document.title!r} is also the title in {other}"
+            )
+        seen.setdefault(document.title, document.path)
+        missing = [name for name in document.components if name not in components]
+        if missing:
+            problems.append(
+                f"{document.where('components')}: field 'components': no component named "
+                + ", ".join(repr(name) for name in missing)
+            )
+        try:
+            # Field checks only: the title's uniqueness is this import's own business (matched, then updated).
+            _playbook_from(document, Playbook()).full_clean(validate_unique=False)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                problems.extend(f"{document.where(name)}: field '{name}': {message}" for message in messages)
+    return problems
+
+
+@transaction.atomic
+def playbooks_import(documents: list[PlaybookDocument], *, by: Actor) -> PlaybookImportResult:
+    """Create or update playbooks from parsed files, matched by title; all or nothing.
+
+    Every file is checked first (duplicate titles, unknown components, field limits) and a ValidationError
+    lists every problem with its file; only then is anything written. A playbook whose file says what
+    it already holds is left untouched, so importing the same files twice changes nothing (no history row,
+    no re-armed review). Playbooks without a file are kept."""
+    components = {component.name: component for component in Component.objects.all()}
+    problems = _import_problems(documents, components)
+    if problems:
+        raise ValidationError(problems)
+    existing = {playbook.title: playbook for playbook in Playbook.objects.prefetch_related("components")}
+    result = PlaybookImportResult()
+    for document in documents:
+        current = existing.get(document.title)
+        wanted = sorted(document.components)
+        if current is not None:
+            before = [getattr(current, name) for name in IMPORTED_FIELDS]
+            same_components = sorted(component.name for component in current.components.all()) == wanted
+            _playbook_from(document, current)
+            if before == [getattr(current, name) for name in IMPORTED_FIELDS] and same_components:
+                result.unchanged.append(document.title)
+                continue
+        playbook_save(
+            current or _playbook_from(document, Playbook()),
+            by=by,
+            components=[components[name] for name in wanted],
+        )
+        (result.updated if current is not None else result.created).append(document.title)
+    return result

@@ -98,8 +98,15 @@ def incident_declare(
     commander: User | None = None,
     external_ticket: str = "",
     chat_channel: str = "",
+    declared_at: datetime | None = None,
 ) -> Incident:
+    """`declared_at` (default now) records an incident declared earlier, e.g. in another tool: the
+    reference, the log's first entry and the clocks count from it."""
     now = timezone.now()
+    if declared_at is not None:
+        if declared_at > now:
+            raise ValidationError({"declared_at": "An incident cannot be declared in the future."})
+        now = declared_at
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": "An incident needs a title."})

@@ -26,7 +26,9 @@ def test_seed_demo_is_idempotent_and_covers_every_state(severities):
     from incidents.statuspage.models import ScheduledMaintenance, StatusUpdate
     from postmortems.models import ActionItem, PostMortem, ReviewMeeting
 
-    assert StatusUpdate.objects.filter(incident__public=True).count() == Incident.objects.filter(public=True).count()
+    # Every public incident told the public at least once (the resolved ones several times).
+    public = Incident.objects.filter(public=True)
+    assert StatusUpdate.objects.filter(incident__in=public).values("incident").distinct().count() == public.count()
     postmortem = PostMortem.objects.get(incident__title="Checkout latency after a deploy")
     assert postmortem.status == "in_review"
     assert ActionItem.objects.filter(postmortem=postmortem).count() == 2
