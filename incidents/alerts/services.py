@@ -417,8 +417,8 @@ def replay(payload: Payload) -> Received:
 def purge_payloads(*, now: datetime | None = None) -> int:
     """Delete payloads older than ALERT_PAYLOAD_RETENTION_DAYS."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.ALERT_PAYLOAD_RETENTION_DAYS)
-    deleted, _ = Payload.objects.filter(received_at__lt=cutoff).delete()
-    return deleted
+    _, per_model = Payload.objects.filter(received_at__lt=cutoff).delete()
+    return per_model.get(Payload._meta.label, 0)
 
 
 def send_test_alert(integration: Integration) -> Received:
