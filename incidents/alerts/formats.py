@@ -196,6 +196,9 @@ READERS = {
 
 
 def read(endpoint: str, raw: bytes) -> list[IncomingGroup]:
+    # PostgreSQL stores no NUL character in text or jsonb: refused here, not as a database error.
+    if b"\x00" in raw or b"\\u0000" in raw:
+        raise ValidationError({"body": "NUL characters are not accepted."})
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:

@@ -112,7 +112,7 @@ def receive(integration: Integration, *, endpoint: str, raw: bytes) -> Received:
     """Store the payload with its outcome and apply it. A malformed payload is stored as rejected."""
     now = timezone.now()
     digest = hashlib.sha256(raw).hexdigest()
-    body = raw.decode("utf-8", errors="replace")
+    body = raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")  # audit text PostgreSQL can store
     try:
         groups = formats.read(endpoint, raw)
     except ValidationError as error:
