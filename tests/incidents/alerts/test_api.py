@@ -40,7 +40,9 @@ def test_each_shape_is_accepted_with_the_key_in_the_url(client, integration, key
 def test_the_key_is_accepted_as_a_bearer_token(client, integration, key):
     with time_machine.travel(T0, tick=False):
         response = post(
-            client, "/api/integrations/alertmanager/", fixture("alertmanager_firing.json"),
+            client,
+            "/api/integrations/alertmanager/",
+            fixture("alertmanager_firing.json"),
             HTTP_AUTHORIZATION=f"Bearer {key}",
         )
     assert response.status_code == 202
