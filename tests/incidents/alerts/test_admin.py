@@ -54,11 +54,13 @@ def test_adding_an_integration_shows_its_key_once_with_url_and_snippet(commander
     key = shown.split("shown only now: <code>")[1].split("</code>")[0]
     assert selectors.integration_for_key(key) == integration
     assert f"/api/integrations/{key}/alertmanager/" in shown
-    assert "webhook_configs:" in shown and f"credentials: {key}" in shown
+    assert "webhook_configs:" in shown
+    assert f"credentials: {key}" in shown
     # The change page never shows the key again, only the URL shape and the snippet.
     page = commander_client.get(reverse("admin:alerts_integration_change", args=[integration.pk])).content.decode()
     assert key not in page
-    assert "/api/integrations/alertmanager/" in page and "webhook_configs:" in page
+    assert "/api/integrations/alertmanager/" in page
+    assert "webhook_configs:" in page
 
 
 def test_bad_rules_are_a_form_message_not_a_500(commander_client, severities):
@@ -127,7 +129,8 @@ def test_cockpit_lists_the_incident_alerts(commander_client, integration):
     incident = Incident.objects.get()
     page = commander_client.get(reverse("admin:incidents_incident_change", args=[incident.pk])).content.decode()
     assert "<h3>Alerts</h3>" in page
-    assert "host-1" in page and "http://prometheus.example.org/graph" in page
+    assert "host-1" in page
+    assert "http://prometheus.example.org/graph" in page
 
 
 @pytest.mark.parametrize("name", ["integration", "payload"])
