@@ -100,7 +100,7 @@ def post_alert(base: str, *, starts_at: datetime, ends_at: datetime | None = Non
 @pytest.mark.skipif(ALERTMANAGER is None, reason="prometheus-alertmanager is not installed")
 def test_alertmanager_declares_pages_and_resolves(stack, receiver, live_server, tmp_path):  # noqa: F811
     severity = scaled_policy("P3", [(0, "On-call Engineer", [receiver.url("oncall")])])
-    integration, key = services.integration_create(name="Alertmanager", kind="alertmanager", default_severity=severity)
+    _integration, key = services.integration_create(name="Alertmanager", kind="alertmanager", default_severity=severity)
     stack.worker("w1")
     stack.beat()
     webhook = f"{live_server.url}/api/integrations/alertmanager/"
