@@ -16,5 +16,6 @@ urlpatterns = [
     path("api/", include("postmortems.api.urls")),
     path("status/", include("incidents.statuspage.urls")),
     path("api/", include("incidents.statuspage.api.urls")),
+    path("api/", include("incidents.alerts.api.urls")),
     path("api/", include("incidents.api.urls")),
 ]

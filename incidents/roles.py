@@ -18,7 +18,7 @@ MANAGER = "Manager"
 VIEWER = "Viewer"
 
 # App labels whose models the roles cover (strings: the roles know no package's code).
-WARROOM_APPS = ("incidents", "timers", "outbox", "paging", "statuspage", "library", "postmortems")
+WARROOM_APPS = ("incidents", "timers", "outbox", "paging", "statuspage", "library", "alerts", "postmortems")
 
 # Per role: which actions on which apps' models. "*" is every model of the Warroom apps.
 ROLE_PERMISSIONS: dict[str, dict[str, Any]] = {

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "incidents.paging",
     "incidents.statuspage",
     "incidents.library",
+    "incidents.alerts",
     "postmortems",
     # The project itself: the demo data that spans every package (`manage.py seed_demo`).
     "config",
@@ -192,7 +193,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 300.0},
     },
+    "alerts-purge-payloads": {
+        "task": "alerts.purge_payloads",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
 }
+# How long received monitoring payloads (the alert audit) are kept.
+ALERT_PAYLOAD_RETENTION_DAYS = env.int("ALERT_PAYLOAD_RETENTION_DAYS", default=30)
 # Notification delivery: attempts before `failed`, first retry delay (doubling), and how long a queued
 # or in-flight delivery may take before the tick queues it again.
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=5)

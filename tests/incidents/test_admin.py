@@ -45,6 +45,18 @@ def sample(model, commander):
         return status_update_publish(
             IncidentFactory.create(by=commander), status="investigating", body="Looking.", by=commander
         )
+    if model._meta.app_label == "alerts":
+        from incidents.alerts import services as alerts
+
+        integration, _key = alerts.integration_create(
+            name="Prometheus",
+            kind="alertmanager",
+            default_severity=apps.get_model("incidents", "SeverityPolicy").objects.get(level="P3"),
+        )
+        if model is apps.get_model("alerts", "Integration"):
+            return integration
+        body = b'{"title": "Sample", "status": "firing", "dedup_key": "sample"}'
+        return alerts.receive(integration, endpoint="generic", raw=body).payload
     if model._meta.app_label == "postmortems":
         from tests.factories import postmortem_sample
 
@@ -76,8 +88,9 @@ def sample(model, commander):
 def test_every_modeladmin_renders_for_a_commander(model, commander_client, commander, severities):
     obj = sample(model, commander)
     changelist, add, change = admin_urls_for(model, obj)
-    # Status updates are published from the cockpit, not added here; people subscribe themselves.
-    addable = model._meta.label_lower not in ("statuspage.statusupdate", "statuspage.subscriber")
+    # Status updates are published from the cockpit, payloads received from monitoring, and people
+    # subscribe themselves: none is added here.
+    addable = model._meta.label_lower not in ("statuspage.statusupdate", "statuspage.subscriber", "alerts.payload")
     for url in [changelist, change, *([add] if addable else [])]:
         response = commander_client.get(url)
         assert response.status_code == 200, url

@@ -1,0 +1,10 @@
+"""Wiring at start-up: the heartbeat timer kind."""
+
+from __future__ import annotations
+
+from incidents.alerts import services
+from incidents.timers import engine as timers
+
+
+def connect() -> None:
+    timers.register_kind(services.HEARTBEAT_KIND, services.heartbeat_lost, label="Monitoring heartbeat lost")
