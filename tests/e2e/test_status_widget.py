@@ -1,6 +1,6 @@
 """Atlassian's own embeddable widget (`@statuspage/status-widget` from npm, unchanged) reads Warroom's
 status host: it asks `{src}/api/v2/summary.json`, which only a page served at the root of its own host
-can answer. `.ci/run` installs the package into var/npm."""
+can answer. `.ci/run` fetches the package from the npm registry into var/npm."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ STATUS_HOST = "status.localhost"  # browsers resolve *.localhost to the loopback
 @pytest.fixture
 def widget_script() -> bytes:
     if not WIDGET.exists():
-        message = f"the status widget is not installed at {WIDGET} (.ci/run installs it with npm)"
+        message = f"the status widget is not installed at {WIDGET} (.ci/run fetches it from the npm registry)"
         if REQUIRE_BROWSER:
             pytest.fail(message)
         pytest.skip(message)
