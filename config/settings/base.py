@@ -234,6 +234,7 @@ SPECTACULAR_SETTINGS = {
         "PostMortemStatusEnum": "postmortems.models.PostMortemStatus",
         "ActionItemStatusEnum": "postmortems.models.ActionStatus",
         "ActionItemPriorityEnum": "postmortems.models.ActionPriority",
+        "IntegrationKindEnum": "incidents.alerts.models.IntegrationKind",
     },
 }
 
