@@ -279,6 +279,7 @@ SPECTACULAR_SETTINGS = {
         "PostMortemStatusEnum": "postmortems.models.PostMortemStatus",
         "ActionItemStatusEnum": "postmortems.models.ActionStatus",
         "ActionItemPriorityEnum": "postmortems.models.ActionPriority",
+        "IntegrationKindEnum": "incidents.alerts.models.IntegrationKind",
     },
 }
 
