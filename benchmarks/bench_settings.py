@@ -1,6 +1,5 @@
-"""Production settings plus one trivial JSON view to compare against (benchmarks/status_load.py)."""
+"""Production settings for the load benchmark (benchmarks/status_load.py), with quiet logging."""
 
 from config.settings.production import *  # noqa: F403
 
-ROOT_URLCONF = "benchmarks.bench_urls"
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

@@ -117,16 +117,9 @@ def receive(integration: Integration, *, endpoint: str, raw: bytes) -> Received:
         groups = formats.read(endpoint, raw)
     except ValidationError as error:
         errors = error.message_dict if hasattr(error, "error_dict") else {"body": error.messages}
+        detail = "; ".join(f"{name}: {' '.join(texts)}" for name, texts in errors.items())
         with transaction.atomic():
-            payload = Payload.objects.create(
-                integration=integration,
-                endpoint=endpoint,
-                received_at=now,
-                body=body,
-                digest=digest,
-                outcome=Outcome.REJECTED,
-                detail="; ".join(f"{name}: {' '.join(texts)}" for name, texts in errors.items()),
-            )
+            payload = _store_payload(integration, endpoint, now, body, digest, Outcome.REJECTED, detail)
             _heard_from(Integration.objects.select_for_update().get(pk=integration.pk), now)
         return Received(payload=payload, errors=errors)
     with transaction.atomic():
@@ -148,20 +141,27 @@ class GroupResult:
 _RANK: list[str] = [Outcome.DECLARED, Outcome.RESOLVED, Outcome.ATTACHED, Outcome.IGNORED]
 
 
-def _record(
-    integration: Integration, *, endpoint: str, now: datetime, body: str, digest: str, results: list[GroupResult]
+def _store_payload(
+    integration: Integration, endpoint: str, now: datetime, body: str, digest: str, outcome: str, detail: str
 ) -> Payload:
-    outcome = min((r.outcome for r in results), key=_RANK.index, default=Outcome.IGNORED)
-    detail = "; ".join(r.detail for r in results) or "no alerts"
-    payload = Payload.objects.create(
+    """The audit row of one received payload, whatever became of it."""
+    return Payload.objects.create(
         integration=integration,
         endpoint=endpoint,
         received_at=now,
         body=body,
         digest=digest,
         outcome=outcome,
-        detail=detail[:2000],
+        detail=detail,
     )
+
+
+def _record(
+    integration: Integration, *, endpoint: str, now: datetime, body: str, digest: str, results: list[GroupResult]
+) -> Payload:
+    outcome = min((r.outcome for r in results), key=_RANK.index, default=Outcome.IGNORED)
+    detail = "; ".join(r.detail for r in results) or "no alerts"
+    payload = _store_payload(integration, endpoint, now, body, digest, outcome, detail[:2000])
     incidents = {r.incident.pk for r in results if r.incident is not None}
     if incidents:
         payload.incidents.set(incidents)

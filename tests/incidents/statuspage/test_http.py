@@ -12,7 +12,7 @@ from django.utils.http import http_date
 
 from incidents.statuspage import http as public_http
 from incidents.statuspage import services as status_services
-from tests.factories import ComponentFactory, IncidentFactory
+from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,14 +38,6 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def incident(commander, severities):
-    api = ComponentFactory.create(name="API")
-    incident = IncidentFactory.create(by=commander, level="P2", public=True, title="Checkout errors", components=[api])
-    status_services.status_update_publish(incident, status="investigating", body="We are investigating.", by=commander)
-    return incident
 
 
 @pytest.mark.parametrize("path", PUBLIC_PATHS)

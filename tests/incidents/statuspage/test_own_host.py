@@ -7,9 +7,6 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.core.cache import cache
 
-from incidents.statuspage import services as status_services
-from tests.factories import ComponentFactory, IncidentFactory
-
 pytestmark = pytest.mark.django_db
 
 HOST = "status.example.com"
@@ -40,14 +37,6 @@ def status_host(settings):
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def incident(commander, severities):
-    api = ComponentFactory.create(name="API")
-    incident = IncidentFactory.create(by=commander, level="P2", public=True, title="Checkout errors", components=[api])
-    status_services.status_update_publish(incident, status="investigating", body="We are investigating.", by=commander)
-    return incident
 
 
 @pytest.mark.parametrize("path", ROOT_PATHS)
