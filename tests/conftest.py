@@ -51,10 +51,13 @@ def is_postgres() -> bool:
 def _no_remembered_faults():
     """Each test starts with no cache or broker failure remembered (they make a process skip Redis awhile)."""
     from incidents import faults
+    from incidents.statuspage.shared_reads import shared
 
     faults.reset()
+    shared.forget()  # nor a status cache version or request counts read in an earlier test
     yield
     faults.reset()
+    shared.forget()
 
 
 @pytest.fixture

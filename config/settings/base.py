@@ -226,6 +226,9 @@ STATUS_PAGE_URL = env(
 ALLOWED_HOSTS += [host for host in STATUS_PAGE_HOSTS if host not in ALLOWED_HOSTS]
 # Seconds the public status responses are cached server-side (dropped when anything is published).
 STATUS_CACHE_SECONDS = env.int("STATUS_CACHE_SECONDS", default=10)
+# Seconds between a process's reads of the shared status cache version and rate-limit counts: how late
+# another process may show a publish, and the window in which a client may pass its limit; 0: every request.
+STATUS_SYNC_SECONDS = env.float("STATUS_SYNC_SECONDS", default=1.0)
 # Subscribers: hours a confirmation link is valid; days a webhook may fail in a row before it is disabled;
 # subscribe requests per client address.
 SUBSCRIBER_CONFIRM_HOURS = env.float("SUBSCRIBER_CONFIRM_HOURS", default=48.0)

@@ -1,10 +1,10 @@
 """HTTP behaviour of the public status pages: short server-side cache dropped on publish, ETag and
 Last-Modified with 304s, Cache-Control, CORS on the JSON, and a per-client rate limit.
 
-A request reads two small things from the shared cache: the client's request count (rate limit) and
-the cache version (changed whenever something is published). With Redis both are one pipelined round
-trip, on a client made once per process from the cache's settings; the rendered body then usually comes
-from this process's memory, so a status page under load costs little more than a trivial view.
+A request needs two small things from the shared cache: the client's request count (rate limit) and
+the cache version (changed whenever something is published). Each process reads and adds them at most
+once per STATUS_SYNC_SECONDS, for every client at once (`shared_reads`); the rendered body then usually
+comes from this process's memory, so a status page under load costs little more than a trivial view.
 
 That memory is bounded whatever URLs are asked for: the LOCAL_CACHE_LIMIT most recently used pages are
 kept, and rebuilds are serialized by a fixed set of BUILD_LOCK_STRIPES locks rather than one per URL.
@@ -17,6 +17,7 @@ fails the write.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import math
 import re
@@ -26,24 +27,21 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-import redis
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
-from django.utils.module_loading import import_string
 
 from incidents import faults
 from incidents.statuspage.hosts import page_base_url
+from incidents.statuspage.shared_reads import SHARED_ERRORS, VERSION_KEY, shared
 
-VERSION_KEY = "status:version"
 LOCAL_ONLY = -1  # the version of copies built while the shared cache was unavailable
-SHARED_ERRORS = (redis.RedisError, OSError)  # what an unreachable or failing Redis raises
+GZIP_MIN_BYTES = 1024  # smaller bodies go as they are (the gzip header would eat the gain)
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as django.middleware.gzip reads Accept-Encoding
 LOCAL_CACHE_LIMIT = 256  # pages kept in each process; the status page has about a dozen plus its incidents
 BUILD_LOCK_STRIPES = 64
 RATE_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400}
@@ -58,6 +56,7 @@ class Rendered:
     last_modified: float  # epoch seconds
     etag: str
     built_at: float = 0.0  # epoch seconds
+    gzipped: bytes | None = None  # the body compressed once, for clients that accept gzip (None: too small)
 
 
 class _LocalCopies:
@@ -96,8 +95,6 @@ _local = _LocalCopies(LOCAL_CACHE_LIMIT)
 # here. Keys sharing a stripe build one after the other. Not reentrant: a builder must not itself serve
 # a public response.
 _build_locks: tuple[threading.Lock, ...] = tuple(threading.Lock() for _ in range(BUILD_LOCK_STRIPES))
-_redis_client: tuple[tuple[Any, Any], redis.Redis] | None = None  # (the settings it was made from, client)
-_redis_lock = threading.Lock()
 
 
 def drop_status_cache() -> None:
@@ -105,11 +102,14 @@ def drop_status_cache() -> None:
     The version is an integer so that Redis stores it as plain digits, readable in a pipeline.
     Runs after the write committed: an unavailable cache is reported, never raised (other processes then
     serve what they have for at most STATUS_CACHE_SECONDS)."""
+    version = time.time_ns()
     try:
-        cache.set(VERSION_KEY, time.time_ns(), None)
+        cache.set(VERSION_KEY, version, None)
     except SHARED_ERRORS as error:
         faults.failed(faults.CACHE, error)
         _local.clear()  # this process, at least, shows the change at once
+        return
+    shared.version_written(version)  # this process at once; the others at their next sync
 
 
 def drop_status_cache_on_commit() -> None:
@@ -142,66 +142,6 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def _redis() -> redis.Redis:
-    """One client per process (thread-safe, pooled) for the default cache; Django's cache builds a new
-    one per call. Made again only if the cache settings change (tests override them)."""
-    global _redis_client
-    config = settings.CACHES["default"]
-    wanted = (config["LOCATION"], config.get("OPTIONS", {}))
-    current = _redis_client
-    if current is None or current[0] != wanted:
-        with _redis_lock:
-            current = _redis_client
-            if current is None or current[0] != wanted:
-                current = _redis_client = (wanted, _connect(*wanted))
-    return current[1]
-
-
-def _connect(location: str | list[str], options: dict[str, Any]) -> redis.Redis:
-    """Connect as Django's RedisCache connects for writes (INCR is one): to the first server of LOCATION,
-    with the connection OPTIONS it documents."""
-    servers = re.split("[;,]", location) if isinstance(location, str) else location
-    options = dict(options)
-    # The serializer is the cache's own; its default stores integers as plain digits, so the version
-    # set with cache.set() is read here and the counter increments here are what cache.get() returns.
-    options.pop("serializer", None)
-    pool_class = options.pop("pool_class", None) or redis.ConnectionPool
-    if isinstance(pool_class, str):
-        pool_class = import_string(pool_class)
-    if isinstance(options.get("parser_class"), str):
-        options["parser_class"] = import_string(options["parser_class"])
-    return redis.Redis(connection_pool=pool_class.from_url(servers[0], **options))
-
-
-def _read_shared(throttle_key: str | None, period: int) -> tuple[int | None, int | None]:
-    """(request count in the window or None, cache version or None), in one round trip on Redis."""
-    backend = caches["default"]  # `cache` is a proxy; the backend tells whether Redis is behind it
-    if isinstance(backend, RedisCache):
-        pipe = _redis().pipeline(transaction=False)
-        if throttle_key is not None:
-            redis_key = backend.make_and_validate_key(throttle_key)
-            pipe.incr(redis_key)
-            pipe.expire(redis_key, period + 1)
-        pipe.get(backend.make_and_validate_key(VERSION_KEY))
-        replies = pipe.execute()
-        try:
-            version = int(replies[-1]) if replies[-1] is not None else None
-        except ValueError:  # not a version this code wrote: start a new one
-            version = None
-        return (int(replies[0]) if throttle_key is not None else None), version
-    count = None
-    if throttle_key is not None:
-        if cache.add(throttle_key, 1, period + 1):
-            count = 1
-        else:
-            try:
-                count = int(cache.incr(throttle_key))
-            except ValueError:  # expired between add and incr
-                cache.add(throttle_key, 1, period + 1)
-                count = 1
-    return count, cache.get(VERSION_KEY)
-
-
 def serve_public(request: HttpRequest, key: str, build: Builder, *, cors: bool) -> HttpResponse:
     """Rate-limit, then answer from the cache (or build), with the conditional-GET headers."""
     # The same page differs by where it is served: its links are relative to the URLconf and name the host.
@@ -219,7 +159,7 @@ def serve_public(request: HttpRequest, key: str, build: Builder, *, cors: bool) 
     if not faults.available(faults.CACHE):  # it failed a moment ago: do without it for now
         return _without_shared_cache(request, key, build, seconds, now, cors=cors)
     try:
-        count, version = _read_shared(throttle_key, period)
+        count, version = shared.read(throttle_key, period)
     except SHARED_ERRORS as error:
         faults.failed(faults.CACHE, error)
         return _without_shared_cache(request, key, build, seconds, now, cors=cors)
@@ -235,6 +175,7 @@ def serve_public(request: HttpRequest, key: str, build: Builder, *, cors: bool) 
         except SHARED_ERRORS as error:
             faults.failed(faults.CACHE, error)
             return _without_shared_cache(request, key, build, seconds, now, cors=cors)
+        shared.version_written(version)
     return public_response(request, _cached(key, build, version, seconds, now), cors=cors)
 
 
@@ -295,20 +236,35 @@ def _shared_set(full_key: str, rendered: Rendered, seconds: int) -> None:
 
 def _rendered(body: bytes, content_type: str, last_modified: datetime) -> Rendered:
     etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    # Compressed once per build rather than per response: summary.json is tens of kilobytes.
+    gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
     return Rendered(
-        body=body, content_type=content_type, last_modified=last_modified.timestamp(), etag=etag, built_at=time.time()
+        body=body,
+        content_type=content_type,
+        last_modified=last_modified.timestamp(),
+        etag=etag,
+        built_at=time.time(),
+        gzipped=gzipped,
     )
 
 
 def public_response(request: HttpRequest, rendered: Rendered, *, cors: bool) -> HttpResponse:
-    """200 with the body, or 304 when the client's ETag or date is current."""
+    """200 with the body (gzipped for clients that accept it), or 304 when the client's ETag or date is
+    current. The gzipped representation has an ETag of its own, as HTTP requires of a different body."""
     last_modified = math.floor(rendered.last_modified)
-    response = get_conditional_response(request, etag=rendered.etag, last_modified=last_modified)
+    compressed = rendered.gzipped is not None and ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    etag = rendered.etag[:-1] + '-gzip"' if compressed else rendered.etag
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
-        response = HttpResponse(rendered.body, content_type=rendered.content_type)
-    response["ETag"] = rendered.etag
+        body = rendered.gzipped if compressed and rendered.gzipped is not None else rendered.body
+        response = HttpResponse(body, content_type=rendered.content_type)
+        if compressed:
+            response["Content-Encoding"] = "gzip"
+    response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = f"public, max-age={cache_seconds()}"
+    if rendered.gzipped is not None:
+        response["Vary"] = "Accept-Encoding"
     if cors:
         response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -14,6 +14,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import ComponentStatus
 from incidents.statuspage import services as status_services
+from incidents.statuspage.http import drop_status_cache
 from incidents.statuspage.models import MaintenanceStatus
 from tests.factories import ComponentFactory, IncidentFactory
 
@@ -233,16 +234,16 @@ def test_all_clear_and_maintenance_indicators(client, commander, severities):
         status=MaintenanceStatus.IN_PROGRESS,
         components=[db],
     )
-    cache.clear()
+    drop_status_cache()
     assert get(client, "status.json")["status"] == {
         "indicator": "maintenance",
         "description": "Service Under Maintenance",
     }
     incident = IncidentFactory.create(by=commander, level="P1", public=True)
-    cache.clear()
+    drop_status_cache()
     assert get(client, "status.json")["status"]["indicator"] == "critical"
     services.incident_update_details(incident, by=commander, public_impact_override="minor")
-    cache.clear()
+    drop_status_cache()
     assert get(client, "status.json")["status"]["indicator"] == "minor"
 
 
@@ -261,7 +262,7 @@ def test_incidents_lists(client, page_data):
 
 def test_postmortem_status(client, page_data, commander):
     status_services.status_update_publish(page_data["past"], status="postmortem", body="Read it.", by=commander)
-    cache.clear()
+    drop_status_cache()
     past = next(i for i in get(client, "incidents.json")["incidents"] if i["id"] == page_data["past"].public_id)
     assert past["status"] == "postmortem"
     assert past["incident_updates"][0]["status"] == "postmortem"
@@ -318,14 +319,14 @@ def test_summary_query_count_does_not_grow(client, commander, severities, django
     add_incident_with_updates()
     baseline = {}
     for path in paths:
-        cache.clear()
+        drop_status_cache()
         with django_assert_max_num_queries(25) as few:
             get(client, path)
         baseline[path] = len(few.captured_queries)
     for _ in range(6):
         add_incident_with_updates()
     for path in paths:
-        cache.clear()
+        drop_status_cache()
         with django_assert_max_num_queries(baseline[path]):
             get(client, path)
     assert len(get(client, "summary.json")["incidents"]) == 7

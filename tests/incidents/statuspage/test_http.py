@@ -12,6 +12,7 @@ from django.utils.http import http_date
 
 from incidents.statuspage import http as public_http
 from incidents.statuspage import services as status_services
+from incidents.statuspage.http import drop_status_cache
 from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +72,37 @@ def test_server_cache_serves_until_something_is_published(
     body = fresh.json()
     assert body["incidents"][0]["incident_updates"][0]["body"] == "Found the cause."
     assert body["incidents"][0]["name"] == "Renamed quietly"
+
+
+def test_clients_that_accept_gzip_get_the_body_compressed_with_its_own_etag(client, incident):
+    """Compressed once per build; the gzipped body is the same document, under a different ETag, and
+    caches are told the response varies by Accept-Encoding."""
+    import gzip
+
+    for n in range(20):  # enough updates for a body worth compressing
+        status_services.status_update_publish(
+            incident, status="identified", body=f"Update {n} " * 20, by=incident.commander
+        )
+    drop_status_cache()
+    url = "/status/api/v2/summary.json"
+    plain = client.get(url)
+    packed = client.get(url, HTTP_ACCEPT_ENCODING="br, gzip;q=0.9, deflate")
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert plain["Vary"] == packed["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content) / 4
+    assert packed["ETag"] != plain["ETag"]
+    again = client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"])
+    assert again.status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH=packed["ETag"]).status_code == 200  # the other representation
+
+
+def test_small_bodies_go_uncompressed(client, incident):
+    response = client.get("/status/api/v2/status.json", HTTP_ACCEPT_ENCODING="gzip")
+    assert len(response.content) < public_http.GZIP_MIN_BYTES
+    assert "Content-Encoding" not in response
+    assert not response.has_header("Vary")
 
 
 @override_settings(STATUS_CACHE_SECONDS=0)
@@ -182,8 +214,9 @@ def test_rss_feed(client, incident):
     assert [item.findtext("title") for item in items] == ["Checkout errors"]
 
 
-def test_one_round_trip_to_redis_per_cached_request(client, incident, settings):
-    """With Redis, a cached public response costs one pipelined round trip (count + version)."""
+def test_cached_requests_ask_redis_once_per_sync_interval(client, incident, settings):
+    """With Redis, cached public responses within STATUS_SYNC_SECONDS make no round trip at all; a due
+    sync is one pipelined round trip (counts + version)."""
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
@@ -192,7 +225,8 @@ def test_one_round_trip_to_redis_per_cached_request(client, incident, settings):
     need_service(isinstance(caches["default"], RedisCache), "needs REDIS_URL (the Redis cache)")
     import redis.client
 
-    client.get("/status/api/v2/summary.json")  # fills this process's copy
+    settings.STATUS_SYNC_SECONDS = 60
+    client.get("/status/api/v2/summary.json")  # fills this process's copy and syncs
     calls = []
     original_execute = redis.client.Pipeline.execute
     original_command = redis.client.Redis.execute_command
@@ -208,11 +242,74 @@ def test_one_round_trip_to_redis_per_cached_request(client, incident, settings):
     redis.client.Pipeline.execute = count_pipeline  # type: ignore[method-assign]
     redis.client.Redis.execute_command = count_command  # type: ignore[method-assign]
     try:
+        for _ in range(20):
+            assert client.get("/status/api/v2/summary.json").status_code == 200
+        within_interval = list(calls)
+        settings.STATUS_SYNC_SECONDS = 0
         assert client.get("/status/api/v2/summary.json").status_code == 200
     finally:
         redis.client.Pipeline.execute = original_execute  # type: ignore[method-assign]
         redis.client.Redis.execute_command = original_command  # type: ignore[method-assign]
+    assert within_interval == []
     assert calls == ["pipeline"]
+
+
+def test_processes_count_one_client_together_at_each_sync(settings):
+    """Two processes' local counts add up in the shared cache: after a sync each sees the window's total."""
+    from incidents.statuspage.shared_reads import SharedReads
+
+    cache.clear()
+    cache.set(public_http.VERSION_KEY, 1, None)
+    settings.STATUS_SYNC_SECONDS = 60
+    first, second = SharedReads(), SharedReads()
+    key = "status:throttle:203.0.113.9:1"
+    assert [first.read(key, 60)[0] for _ in range(3)] == [1, 2, 3]  # the first request synced (1)
+    assert second.read(key, 60)[0] == 2  # its first request syncs: first's 1 + its own
+    assert second.read(key, 60)[0] == 3  # local until the next sync
+    settings.STATUS_SYNC_SECONDS = 0
+    assert first.read(key, 60)[0] == 5  # first's two unsynced and this one join the shared 2
+    assert second.read(key, 60)[0] == 7  # second's unsynced one and this one
+    assert cache.get(key) == 7
+
+
+def test_another_process_shows_a_publish_at_its_next_sync(settings):
+    """The publishing process uses the new version at once; another one within STATUS_SYNC_SECONDS."""
+    from incidents.statuspage.shared_reads import SharedReads, shared
+
+    settings.STATUS_SYNC_SECONDS = 60
+    other = SharedReads()
+    public_http.drop_status_cache()
+    published = cache.get(public_http.VERSION_KEY)
+    assert shared.read(None, 0)[1] == published
+    assert other.read(None, 0)[1] == published  # its first read syncs
+    public_http.drop_status_cache()
+    republished = cache.get(public_http.VERSION_KEY)
+    assert republished != published
+    assert shared.read(None, 0)[1] == republished  # the writer
+    assert other.read(None, 0)[1] == published  # not yet: its interval has not passed
+    settings.STATUS_SYNC_SECONDS = 0
+    assert other.read(None, 0)[1] == republished
+
+
+def test_quiet_clients_are_forgotten_at_the_second_sync(settings):
+    """Local counts stay bounded: a client not seen since the sync before last is dropped (the shared
+    cache keeps its total)."""
+    from incidents.statuspage.shared_reads import SharedReads
+
+    cache.clear()
+    cache.set(public_http.VERSION_KEY, 1, None)
+    settings.STATUS_SYNC_SECONDS = 60
+    reads = SharedReads()
+    reads.read(None, 0)  # the first sync
+    for n in range(100):
+        reads.read(f"status:throttle:198.51.100.{n}:1", 60)
+    assert len(reads) == 100
+    settings.STATUS_SYNC_SECONDS = 0
+    reads.read("status:throttle:192.0.2.1:1", 60)  # a sync: everyone was active in the interval
+    assert len(reads) == 101
+    reads.read("status:throttle:192.0.2.1:1", 60)  # a sync: the 100 were quiet since
+    assert len(reads) == 1
+    assert cache.get("status:throttle:198.51.100.7:1") == 1
 
 
 def test_one_thread_rebuilds_while_the_others_serve_the_aged_copy():
@@ -299,17 +396,19 @@ def test_unknown_incident_urls_leave_no_build_locks_behind(client, incident):
 
 
 def test_shared_counter_and_version_agree_with_the_cache():
-    """Whatever the backend, the per-request read sees the version cache.set() wrote, and counts in the
-    same key cache.get() and cache.incr() use."""
+    """Whatever the backend, a sync sees the version cache.set() wrote, and adds to the same key
+    cache.get() and cache.incr() use."""
+    from incidents.statuspage.shared_reads import round_trip
+
     cache.set(public_http.VERSION_KEY, 1234, None)
     key = "status:throttle:203.0.113.9:1"
-    assert public_http._read_shared(key, 60) == (1, 1234)
-    assert public_http._read_shared(key, 60) == (2, 1234)
-    assert cache.get(key) == 2
-    assert cache.incr(key) == 3
-    assert public_http._read_shared(key, 60) == (4, 1234)
+    assert round_trip({key: (1, 60)}) == ({key: 1}, 1234)
+    assert round_trip({key: (2, 60)}) == ({key: 3}, 1234)
+    assert cache.get(key) == 3
+    assert cache.incr(key) == 4
+    assert round_trip({key: (1, 60)}) == ({key: 5}, 1234)
     public_http.drop_status_cache()
-    assert public_http._read_shared(None, 0) == (None, cache.get(public_http.VERSION_KEY))
+    assert round_trip({}) == ({}, cache.get(public_http.VERSION_KEY))
 
 
 def test_redis_client_is_made_once_from_the_cache_settings():
@@ -320,10 +419,12 @@ def test_redis_client_is_made_once_from_the_cache_settings():
 
     backend = caches["default"]
     need_service(isinstance(backend, RedisCache), "needs REDIS_URL (the Redis cache)")
-    client = public_http._redis()
-    assert public_http._redis() is client  # one pooled client per process
+    from incidents.statuspage.shared_reads import redis_client, round_trip
+
+    client = redis_client()
+    assert redis_client() is client  # one pooled client per process
     cache.set("probe", 7)  # same server and database as the cache
     assert client.get(backend.make_and_validate_key("probe")) == b"7"
     key = "status:throttle:203.0.113.9:1"
-    public_http._read_shared(key, 60)
+    round_trip({key: (1, 60)})
     assert 0 < client.ttl(backend.make_and_validate_key(key)) <= 61  # the window expires by itself

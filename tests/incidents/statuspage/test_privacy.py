@@ -8,6 +8,7 @@ from django.core.cache import cache
 
 from incidents import services
 from incidents.statuspage import services as status_services
+from incidents.statuspage.http import drop_status_cache
 from tests.factories import ComponentFactory, IncidentFactory
 from tests.incidents.statuspage.test_http import PUBLIC_PATHS
 
@@ -41,7 +42,7 @@ def test_no_public_response_leaks_internal_data(client, django_user_model, comma
     type(hidden).objects.filter(pk=hidden.pk).update(published=False)
     private = IncidentFactory.create(by=commander, level="P2", public=False, title="Private secret outage")
     status_services.status_update_publish(private, status="identified", body="Private update body", by=commander)
-    cache.clear()
+    drop_status_cache()
 
     page_urls = [*PUBLIC_PATHS, f"/status/incidents/{public.public_id}"]
     forbidden = [
