@@ -193,6 +193,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 300.0},
     },
+    # Subscribers of an update whose fan-out task was lost (broker down at publish time) are told late.
+    "status-subscribers-sweep": {
+        "task": "statuspage.tell_untold_updates",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     "alerts-purge-payloads": {
         "task": "alerts.purge_payloads",
         "schedule": 3600.0,

@@ -38,6 +38,9 @@ class StatusUpdate(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when every subscriber's message is in the outbox; a sweep fans out again an update left
+    # without it (its task lost to a broker outage or a worker that died mid-way).
+    subscribers_told_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-display_at", "-id"]

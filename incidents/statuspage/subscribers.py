@@ -44,6 +44,9 @@ LINK_RESEND_INTERVAL = timedelta(hours=1)  # a confirmation (or manage link) at 
 MAX_COMPONENTS = 500
 SIGNATURE_HEADER = "X-Warroom-Signature"
 FANOUT_CHUNK = 500
+FANOUT_GRACE = timedelta(minutes=2)  # how long the fan-out queued on commit has before the sweep steps in
+FANOUT_SWEEP_HOURS = 24
+FANOUT_SWEEP_BATCH = 100
 
 
 class InvalidLink(Exception):
@@ -320,7 +323,27 @@ def status_update_fanout(update_id: int) -> int:
                         headers=_email_headers(subscriber),
                     )
                 written += 1
+    StatusUpdate.objects.filter(pk=update.pk).update(subscribers_told_at=timezone.now())
     return written
+
+
+def status_updates_untold(now: datetime | None = None) -> list[int]:
+    """Published updates that should have reached subscribers and have not, oldest first: older than
+    FANOUT_GRACE (the normal fan-out had its chance) and younger than FANOUT_SWEEP_HOURS (a message days
+    late would confuse more than it tells)."""
+    now = now or timezone.now()
+    return list(
+        StatusUpdate.objects.filter(
+            published=True,
+            deliver_notifications=True,
+            incident__public=True,
+            subscribers_told_at__isnull=True,
+            created_at__gte=now - timedelta(hours=FANOUT_SWEEP_HOURS),
+            created_at__lte=now - FANOUT_GRACE,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:FANOUT_SWEEP_BATCH]
+    )
 
 
 def component_changes_fanout(changes: list[dict[str, Any]]) -> int:

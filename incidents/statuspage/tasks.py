@@ -40,6 +40,16 @@ def tell_status_update(update_id: int) -> int:
     return subscribers.status_update_fanout(update_id)
 
 
+@shared_task(name="statuspage.tell_untold_updates", ignore_result=True)
+def tell_untold_updates() -> int:
+    """Beat's safety net for the fan-out queued on commit: queue it again for updates whose subscribers
+    were never told (the fan-out is idempotent, one message per subscriber and update)."""
+    untold = subscribers.status_updates_untold()
+    for update_id in untold:
+        tell_status_update.delay(update_id)
+    return len(untold)
+
+
 @shared_task(name="statuspage.tell_component_changes", ignore_result=True)
 def tell_component_changes(changes: list[dict[str, Any]]) -> int:
     return subscribers.component_changes_fanout(changes)

@@ -378,3 +378,43 @@ def test_publishing_answers_201_when_the_broker_is_down(
         )
     assert response.status_code == 201, response.content
     assert faults.counts()[faults.BROKER] >= 1
+
+
+def test_subscribers_of_an_update_whose_fanout_was_lost_are_told_by_the_sweep(
+    commander, api, django_capture_on_commit_callbacks
+):
+    """The fan-out task queued on commit never ran (broker down, worker died): beat's sweep queues it
+    again once the grace has passed, and only once it is done does it stop."""
+    from incidents.statuspage.tasks import tell_untold_updates
+
+    active_subscriber("ada@example.com")
+    incident = IncidentFactory.create(by=commander, level="P2", public=True, components=[api])
+    with time_machine.travel("2026-03-01 12:00:00Z", tick=False):
+        with django_capture_on_commit_callbacks(execute=False):  # the queued fan-out is lost
+            update = publish(incident, commander)
+        assert not Notification.objects.filter(about_id__isnull=False, target="email:ada@example.com").exists()
+        assert tell_untold_updates() == 0  # within the grace the normal fan-out may still come
+    with time_machine.travel("2026-03-01 12:03:00Z", tick=False):
+        assert tell_untold_updates() == 1
+        assert Notification.objects.filter(target="email:ada@example.com").count() == 1
+        update.refresh_from_db()
+        assert update.subscribers_told_at is not None
+        assert tell_untold_updates() == 0
+
+
+def test_the_sweep_leaves_old_private_and_silent_updates_alone(commander, api):
+    from incidents.statuspage.tasks import tell_untold_updates
+
+    active_subscriber("ada@example.com")
+    public = IncidentFactory.create(by=commander, level="P2", public=True, components=[api])
+    private = IncidentFactory.create(by=commander, level="P2", public=False, components=[api])
+    with time_machine.travel("2026-03-01 12:00:00Z", tick=False):
+        publish(public, commander, deliver_notifications=False)
+        publish(private, commander)
+    with time_machine.travel("2026-03-01 12:05:00Z", tick=False):
+        assert tell_untold_updates() == 0
+    with time_machine.travel("2026-03-02 12:00:00Z", tick=False):
+        publish(public, commander)
+    with time_machine.travel("2026-03-03 12:01:00Z", tick=False):  # a day and a minute later: too late
+        assert tell_untold_updates() == 0
+    assert not Notification.objects.filter(target="email:ada@example.com").exists()
