@@ -199,6 +199,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    "status-subscribers-purge-unconfirmed": {
+        "task": "statuspage.purge_unconfirmed",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
     "alerts-purge-payloads": {
         "task": "alerts.purge_payloads",
         "schedule": 3600.0,

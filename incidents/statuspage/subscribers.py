@@ -227,6 +227,17 @@ def subscribers_delete(subscribers: Iterable[Subscriber]) -> int:
 # Who is told.
 
 
+def unconfirmed_purge(now: datetime | None = None) -> int:
+    """Forget addresses that never confirmed once their last confirmation link has expired: nobody asked
+    for their mail, so it is not kept (they may subscribe again). Returns how many were removed."""
+    expired_before = (now or timezone.now()) - confirm_max_age()
+    stale = Subscriber.objects.filter(state=SubscriberState.UNCONFIRMED).filter(
+        Q(confirmation_sent_at__lt=expired_before) | Q(confirmation_sent_at__isnull=True, created_at__lt=expired_before)
+    )
+    _rows, per_model = stale.delete()  # the total counts their component links too
+    return per_model.get(Subscriber._meta.label, 0)
+
+
 def counts_per_component() -> list[tuple[str, int]]:
     """Active subscribers per component, with those subscribed to everything first. Two queries."""
     active = Subscriber.objects.filter(state=SubscriberState.ACTIVE)

@@ -50,6 +50,11 @@ def tell_untold_updates() -> int:
     return len(untold)
 
 
+@shared_task(name="statuspage.purge_unconfirmed", ignore_result=True)
+def purge_unconfirmed_subscribers() -> int:
+    return subscribers.unconfirmed_purge()
+
+
 @shared_task(name="statuspage.tell_component_changes", ignore_result=True)
 def tell_component_changes(changes: list[dict[str, Any]]) -> int:
     return subscribers.component_changes_fanout(changes)

@@ -418,3 +418,26 @@ def test_the_sweep_leaves_old_private_and_silent_updates_alone(commander, api):
     with time_machine.travel("2026-03-03 12:01:00Z", tick=False):  # a day and a minute later: too late
         assert tell_untold_updates() == 0
     assert not Notification.objects.filter(target="email:ada@example.com").exists()
+
+
+def test_addresses_that_never_confirm_are_forgotten_once_their_link_expires(
+    client, api, settings, django_capture_on_commit_callbacks
+):
+    from incidents.statuspage.tasks import purge_unconfirmed_subscribers
+
+    settings.SUBSCRIBER_CONFIRM_HOURS = 48
+    confirmed = active_subscriber("kept@example.com", [api])
+    with time_machine.travel("2026-03-01 12:00:00Z", tick=False), django_capture_on_commit_callbacks(execute=True):
+        subscribe(client, "late@example.com", [api])
+        subscribe(client, "never@example.com")
+    # "late" asks again a day later: a new link.
+    with time_machine.travel("2026-03-02 13:00:00Z", tick=False), django_capture_on_commit_callbacks(execute=True):
+        subscribe(client, "late@example.com", [api])
+    with time_machine.travel("2026-03-03 11:59:00Z", tick=False):
+        assert purge_unconfirmed_subscribers() == 0  # every link still valid
+    with time_machine.travel("2026-03-03 12:01:00Z", tick=False):
+        assert purge_unconfirmed_subscribers() == 1
+    assert sorted(Subscriber.objects.values_list("email", flat=True)) == ["kept@example.com", "late@example.com"]
+    with time_machine.travel("2026-03-04 13:01:00Z", tick=False):
+        assert purge_unconfirmed_subscribers() == 1
+    assert list(Subscriber.objects.all()) == [confirmed]
