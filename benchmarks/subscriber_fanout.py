@@ -63,8 +63,8 @@ def main() -> None:
 
         from config.celery import app
         from incidents.outbox.models import Notification
+        from incidents.statuspage import fanout
         from incidents.statuspage import services as status_services
-        from incidents.statuspage import subscribers
 
         app.conf.update(task_always_eager=False, broker_url="memory://")
         print(f"database {connection.vendor} ({name})")
@@ -97,7 +97,7 @@ def main() -> None:
                     with connection.cursor() as cursor:
                         cursor.execute("ANALYZE")
                 started = time.perf_counter()
-                written = subscribers.status_update_fanout(update.pk)
+                written = fanout.status_update_fanout(update.pk)
                 times.append(time.perf_counter() - started)
                 assert written == count, (written, count)
             assert Notification.objects.count() == count * repeats

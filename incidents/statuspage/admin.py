@@ -106,6 +106,12 @@ class MaintenanceForm(forms.ModelForm):
         label="Public message",
         help_text="Posted with this change; a standard message is used when empty and the status changes.",
     )
+    deliver_notifications = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Tell subscribers",
+        help_text="Send the update posted with this change to the subscribers of its components.",
+    )
 
     class Meta:
         model = ScheduledMaintenance
@@ -133,7 +139,16 @@ class ScheduledMaintenanceAdmin(ServiceAdmin):
     filter_horizontal = ["components"]
     date_hierarchy = "scheduled_for"
     inlines = [MaintenanceUpdateInline]
-    fields = ["name", "status", "impact", "scheduled_for", "scheduled_until", "components", "body"]
+    fields = [
+        "name",
+        "status",
+        "impact",
+        "scheduled_for",
+        "scheduled_until",
+        "components",
+        "body",
+        "deliver_notifications",
+    ]
 
     def save_model(self, request: HttpRequest, obj: ScheduledMaintenance, form: Any, change: bool) -> None:
         data = form.cleaned_data
@@ -145,6 +160,7 @@ class ScheduledMaintenanceAdmin(ServiceAdmin):
                 status=data["status"],
                 components=data["components"],
                 body=data.get("body", ""),
+                deliver_notifications=data.get("deliver_notifications", False),
                 **details,
             )
         else:
@@ -157,6 +173,7 @@ class ScheduledMaintenanceAdmin(ServiceAdmin):
                 scheduled_until=data["scheduled_until"],
                 components=data["components"],
                 body=data.get("body", ""),
+                deliver_notifications=data.get("deliver_notifications", False),
             )
         saved_pk(obj, saved)
 

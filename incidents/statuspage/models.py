@@ -128,8 +128,12 @@ class MaintenanceUpdate(models.Model):
     body = models.TextField()
     display_at = models.DateTimeField(default=timezone.now)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    deliver_notifications = models.BooleanField(
+        default=True, help_text="Tell the page's subscribers (of the affected components) about this update."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    subscribers_told_at = models.DateTimeField(null=True, blank=True, editable=False)  # as StatusUpdate's
 
     class Meta:
         ordering = ["-display_at", "-id"]

@@ -58,7 +58,9 @@ def maintenance_create(
     impact: str = MaintenanceImpact.MAINTENANCE,
     components: Iterable[Component] = (),
     body: str = "",
+    deliver_notifications: bool = True,
 ) -> ScheduledMaintenance:
+    """Schedule a maintenance with its first public update; `deliver_notifications` tells subscribers."""
     _check_status(status)
     now = timezone.now()
     maintenance = ScheduledMaintenance(
@@ -83,6 +85,7 @@ def maintenance_create(
         author=acting_user(by),
         display_at=now,
         created_at=now,
+        deliver_notifications=deliver_notifications,
     )
     return maintenance
 
@@ -99,9 +102,11 @@ def maintenance_update(
     status: str | None = None,
     components: Iterable[Component] | None = None,
     body: str = "",
+    deliver_notifications: bool = True,
     **changes: Any,
 ) -> ScheduledMaintenance:
-    """Edit a maintenance; a status change (or a message) posts a public update."""
+    """Edit a maintenance; a status change (or a message) posts a public update, which tells subscribers
+    unless `deliver_notifications` is off."""
     unknown = set(changes) - set(MAINTENANCE_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
@@ -132,6 +137,7 @@ def maintenance_update(
             author=acting_user(by),
             display_at=now,
             created_at=now,
+            deliver_notifications=deliver_notifications,
         )
     return maintenance
 

@@ -13,10 +13,10 @@ from incidents import faults
 from incidents.models import Component, Incident, SeverityPolicy
 from incidents.outbox.models import Notification
 from incidents.outbox.signals import notification_finished
+from incidents.statuspage.fanout import delivery_finished
 from incidents.statuspage.http import drop_status_cache_on_commit
 from incidents.statuspage.models import MaintenanceUpdate, ScheduledMaintenance, StatusUpdate, StatusUpdateComponent
-from incidents.statuspage.subscribers import delivery_finished
-from incidents.statuspage.tasks import record_on_commit, tell_status_update
+from incidents.statuspage.tasks import record_on_commit, tell_maintenance_update, tell_status_update
 
 SHOWN_MODELS = (
     Component,
@@ -42,18 +42,27 @@ def _update_saved(sender: Any, instance: StatusUpdate, created: bool, **kwargs: 
     """A new published update with `deliver_notifications` is fanned out to subscribers by a worker."""
     if created and instance.published and instance.deliver_notifications:
         update_id = instance.pk
-        transaction.on_commit(lambda: _queue_fanout(update_id))
+        transaction.on_commit(lambda: _queue_fanout(tell_status_update, update_id))
 
 
-def _queue_fanout(update_id: int) -> None:
+def _maintenance_update_saved(sender: Any, instance: MaintenanceUpdate, created: bool, **kwargs: Any) -> None:
+    if created and instance.deliver_notifications:
+        update_id = instance.pk
+        transaction.on_commit(lambda: _queue_fanout(tell_maintenance_update, update_id))
+
+
+def _queue_fanout(task: Any, update_id: int) -> None:
     try:
-        tell_status_update.delay(update_id)
+        task.delay(update_id)
     except Exception as error:  # a broker outage must not fail the publish that has committed
-        faults.failed(faults.BROKER, error)
+        faults.failed(faults.BROKER, error)  # beat's sweep queues it again
 
 
 def connect() -> None:
     post_save.connect(_update_saved, sender=StatusUpdate, dispatch_uid="status-update-subscribers")
+    post_save.connect(
+        _maintenance_update_saved, sender=MaintenanceUpdate, dispatch_uid="maintenance-update-subscribers"
+    )
     notification_finished.connect(_delivery_finished, dispatch_uid="status-subscriber-deliveries")
     for model in SHOWN_MODELS:
         post_save.connect(_changed, sender=model, dispatch_uid=f"status-cache-save-{model.__name__}")

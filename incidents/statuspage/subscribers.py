@@ -1,6 +1,5 @@
 """Status page subscribers, writes: subscribe (email with double opt-in, or a webhook), confirm, choose
-components, unsubscribe, quarantine; and the fan-out that tells them of each public update through the
-outbox (one message per subscriber per update, only subscribers of the affected components).
+components, unsubscribe, quarantine, and who is told of what (`audience`). Telling them is `fanout`.
 
 Nothing here tells a visitor whether an address is subscribed: every email subscription request gets the
 same answer, and the message (a confirmation, or a link to manage an existing subscription) goes to the
@@ -9,13 +8,8 @@ address itself, at most once an hour.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -26,14 +20,10 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from incidents.models import Component, Incident
-from incidents.outbox.channels import WEBHOOK_PREFIX, validate_webhook_url
-from incidents.outbox.models import Notification, NotificationStatus
+from incidents.outbox.channels import validate_webhook_url
 from incidents.outbox.services import enqueue
-from incidents.statuspage import selectors, v2
 from incidents.statuspage.hosts import page_base_url
 from incidents.statuspage.models import (
-    PublicIncidentStatus,
-    StatusUpdate,
     Subscriber,
     SubscriberKind,
     SubscriberState,
@@ -42,11 +32,6 @@ from incidents.statuspage.models import (
 LINK_SALT = "warroom.statuspage.subscriber"
 LINK_RESEND_INTERVAL = timedelta(hours=1)  # a confirmation (or manage link) at most once an hour per address
 MAX_COMPONENTS = 500
-SIGNATURE_HEADER = "X-Warroom-Signature"
-FANOUT_CHUNK = 500
-FANOUT_GRACE = timedelta(minutes=2)  # how long the fan-out queued on commit has before the sweep steps in
-FANOUT_SWEEP_HOURS = 24
-FANOUT_SWEEP_BATCH = 100
 
 
 class InvalidLink(Exception):
@@ -263,154 +248,3 @@ def audience_size(incident: Incident) -> int:
     if not incident.public:
         return 0
     return audience(incident.components.values_list("pk", flat=True)).count()
-
-
-# Fan-out (a worker task): one outbox row per subscriber per update.
-
-
-def signature(secret: str, body: str, timestamp: int) -> str:
-    """`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: receivers recompute it with their secret."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
-
-
-def _webhook_headers(subscriber: Subscriber, body: str) -> dict[str, str]:
-    return {SIGNATURE_HEADER: signature(subscriber.signing_secret, body, int(time.time()))}
-
-
-def _email_headers(subscriber: Subscriber) -> dict[str, str]:
-    # RFC 8058 one-click unsubscribe: mail clients POST "List-Unsubscribe=One-Click" to the link.
-    return {
-        "List-Unsubscribe": f"<{link(subscriber, 'unsubscribe')}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
-
-
-def status_update_fanout(update_id: int) -> int:
-    """Tell the subscribers of the affected components of a published public update. Idempotent: a row
-    per (update, subscriber) is written once whatever the retries. Returns the number of rows written."""
-    update = StatusUpdate.objects.select_related("incident").filter(pk=update_id).first()
-    if update is None or not update.published or not update.deliver_notifications or not update.incident.public:
-        return 0
-    state = selectors.page_state()
-    incident = selectors.public_incidents().get(pk=update.incident_id)
-    component_ids = [c.pk for c in incident.components.all()]
-    incident_payload = v2.webhook_incident(incident, state)
-    label = PublicIncidentStatus(update.status).label
-    subject = f"[{settings.STATUS_PAGE_NAME}] {incident.title}: {label}"
-    affected = ", ".join(c.name for c in incident.components.all())
-    written = 0
-    subscribers = audience(component_ids).order_by("pk")
-    for start in range(0, subscribers.count(), FANOUT_CHUNK):
-        with transaction.atomic():
-            for subscriber in subscribers[start : start + FANOUT_CHUNK]:
-                dedupe = f"status-update:{update.pk}"
-                if subscriber.kind == SubscriberKind.WEBHOOK:
-                    body = json.dumps(
-                        {**v2.webhook_head(state, link(subscriber, "unsubscribe")), "incident": incident_payload}
-                    )
-                    enqueue(
-                        target=WEBHOOK_PREFIX + subscriber.endpoint,
-                        subject=subject,
-                        body=body,
-                        about=subscriber,
-                        dedupe_key=dedupe,
-                        headers=_webhook_headers(subscriber, body),
-                    )
-                else:
-                    body = (
-                        f"{label}: {update.body}\n\n"
-                        + (f"Affected: {affected}\n" if affected else "")
-                        + f"Details: {v2.shortlink(incident.public_id)}\n\n"
-                        f"Manage your subscription: {link(subscriber, 'manage')}\n"
-                        f"Unsubscribe: {link(subscriber, 'unsubscribe')}\n"
-                    )
-                    enqueue(
-                        target=f"email:{subscriber.email}",
-                        subject=subject,
-                        body=body,
-                        about=subscriber,
-                        dedupe_key=dedupe,
-                        headers=_email_headers(subscriber),
-                    )
-                written += 1
-    StatusUpdate.objects.filter(pk=update.pk).update(subscribers_told_at=timezone.now())
-    return written
-
-
-def status_updates_untold(now: datetime | None = None) -> list[int]:
-    """Published updates that should have reached subscribers and have not, oldest first: older than
-    FANOUT_GRACE (the normal fan-out had its chance) and younger than FANOUT_SWEEP_HOURS (a message days
-    late would confuse more than it tells)."""
-    now = now or timezone.now()
-    return list(
-        StatusUpdate.objects.filter(
-            published=True,
-            deliver_notifications=True,
-            incident__public=True,
-            subscribers_told_at__isnull=True,
-            created_at__gte=now - timedelta(hours=FANOUT_SWEEP_HOURS),
-            created_at__lte=now - FANOUT_GRACE,
-        )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:FANOUT_SWEEP_BATCH]
-    )
-
-
-def component_changes_fanout(changes: list[dict[str, Any]]) -> int:
-    """Tell webhook subscribers of components whose public status changed (Statuspage's component event).
-    `changes`: [{"component": pk, "old": status, "new": status, "at": iso time, "id": change id}]."""
-    if not changes:
-        return 0
-    state = selectors.page_state()
-    components = {c.pk: c for c in Component.objects.filter(pk__in=[c["component"] for c in changes])}
-    written = 0
-    with transaction.atomic():
-        for change in changes:
-            component = components.get(change["component"])
-            if component is None:
-                continue
-            event = v2.webhook_component_change(
-                component, change["old"], change["new"], datetime.fromisoformat(change["at"]), change["id"]
-            )
-            for subscriber in audience([component.pk]).filter(kind=SubscriberKind.WEBHOOK).order_by("pk"):
-                body = json.dumps({**v2.webhook_head(state, link(subscriber, "unsubscribe")), **event})
-                enqueue(
-                    target=WEBHOOK_PREFIX + subscriber.endpoint,
-                    subject=f"{component.name}: {change['new']}",
-                    body=body,
-                    about=subscriber,
-                    dedupe_key=f"component-change:{change['id']}",
-                    headers=_webhook_headers(subscriber, body),
-                )
-                written += 1
-    return written
-
-
-# Webhooks that keep failing are disabled (told by the outbox's outcome of each delivery).
-
-
-def delivery_finished(notification: Notification) -> None:
-    """A delivery to a subscriber has its outcome: a webhook failing for SUBSCRIBER_WEBHOOK_DISABLE_DAYS
-    days in a row is disabled; a success clears the count."""
-    subscriber = notification.about
-    if not isinstance(subscriber, Subscriber) or subscriber.kind != SubscriberKind.WEBHOOK:
-        return
-    now = timezone.now()
-    if notification.status == NotificationStatus.SENT:
-        Subscriber.objects.filter(pk=subscriber.pk, failing_since__isnull=False).update(failing_since=None)
-        return
-    if notification.status != NotificationStatus.FAILED:
-        return
-    locked = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
-    if locked.failing_since is None:
-        locked.failing_since = now
-        locked.save(update_fields=["failing_since"])
-        return
-    days = float(settings.SUBSCRIBER_WEBHOOK_DISABLE_DAYS)
-    if locked.state == SubscriberState.ACTIVE and now - locked.failing_since >= timedelta(days=days):
-        locked.state = SubscriberState.DISABLED
-        locked.state_reason = f"Failing since {locked.failing_since:%Y-%m-%d %H:%M} UTC: {notification.last_error}"[
-            :300
-        ]
-        locked.save(update_fields=["state", "state_reason"])

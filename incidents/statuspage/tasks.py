@@ -8,7 +8,7 @@ from typing import Any
 from celery import shared_task
 from django.db import transaction
 
-from incidents.statuspage import subscribers, uptime
+from incidents.statuspage import fanout, subscribers, uptime
 
 
 def record_public_statuses_and_tell() -> int:
@@ -37,17 +37,25 @@ def record_on_commit() -> None:
 
 @shared_task(name="statuspage.tell_update", ignore_result=True)
 def tell_status_update(update_id: int) -> int:
-    return subscribers.status_update_fanout(update_id)
+    return fanout.status_update_fanout(update_id)
+
+
+@shared_task(name="statuspage.tell_maintenance_update", ignore_result=True)
+def tell_maintenance_update(update_id: int) -> int:
+    return fanout.maintenance_update_fanout(update_id)
 
 
 @shared_task(name="statuspage.tell_untold_updates", ignore_result=True)
 def tell_untold_updates() -> int:
-    """Beat's safety net for the fan-out queued on commit: queue it again for updates whose subscribers
-    were never told (the fan-out is idempotent, one message per subscriber and update)."""
-    untold = subscribers.status_updates_untold()
-    for update_id in untold:
+    """Beat's safety net for the fan-out queued on commit: queue it again for incident and maintenance
+    updates whose subscribers were never told (the fan-out is idempotent, one message per subscriber and
+    update)."""
+    untold_incidents, untold_maintenances = fanout.updates_untold()
+    for update_id in untold_incidents:
         tell_status_update.delay(update_id)
-    return len(untold)
+    for update_id in untold_maintenances:
+        tell_maintenance_update.delay(update_id)
+    return len(untold_incidents) + len(untold_maintenances)
 
 
 @shared_task(name="statuspage.purge_unconfirmed", ignore_result=True)
@@ -57,4 +65,4 @@ def purge_unconfirmed_subscribers() -> int:
 
 @shared_task(name="statuspage.tell_component_changes", ignore_result=True)
 def tell_component_changes(changes: list[dict[str, Any]]) -> int:
-    return subscribers.component_changes_fanout(changes)
+    return fanout.component_changes_fanout(changes)

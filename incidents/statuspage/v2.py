@@ -276,6 +276,11 @@ def webhook_incident(incident: Incident, state: PageState) -> dict[str, Any]:
     return {**incident_json(incident, state), "backfilled": False}
 
 
+def webhook_maintenance(maintenance: ScheduledMaintenance, state: PageState) -> dict[str, Any]:
+    """Statuspage sends a maintenance's updates as an `incident` event, with `impact: maintenance`."""
+    return {**maintenance_json(maintenance, state), "backfilled": False}
+
+
 def webhook_component_change(
     component: Component, old_status: str, new_status: str, at: datetime, change_id: str
 ) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from incidents import faults
 from incidents.models import OPEN_STATUSES
-from incidents.statuspage import selectors, subscribers, uptime, v2
+from incidents.statuspage import fanout, selectors, subscribers, uptime, v2
 from incidents.statuspage.http import client_address, parse_rate, serve_public
 from incidents.statuspage.models import ScheduledMaintenance
 
@@ -232,7 +232,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                     "step": "webhook-added",
                     "secret": subscriber.signing_secret,
                     "manage_url": subscribers.link(subscriber, "manage"),
-                    "signature_header": subscribers.SIGNATURE_HEADER,
+                    "signature_header": fanout.SIGNATURE_HEADER,
                 },
             )
         subscribers.subscribe_email(email, chosen)

@@ -88,6 +88,12 @@ class ScheduledMaintenanceSerializer(serializers.ModelSerializer):
     body = serializers.CharField(
         write_only=True, required=False, allow_blank=True, help_text="Public message posted with this change."
     )
+    deliver_notifications = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=True,
+        help_text="Tell the subscribers of the maintenance's components about the update posted with this change.",
+    )
     updates = MaintenanceUpdateSerializer(many=True, read_only=True)
 
     class Meta:
@@ -102,6 +108,7 @@ class ScheduledMaintenanceSerializer(serializers.ModelSerializer):
             "scheduled_until",
             "components",
             "body",
+            "deliver_notifications",
             "started_at",
             "monitoring_at",
             "resolved_at",

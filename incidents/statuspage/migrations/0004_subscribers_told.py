@@ -1,0 +1,37 @@
+from django.db import migrations, models
+
+
+def updates_before_now_were_told(apps, schema_editor):
+    """Updates published before the sweep existed had their fan-out (maintenance updates told nobody then):
+    the sweep must not send them now."""
+    for name in ("StatusUpdate", "MaintenanceUpdate"):
+        model = apps.get_model("statuspage", name)
+        model.objects.filter(subscribers_told_at__isnull=True).update(subscribers_told_at=models.F("created_at"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("statuspage", "0003_subscribers"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="statusupdate",
+            name="subscribers_told_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name="maintenanceupdate",
+            name="deliver_notifications",
+            field=models.BooleanField(
+                default=True,
+                help_text="Tell the page's subscribers (of the affected components) about this update.",
+            ),
+        ),
+        migrations.AddField(
+            model_name="maintenanceupdate",
+            name="subscribers_told_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.RunPython(updates_before_now_were_told, migrations.RunPython.noop, elidable=True),
+    ]
