@@ -18,15 +18,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from incidents.models import Component
 from incidents.outbox.channels import WEBHOOK_PREFIX
 from incidents.outbox.models import Notification, NotificationStatus
 from incidents.outbox.services import enqueue
-from incidents.statuspage import selectors, v2
+from incidents.statuspage import selectors, uptime, v2
 from incidents.statuspage.models import (
+    ComponentStatusChange,
     MaintenanceStatus,
     MaintenanceUpdate,
     PublicIncidentStatus,
@@ -200,7 +201,38 @@ def component_changes_fanout(changes: list[dict[str, Any]]) -> int:
                     headers=_webhook_headers(subscriber, body),
                 )
                 written += 1
+        rows = [change["row"] for change in changes if "row" in change]
+        ComponentStatusChange.objects.filter(pk__in=rows).update(subscribers_told_at=timezone.now())
     return written
+
+
+def component_changes_untold(now: datetime | None = None) -> list[dict[str, Any]]:
+    """Recorded component changes whose webhook subscribers were not told, in the same window as
+    `updates_untold`, as `component_changes_fanout` takes them."""
+    now = now or timezone.now()
+    rows = list(
+        ComponentStatusChange.objects.filter(
+            subscribers_told_at__isnull=True,
+            at__gte=now - timedelta(hours=FANOUT_SWEEP_HOURS),
+            at__lte=now - FANOUT_GRACE,
+        )
+        .select_related("component")
+        .order_by("at", "pk")[:FANOUT_SWEEP_BATCH]
+    )
+    changes = []
+    for row in rows:
+        previous = (
+            ComponentStatusChange.objects.filter(component_id=row.component_id)
+            .filter(Q(at__lt=row.at) | Q(at=row.at, pk__lt=row.pk))
+            .order_by("-at", "-pk")
+            .values_list("status", flat=True)
+            .first()
+        )
+        if previous is None:  # its first record: nothing changed
+            ComponentStatusChange.objects.filter(pk=row.pk).update(subscribers_told_at=now)
+            continue
+        changes.append(uptime.component_change(row.component, previous, row))
+    return changes
 
 
 # Webhooks that keep failing are disabled (told by the outbox's outcome of each delivery).

@@ -149,6 +149,8 @@ class ComponentStatusChange(models.Model):
     component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="status_changes")
     status = models.CharField(max_length=24, choices=ComponentStatus.choices)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # When webhook subscribers were told of this change (a component's first record is no change: set at once).
+    subscribers_told_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["component", "at", "id"]

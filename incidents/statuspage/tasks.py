@@ -48,14 +48,17 @@ def tell_maintenance_update(update_id: int) -> int:
 @shared_task(name="statuspage.tell_untold_updates", ignore_result=True)
 def tell_untold_updates() -> int:
     """Beat's safety net for the fan-out queued on commit: queue it again for incident and maintenance
-    updates whose subscribers were never told (the fan-out is idempotent, one message per subscriber and
-    update)."""
+    updates and component changes whose subscribers were never told (the fan-out is idempotent, one
+    message per subscriber and update or change)."""
     untold_incidents, untold_maintenances = fanout.updates_untold()
     for update_id in untold_incidents:
         tell_status_update.delay(update_id)
     for update_id in untold_maintenances:
         tell_maintenance_update.delay(update_id)
-    return len(untold_incidents) + len(untold_maintenances)
+    untold_changes = fanout.component_changes_untold()
+    if untold_changes:
+        tell_component_changes.delay(untold_changes)
+    return len(untold_incidents) + len(untold_maintenances) + len(untold_changes)
 
 
 @shared_task(name="statuspage.purge_unconfirmed", ignore_result=True)

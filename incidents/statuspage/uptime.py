@@ -211,16 +211,28 @@ def public_statuses_record(now: datetime | None = None) -> list[dict[str, Any]]:
     shown = selectors.effective_component_statuses(components, active, maintenances)
     changed = [c for c in components if c.last_status != shown[c.pk]]  # type: ignore[attr-defined]
     rows = ComponentStatusChange.objects.bulk_create(
-        ComponentStatusChange(component=component, status=shown[component.pk], at=now) for component in changed
+        ComponentStatusChange(
+            component=component,
+            status=shown[component.pk],
+            at=now,
+            subscribers_told_at=now if component.last_status is None else None,  # type: ignore[attr-defined]
+        )
+        for component in changed
     )
     return [
-        {
-            "component": component.pk,
-            "old": component.last_status,  # type: ignore[attr-defined]
-            "new": row.status,
-            "at": now.isoformat(),
-            "id": f"{component.public_id}-{int(now.timestamp() * 1000)}",
-        }
+        component_change(component, component.last_status, row)  # type: ignore[attr-defined]
         for component, row in zip(changed, rows, strict=True)
         if component.last_status is not None  # type: ignore[attr-defined]
     ]
+
+
+def component_change(component: Component, old_status: str, row: ComponentStatusChange) -> dict[str, Any]:
+    """A recorded change as the subscribers' component event needs it (a task argument: plain values)."""
+    return {
+        "component": component.pk,
+        "old": old_status,
+        "new": row.status,
+        "at": row.at.isoformat(),
+        "id": f"{component.public_id}-{int(row.at.timestamp() * 1000)}",
+        "row": row.pk,
+    }

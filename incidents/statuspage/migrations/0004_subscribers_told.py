@@ -2,11 +2,13 @@ from django.db import migrations, models
 
 
 def updates_before_now_were_told(apps, schema_editor):
-    """Updates published before the sweep existed had their fan-out (maintenance updates told nobody then):
-    the sweep must not send them now."""
+    """What was published before the sweep existed had its fan-out (maintenance updates told nobody then):
+    the sweep must not send it now."""
     for name in ("StatusUpdate", "MaintenanceUpdate"):
         model = apps.get_model("statuspage", name)
         model.objects.filter(subscribers_told_at__isnull=True).update(subscribers_told_at=models.F("created_at"))
+    changes = apps.get_model("statuspage", "ComponentStatusChange")
+    changes.objects.filter(subscribers_told_at__isnull=True).update(subscribers_told_at=models.F("at"))
 
 
 class Migration(migrations.Migration):
@@ -30,6 +32,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="maintenanceupdate",
+            name="subscribers_told_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name="componentstatuschange",
             name="subscribers_told_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),

@@ -441,3 +441,31 @@ def test_addresses_that_never_confirm_are_forgotten_once_their_link_expires(
     with time_machine.travel("2026-03-04 13:01:00Z", tick=False):
         assert purge_unconfirmed_subscribers() == 1
     assert list(Subscriber.objects.all()) == [confirmed]
+
+
+def test_a_component_change_whose_event_was_lost_is_sent_by_the_sweep(commander, api):
+    """The change was recorded but its webhook task never ran: beat's sweep rebuilds the event from the
+    history (old status from the record before) and sends it once."""
+    from incidents.statuspage import uptime
+    from incidents.statuspage.models import ComponentStatusChange
+    from incidents.statuspage.tasks import tell_untold_updates
+
+    hook = Subscriber.objects.create(
+        kind=SubscriberKind.WEBHOOK, endpoint="https://hooks.example.com/status", state=SubscriberState.ACTIVE
+    )
+    with time_machine.travel("2026-03-01 12:00:00Z", tick=False):
+        uptime.public_statuses_record()  # the first record: no change, nobody to tell
+        incident = IncidentFactory.create(by=commander, level="P2", public=True, components=[api])
+        publish(incident, commander, deliver_notifications=False)
+    with time_machine.travel("2026-03-01 12:01:00Z", tick=False):
+        (lost,) = uptime.public_statuses_record()  # recorded; the task that would tell is lost
+        assert tell_untold_updates() == 0  # within the grace
+    with time_machine.travel("2026-03-01 12:04:00Z", tick=False):
+        assert tell_untold_updates() == 1
+        assert tell_untold_updates() == 0
+    (notification,) = Notification.objects.filter(about_id=hook.pk)
+    event = json.loads(notification.body)
+    assert event["component_update"]["old_status"] == "operational"
+    assert event["component_update"]["new_status"] == "partial_outage"
+    assert event["component_update"]["id"] == lost["id"]
+    assert not ComponentStatusChange.objects.filter(subscribers_told_at__isnull=True).exists()
