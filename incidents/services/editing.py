@@ -38,7 +38,7 @@ def incident_add_note(incident: Incident, *, by: Actor, text: str) -> TimelineEn
 def checklist_item_tick(item: ChecklistItem, *, by: Actor) -> ChecklistItem:
     """Tick an item. The item is the unit of conflict: ticking one someone else ticked meanwhile is
     refused (naming who and when), never logged twice; other changes of the incident do not matter."""
-    item = ChecklistItem.objects.select_for_update().select_related("incident", "done_by").get(pk=item.pk)
+    item = ChecklistItem.objects.select_for_update().select_related("incident").get(pk=item.pk)
     if item.done_at is not None:
         who = f" by {item.done_by.get_username()}" if item.done_by is not None else ""
         raise ValidationError(f"“{item.label}” was already ticked{who} at {item.done_at:%H:%M} UTC.", code="conflict")

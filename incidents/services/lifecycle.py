@@ -55,7 +55,7 @@ STATUS_TIMESTAMP: dict[str, str] = {
 def lock_incident(incident: Incident, *, expected_version: int | None = None) -> Incident:
     """The incident's row, locked until the transaction ends: every write to an incident starts here.
     With `expected_version`, a newer version (someone else's change) is refused with IncidentConflict."""
-    locked = Incident.objects.select_for_update().select_related("severity", "changed_by").get(pk=incident.pk)
+    locked = Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
     check_version(locked, expected_version)
     return locked
 
