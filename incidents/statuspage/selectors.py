@@ -224,9 +224,16 @@ def publish_outlook(
     incident: Incident, components: Sequence[Component], *, public_status: str, selected: dict[int, str]
 ) -> list[ComponentOutlook]:
     """Per component: stored, effective now (the public API's computation) and after publishing."""
-    active = list(public_incidents().filter(status__in=OPEN_STATUSES))
+    # The same rows page_state() reads, without the public updates the page also shows.
+    active = list(
+        Incident.objects.filter(public=True, status__in=OPEN_STATUSES)
+        .select_related("severity")
+        .prefetch_related(Prefetch("components", queryset=Component.objects.only("pk")))
+    )
     maintenances = list(
-        public_maintenances().filter(status__in=ACTIVE_MAINTENANCE_STATUSES).order_by("scheduled_for", "id")
+        ScheduledMaintenance.objects.filter(status__in=ACTIVE_MAINTENANCE_STATUSES).prefetch_related(
+            Prefetch("components", queryset=Component.objects.only("pk"))
+        )
     )
     now = effective_component_statuses(components, active, maintenances)
     others = raised_statuses([i for i in active if i.pk != incident.pk], maintenances)

@@ -28,7 +28,9 @@ def open_cockpit(browser, live_server, username: str, incident: Incident):
     return context, page
 
 
-def test_a_stale_publish_is_refused_with_the_fresh_values(browser, live_server, commander, django_user_model, severities):
+def test_a_stale_publish_is_refused_with_the_fresh_values(
+    browser, live_server, commander, django_user_model, severities
+):
     alice = make_user(django_user_model, "alice", roles.COMMANDER)
     checkout = ComponentFactory.create(name="Checkout")
     incident = IncidentFactory.create(by=commander, level="P2", public=True, components=[checkout])

@@ -24,6 +24,7 @@ def _at_10_32():
     with time_machine.travel(datetime(2026, 11, 27, 10, 32, tzinfo=UTC), tick=False):
         yield
 
+
 CHANGED = "was changed by alice at 10:32 UTC, review and resubmit."
 
 

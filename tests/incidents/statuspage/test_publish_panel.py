@@ -52,9 +52,7 @@ def test_now_is_what_the_public_api_shows(scene):
     incident, _ = scene
     public = selectors.page_state().effective
     rows = outlook(incident, "investigating")
-    assert {name: now for name, (_, now, _) in rows.items()} == {
-        c.name: public[c.pk] for c in Component.objects.all()
-    }
+    assert {name: now for name, (_, now, _) in rows.items()} == {c.name: public[c.pk] for c in Component.objects.all()}
     assert rows == {
         "Checkout": ("operational", "partial_outage", "partial_outage"),
         "Search": ("degraded_performance", "major_outage", "major_outage"),
