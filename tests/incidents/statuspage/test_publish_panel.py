@@ -118,3 +118,21 @@ def test_next_update_due_follows_the_update_cadence(scene, commander, commander_
     assert "Next update due at <time" in page
     assert "10:37 UTC</time>" in page  # the runbook's "next update in 30 minutes"
     assert 'class="wr-countdown" data-due="2026-11-27T10:37:00+00:00"' in page
+
+
+def test_the_panels_queries_do_not_grow_with_the_components(scene, commander_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    incident, _ = scene
+    change = reverse("admin:incidents_incident_change", args=[incident.pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert commander_client.get(change).status_code == 200
+        return len(captured)
+
+    few = queries()
+    others = ComponentFactory.create_batch(20)
+    IncidentFactory.create(by=incident.commander, level="P3", public=True, components=others[:10])
+    assert queries() == few
