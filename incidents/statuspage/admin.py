@@ -282,7 +282,9 @@ class StatusUpdateAdmin(ServiceAdmin):
     @staticmethod
     def _typed(request: HttpRequest) -> dict[str, Any]:
         typed: dict[str, Any] = {
-            name: value for name, value in request.POST.items() if name.startswith("component-") and value
+            name: value
+            for name, value in request.POST.items()
+            if name.startswith("component-") and value in ComponentStatus.values
         }
         typed["status"] = request.POST.get("status", "")
         typed["body"] = request.POST.get("body", "")[:10_000]
