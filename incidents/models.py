@@ -182,7 +182,8 @@ class Incident(models.Model):
     external_ticket = models.CharField(max_length=300, blank=True, help_text="PagerDuty/Opsgenie id or URL.")
     chat_channel = models.CharField(max_length=80, blank=True, help_text="e.g. #incident-2026-11-27-001")
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # The version fields are bookkeeping, not content: a historical copy (e.g. a revert) carries the current ones.
+    history = HistoricalRecords(excluded_fields=["updated_at", "version", "changed_at", "changed_by"])
 
     class Meta:
         ordering = ["-declared_at"]
