@@ -213,4 +213,3 @@ def test_someone_else_can_still_add_notes_meanwhile(commander_client, commander,
     page = commander_client.post(action(incident, "acknowledge"), {"version": "1"}, follow=True).content.decode()
     assert CHANGED not in page
     assert Incident.objects.get(pk=incident.pk).acknowledged_at is not None
-
