@@ -50,3 +50,25 @@ def render_panels(request: HttpRequest, incident: Incident) -> dict[str, list[Sa
         html = render_to_string(panel.template, {"incident": incident, **context}, request=request)
         rendered[panel.place].append(mark_safe(html))  # noqa: S308 - rendered by Django's template engine
     return rendered
+
+
+# Facts about an incident that one package knows and another's panel shows (paging knows when the next
+# public update is due; the status page's publish panel shows it), so neither imports the other.
+IncidentFact = Callable[[Incident], Any]
+
+_FACTS: dict[str, IncidentFact] = {}
+
+
+def register_fact(name: str, fact: IncidentFact) -> None:
+    """Register (or replace, by name) how to compute a fact about an incident."""
+    _FACTS[name] = fact
+
+
+def incident_fact(name: str, incident: Incident) -> Any:
+    """The fact computed for this incident, or None when no package provides it."""
+    fact = _FACTS.get(name)
+    return fact(incident) if fact is not None else None
+
+
+# The facts provided today.
+NEXT_UPDATE_DUE = "next_update_due"  # datetime | None: when the runbook's next public update is due

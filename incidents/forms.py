@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 
 from incidents.models import Incident, SeverityPolicy
+from incidents.services import IncidentConflict
 
 
 class IncidentDeclareForm(forms.ModelForm):
@@ -54,3 +58,81 @@ class SeverityChangeForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
+
+
+class IncidentDetailsForm(forms.ModelForm):
+    """The incident's change form (details), refusing a save made from an older version.
+
+    Each field carries the value it was rendered with (Django's hidden initial), so `changed_data` is what
+    this user edited, not what differs from the stored row. A stale save is refused and the form shown
+    again with the fresh values, except in the fields the user edited, which keep their input.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+        for name, field in self.fields.items():
+            if name != "version":
+                field.show_hidden_initial = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        seen = cleaned.get("version")
+        if seen is not None and seen != self.instance.version:
+            changed_meanwhile = self._show_fresh_values()
+            conflict = IncidentConflict(self.instance, seen)
+            message = conflict.messages[0]
+            if changed_meanwhile:
+                message += " Changed meanwhile: " + ", ".join(changed_meanwhile) + "."
+            raise forms.ValidationError(message, code="conflict")
+        return cleaned
+
+    def _show_fresh_values(self) -> list[str]:
+        """Rebind the form to the stored values (keeping the user's edits) and the current version, so that
+        a resubmit after review applies the user's edits to the fresh incident. Returns the labels of the
+        fields someone else changed since this form was rendered."""
+        edited = set(self.changed_data)
+        data = self.data.copy() if isinstance(self.data, QueryDict) else QueryDict(mutable=True)
+        if not isinstance(self.data, QueryDict):
+            for key, value in self.data.items():
+                data.setlist(key, value if isinstance(value, list) else [value])
+        changed_meanwhile = []
+        for name, field in self.fields.items():
+            if name == "version":
+                data[self.add_prefix(name)] = str(self.instance.version)
+                continue
+            fresh = field.prepare_value(self.get_initial_for_field(field, name))
+            try:
+                rendered = field.to_python(
+                    field.hidden_widget().value_from_datadict(self.data, self.files, self.add_initial_prefix(name))
+                )
+            except forms.ValidationError:  # e.g. the rendered commander was deleted meanwhile
+                rendered = None
+            if field.has_changed(rendered, _as_data(fresh)):
+                changed_meanwhile.append(str(field.label or name))
+            _put(data, self.add_initial_prefix(name), fresh, checkbox=False)
+            if name not in edited:
+                _put(data, self.add_prefix(name), fresh, checkbox=isinstance(field.widget, forms.CheckboxInput))
+        self.data = data
+        return changed_meanwhile
+
+
+def _as_data(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return value
+
+
+def _put(data: QueryDict, key: str, value: Any, *, checkbox: bool) -> None:
+    """Write a value into form data as a browser would post it."""
+    if checkbox:
+        if value:
+            data[key] = "on"
+        else:
+            data.pop(key, None)
+    elif isinstance(value, list | tuple):
+        data.setlist(key, [str(item) for item in value])
+    else:
+        data[key] = "" if value is None else str(value)

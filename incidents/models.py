@@ -146,6 +146,14 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: every change of the incident's state (status, severity, acknowledgement,
+    # details, components, public updates) adds one, so a form or API call made from an older version
+    # is refused instead of overwriting what someone else did. Notes and checklist ticks do not count.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     commander = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="commanded_incidents"
@@ -174,7 +182,8 @@ class Incident(models.Model):
     external_ticket = models.CharField(max_length=300, blank=True, help_text="PagerDuty/Opsgenie id or URL.")
     chat_channel = models.CharField(max_length=80, blank=True, help_text="e.g. #incident-2026-11-27-001")
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # The version fields are bookkeeping, not content: a historical copy (e.g. a revert) carries the current ones.
+    history = HistoricalRecords(excluded_fields=["updated_at", "version", "changed_at", "changed_by"])
 
     class Meta:
         ordering = ["-declared_at"]

@@ -20,9 +20,10 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents import cockpit, selectors, services
+from incidents.admin.conflicts import keep_input, kept_input, posted_version
 from incidents.admin.refusals import ServiceAdmin, error_text, saved_pk
 from incidents.admin.severity import severity_badge
-from incidents.forms import IncidentDeclareForm, NoteForm, SeverityChangeForm
+from incidents.forms import IncidentDeclareForm, IncidentDetailsForm, NoteForm, SeverityChangeForm
 from incidents.models import OPEN_STATUSES, ChecklistItem, Incident, IncidentStatus, SeverityPolicy
 from incidents.roles import COMMAND_PERMISSION as COMMAND
 from incidents.severity import ImpactFacts, suggest_severity
@@ -180,6 +181,8 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
         if obj is None:
             kwargs["form"] = IncidentDeclareForm
             kwargs["fields"] = IncidentDeclareForm.Meta.fields
+        else:
+            kwargs["form"] = IncidentDetailsForm
         return super().get_form(request, obj, change=change, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
@@ -210,9 +213,11 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
             obj.reference = incident.reference
         else:
             details = {name: data[name] for name in services.EDITABLE_DETAILS if name in form.changed_data}
+            # The form refused a stale version already; the service refuses one that changed since (a race).
             services.incident_update_details(
                 obj,
                 by=request.user,
+                expected_version=data.get("version"),
                 components=data.get("components") if "components" in form.changed_data else None,
                 responders=data.get("responders") if "responders" in form.changed_data else None,
                 **details,
@@ -239,6 +244,7 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
             return super().change_view(request, object_id, form_url, extra_context)
         can_command = request.user.has_perm(COMMAND)
         can_change = self.has_change_permission(request, incident)
+        kept_severity = kept_input(request, incident, "severity")
         extra_context.update(
             incident=incident,
             moves=[(status, MOVE_LABELS[IncidentStatus(status)]) for status in services.available_moves(incident)]
@@ -248,6 +254,8 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
             can_change=can_change,
             can_command=can_command,
             severity_form=SeverityChangeForm(initial={"severity": incident.severity_id}),
+            severity_chosen=str(kept_severity.get("severity") or incident.severity_id),
+            severity_reason=kept_severity.get("reason", ""),
             severities=SeverityPolicy.objects.all(),
             note_form=NoteForm(),
             checklist=selectors.incident_checklist(incident),
@@ -312,6 +320,11 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
         back = reverse("admin:incidents_incident_change", args=[incident.pk])
         try:
             done = self._run_cockpit_action(request, incident, action)
+        except services.IncidentConflict as conflict:
+            # Shown again with the fresh values; the typed reason and chosen severity are kept for review.
+            if action == "severity":
+                keep_input(request, incident, "severity", {k: request.POST.get(k, "") for k in ("severity", "reason")})
+            self.message_user(request, error_text(conflict), messages.ERROR)
         except ValidationError as error:
             self.message_user(request, error_text(error), messages.ERROR)
         else:
@@ -322,19 +335,28 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
 
     def _run_cockpit_action(self, request: HttpRequest, incident: Incident, action: str) -> str:
         user = request.user
+        # Header actions act on the incident's state: refused if it changed since the page was rendered.
+        # Notes only append (nothing to overwrite); a tick conflicts with a tick of the same item only.
+        version = posted_version(request)
         if action == "acknowledge":
-            services.incident_acknowledge(incident, by=user)
+            services.incident_acknowledge(incident, by=user, expected_version=version)
             return "acknowledged"
         if action.startswith("move-"):
             status = action.removeprefix("move-")
-            services.incident_move_status(incident, status=status, by=user, note=request.POST.get("note", ""))
+            services.incident_move_status(
+                incident, status=status, by=user, note=request.POST.get("note", ""), expected_version=version
+            )
             return f"moved to {status}"
         if action == "severity":
             form = SeverityChangeForm(request.POST)
             if not form.is_valid():
                 raise ValidationError(form.errors.as_text())
             services.incident_change_severity(
-                incident, severity=form.cleaned_data["severity"], by=user, reason=form.cleaned_data["reason"]
+                incident,
+                severity=form.cleaned_data["severity"],
+                by=user,
+                reason=form.cleaned_data["reason"],
+                expected_version=version,
             )
             return f"severity set to {form.cleaned_data['severity'].level}"
         if action == "note":

@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from incidents.api.fields import BulkPrimaryKeyRelatedField
+from incidents.api.versions import VERSION_FIELD_HELP
 from incidents.models import (
     Component,
     Incident,
@@ -53,6 +54,11 @@ class IncidentSerializer(serializers.ModelSerializer):
     public_impact_override = serializers.CharField(read_only=True, help_text="Empty: derived from the severity.")
     breached = serializers.SerializerMethodField()
     shortlink = serializers.SerializerMethodField()
+    version = serializers.IntegerField(
+        read_only=True,
+        help_text="Counts the incident's changes (also its ETag). Send it back (If-Match or `version`) with a "
+        "write to have it refused if someone changed the incident meanwhile.",
+    )
 
     class Meta:
         model = Incident
@@ -81,6 +87,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "resolved_at",
             "closed_at",
             "updated_at",
+            "version",
             "breached",
             "shortlink",
         ]
@@ -125,13 +132,18 @@ class IncidentUpdateSerializer(serializers.Serializer):
     severity = SeverityField(required=False)
     status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True, help_text="Reason logged with a status change.")
+    version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_FIELD_HELP)
 
 
 class NoteSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=10_000)
 
 
-class ResolveSerializer(serializers.Serializer):
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_FIELD_HELP)
+
+
+class ResolveSerializer(VersionSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -18,6 +18,7 @@ from incidents.api import serializers as s
 from incidents.api.fields import ID_PATTERN
 from incidents.api.filters import IncidentFilter
 from incidents.api.permissions import COMMAND, IncidentPermissions, ModelPermissions
+from incidents.api.versions import CONFLICT_RESPONSES, IF_MATCH, expected_version, with_etag
 from incidents.models import Component, Incident
 
 
@@ -61,9 +62,17 @@ class IncidentViewSet(
             public_impact_override=data.get("public_impact_override", ""),
             started_at=data.get("started_at"),
         )
-        return Response(self._out(incident), status=status.HTTP_201_CREATED)
+        return with_etag(Response(self._out(incident), status=status.HTTP_201_CREATED), incident)
 
-    @extend_schema(request=s.IncidentUpdateSerializer, responses=s.IncidentSerializer)
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incident = self.get_object()
+        return with_etag(Response(self.get_serializer(incident).data), incident)
+
+    @extend_schema(
+        request=s.IncidentUpdateSerializer,
+        responses={200: s.IncidentSerializer, **CONFLICT_RESPONSES},
+        parameters=[IF_MATCH],
+    )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incident = self.get_object()
         data = valid_data(s.IncidentUpdateSerializer, request.data)
@@ -73,26 +82,43 @@ class IncidentViewSet(
         incident = services.incident_update(
             incident,
             by=request.user,
+            expected_version=expected_version(request, data.pop("version", None)),
             severity=data.pop("severity", None),
             status=data.pop("status", None),
             note=data.pop("note", ""),
             components=data.pop("components", None),
             details=data,
         )
-        return Response(self._out(incident))
+        return self._out_response(incident)
 
-    @extend_schema(request=None, responses=s.IncidentSerializer)
+    @extend_schema(
+        request=s.VersionSerializer,
+        responses={200: s.IncidentSerializer, **CONFLICT_RESPONSES},
+        parameters=[IF_MATCH],
+    )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, reference: str) -> Response:
-        incident = services.incident_acknowledge(self.get_object(), by=request.user)
-        return Response(self._out(incident))
+        data = valid_data(s.VersionSerializer, request.data)
+        incident = services.incident_acknowledge(
+            self.get_object(), by=request.user, expected_version=expected_version(request, data.get("version"))
+        )
+        return self._out_response(incident)
 
-    @extend_schema(request=s.ResolveSerializer, responses=s.IncidentSerializer)
+    @extend_schema(
+        request=s.ResolveSerializer,
+        responses={200: s.IncidentSerializer, **CONFLICT_RESPONSES},
+        parameters=[IF_MATCH],
+    )
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, reference: str) -> Response:
         data = valid_data(s.ResolveSerializer, request.data)
-        incident = services.incident_resolve(self.get_object(), by=request.user, note=data.get("note", ""))
-        return Response(self._out(incident))
+        incident = services.incident_resolve(
+            self.get_object(),
+            by=request.user,
+            note=data.get("note", ""),
+            expected_version=expected_version(request, data.get("version")),
+        )
+        return self._out_response(incident)
 
     @extend_schema(request=s.NoteSerializer, responses={201: s.TimelineEntrySerializer})
     @action(detail=True, methods=["post"])
@@ -115,6 +141,9 @@ class IncidentViewSet(
 
     def _out(self, incident: Incident) -> Any:
         return s.IncidentSerializer(self.get_queryset().get(pk=incident.pk)).data
+
+    def _out_response(self, incident: Incident) -> Response:
+        return with_etag(Response(self._out(incident)), incident)
 
 
 class ComponentViewSet(viewsets.ModelViewSet):

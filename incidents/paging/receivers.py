@@ -42,6 +42,7 @@ def connect() -> None:
     clocks.register()
     hooks.incident_changed.connect(clocks.plan_incident_timers, dispatch_uid="paging.plan_incident_timers")
     notification_finished.connect(log_notification, dispatch_uid="paging.log_notification")
+    cockpit.register_fact(cockpit.NEXT_UPDATE_DUE, selectors.next_update_due)
     cockpit.register_panel(
         cockpit.Panel(
             name="paging.timers",

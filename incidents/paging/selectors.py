@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.utils import timezone
 
 from incidents.models import Incident
 from incidents.outbox.models import Notification
 from incidents.outbox.services import notifications_about
+from incidents.paging.clocks import UPDATE_REMINDER
 from incidents.timers.engine import kind_label, timers_for
 from incidents.timers.models import Timer
 
@@ -37,3 +40,10 @@ def timers_panel(incident: Incident) -> dict:
         "fired": incident_fired_timers(incident),
         "notifications": incident_notifications(incident),
     }
+
+
+def next_update_due(incident: Incident) -> datetime | None:
+    """When the runbook's next public update is due: the pending update reminder's time (the latest
+    status update, or the declaration, plus the severity's cadence; see clocks.next_update_reminder)."""
+    pending = timers_for(incident).filter(kind=UPDATE_REMINDER, fired_at__isnull=True, cancelled_at__isnull=True)
+    return pending.order_by("due_at").values_list("due_at", flat=True).first()

@@ -29,16 +29,27 @@ from incidents.services.lifecycle import (
     lock_incident,
     next_reference,
 )
+from incidents.services.versioning import (
+    IncidentConflict,
+    changed_by_text,
+    check_version,
+    count_change,
+    parse_version,
+)
 
 __all__ = [
     "COMPONENT_FIELDS",
     "EDITABLE_DETAILS",
     "TRANSITIONS",
+    "IncidentConflict",
     "available_moves",
+    "changed_by_text",
+    "check_version",
     "checklist_item_tick",
     "component_create",
     "component_delete",
     "component_update",
+    "count_change",
     "incident_acknowledge",
     "incident_add_note",
     "incident_change_severity",
@@ -52,5 +63,6 @@ __all__ = [
     "lock_incident",
     "next_reference",
     "open_incidents_changed",
+    "parse_version",
     "severity_policy_save",
 ]

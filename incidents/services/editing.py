@@ -20,6 +20,7 @@ from incidents.models import (
     TimelineKind,
 )
 from incidents.services.lifecycle import incident_change_severity, incident_move_status, lock_incident
+from incidents.services.versioning import count_change
 from incidents.timeline import Actor, acting_user, timeline_append
 
 
@@ -35,9 +36,12 @@ def incident_add_note(incident: Incident, *, by: Actor, text: str) -> TimelineEn
 
 @transaction.atomic
 def checklist_item_tick(item: ChecklistItem, *, by: Actor) -> ChecklistItem:
+    """Tick an item. The item is the unit of conflict: ticking one someone else ticked meanwhile is
+    refused (naming who and when), never logged twice; other changes of the incident do not matter."""
     item = ChecklistItem.objects.select_for_update().select_related("incident").get(pk=item.pk)
     if item.done_at is not None:
-        raise ValidationError(f"“{item.label}” was already ticked at {item.done_at:%H:%M} UTC.")
+        who = f" by {item.done_by.get_username()}" if item.done_by is not None else ""
+        raise ValidationError(f"“{item.label}” was already ticked{who} at {item.done_at:%H:%M} UTC.", code="conflict")
     now = timezone.now()
     item.done_at = now
     item.done_by = acting_user(by)
@@ -70,21 +74,22 @@ def incident_update_details(
     by: Actor,
     components: Iterable[Component] | None = None,
     responders: Iterable[User] | None = None,
+    expected_version: int | None = None,
     **changes: Any,
 ) -> Incident:
     """Edit descriptive fields; logs which ones changed."""
     unknown = set(changes) - set(EDITABLE_DETAILS)
     if unknown:
         raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
-    incident = lock_incident(incident)
+    incident = lock_incident(incident, expected_version=expected_version)
     changed: list[str] = []
     for name, value in changes.items():
         if getattr(incident, name) != value:
             setattr(incident, name, value)
             changed.append(name)
+    fields = list(changed)
     if changed:
         incident.full_clean(exclude=["severity"])
-        incident.save(update_fields=[*changed, "updated_at"])
     if components is not None:
         new = {c.pk for c in components}
         if new != set(incident.components.values_list("pk", flat=True)):
@@ -96,6 +101,8 @@ def incident_update_details(
             incident.responders.set(list(responders))
             changed.append("responders")
     if changed:
+        # One save (one history record) for the fields and the version the edit counts as.
+        incident.save(update_fields=[*fields, *count_change(incident, by=by), "updated_at"])
         labels = [str(getattr(Incident._meta.get_field(name), "verbose_name", name)) for name in changed]
         timeline_append(
             incident, kind=TimelineKind.EDIT, text="Edited " + ", ".join(labels), by=by, data={"fields": changed}
@@ -113,9 +120,12 @@ def incident_update(
     severity: SeverityPolicy | None = None,
     status: str | None = None,
     note: str = "",
+    expected_version: int | None = None,
 ) -> Incident:
     """One edit of an incident as the API takes it: details, components, severity and status together,
-    applied whole or refused whole (a refused status move leaves the new title unsaved)."""
+    applied whole or refused whole (a refused status move leaves the new title unsaved). The version is
+    checked once, before the first part."""
+    incident = lock_incident(incident, expected_version=expected_version)
     if details or components is not None:
         incident = incident_update_details(incident, by=by, components=components, **(details or {}))
     if severity is not None and severity.pk != incident.severity_id:

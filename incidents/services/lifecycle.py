@@ -26,6 +26,7 @@ from incidents.models import (
     SeverityPolicy,
     TimelineKind,
 )
+from incidents.services.versioning import check_version, count_change
 from incidents.severity import ImpactFacts, suggest_severity
 from incidents.timeline import Actor, acting_user, timeline_append
 
@@ -51,9 +52,12 @@ STATUS_TIMESTAMP: dict[str, str] = {
 }
 
 
-def lock_incident(incident: Incident) -> Incident:
-    """The incident's row, locked until the transaction ends: every write to an incident starts here."""
-    return Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
+def lock_incident(incident: Incident, *, expected_version: int | None = None) -> Incident:
+    """The incident's row, locked until the transaction ends: every write to an incident starts here.
+    With `expected_version`, a newer version (someone else's change) is refused with IncidentConflict."""
+    locked = Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
+    check_version(locked, expected_version)
+    return locked
 
 
 def _changed(incident: Incident) -> None:
@@ -137,6 +141,8 @@ def incident_declare(
         public_impact_override=public_impact_override,
         external_ticket=external_ticket,
         chat_channel=chat_channel or "#incident-" + reference.removeprefix("INC-").lower(),
+        changed_at=now,
+        changed_by=acting_user(by),
     )
     incident.full_clean()
     incident.save()
@@ -189,8 +195,8 @@ def incident_declare(
 
 
 @transaction.atomic
-def incident_acknowledge(incident: Incident, *, by: Actor) -> Incident:
-    incident = lock_incident(incident)
+def incident_acknowledge(incident: Incident, *, by: Actor, expected_version: int | None = None) -> Incident:
+    incident = lock_incident(incident, expected_version=expected_version)
     if incident.acknowledged_at is not None:
         raise ValidationError(f"{incident.reference} was already acknowledged at {incident.acknowledged_at:%H:%M} UTC.")
     if not incident.is_open:
@@ -200,7 +206,8 @@ def incident_acknowledge(incident: Incident, *, by: Actor) -> Incident:
     now = timezone.now()
     incident.acknowledged_at = now
     incident.acknowledged_by = acting_user(by)
-    incident.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
+    versioned = count_change(incident, by=by, at=now)
+    incident.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at", *versioned])
     ChecklistItem.objects.filter(incident=incident, position=CHECKLIST_ACKNOWLEDGE, done_at__isnull=True).update(
         done_at=now, done_by=acting_user(by)
     )
@@ -218,8 +225,15 @@ def incident_acknowledge(incident: Incident, *, by: Actor) -> Incident:
 
 
 @transaction.atomic
-def incident_change_severity(incident: Incident, *, severity: SeverityPolicy, by: Actor, reason: str = "") -> Incident:
-    incident = lock_incident(incident)
+def incident_change_severity(
+    incident: Incident,
+    *,
+    severity: SeverityPolicy,
+    by: Actor,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Incident:
+    incident = lock_incident(incident, expected_version=expected_version)
     if not incident.is_open:
         raise ValidationError(
             f"{incident.reference} is {incident.get_status_display().lower()}; its severity is final."
@@ -228,7 +242,7 @@ def incident_change_severity(incident: Incident, *, severity: SeverityPolicy, by
     if old.pk == severity.pk:
         raise ValidationError({"severity": f"{incident.reference} is already {severity.level}."})
     incident.severity = severity
-    incident.save(update_fields=["severity", "updated_at"])
+    incident.save(update_fields=["severity", "updated_at", *count_change(incident, by=by)])
     verb = "Upgraded" if severity.level < old.level else "Downgraded"
     text = f"{verb} from {old.level} to {severity.level}" + (f": {reason}" if reason else "")
     timeline_append(
@@ -254,8 +268,10 @@ def available_moves(incident: Incident) -> tuple[str, ...]:
 
 
 @transaction.atomic
-def incident_move_status(incident: Incident, *, status: str, by: Actor, note: str = "") -> Incident:
-    incident = lock_incident(incident)
+def incident_move_status(
+    incident: Incident, *, status: str, by: Actor, note: str = "", expected_version: int | None = None
+) -> Incident:
+    incident = lock_incident(incident, expected_version=expected_version)
     if status not in IncidentStatus.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
     if status not in legal_moves(incident):
@@ -270,7 +286,7 @@ def incident_move_status(incident: Incident, *, status: str, by: Actor, note: st
     now = timezone.now()
     old = incident.status
     incident.status = status
-    fields = ["status", "updated_at"]
+    fields = ["status", "updated_at", *count_change(incident, by=by, at=now)]
     if status in STATUS_TIMESTAMP and getattr(incident, STATUS_TIMESTAMP[status]) is None:
         setattr(incident, STATUS_TIMESTAMP[status], now)
         fields.append(STATUS_TIMESTAMP[status])
@@ -293,8 +309,10 @@ def incident_move_status(incident: Incident, *, status: str, by: Actor, note: st
     return incident
 
 
-def incident_resolve(incident: Incident, *, by: Actor, note: str = "") -> Incident:
-    return incident_move_status(incident, status=IncidentStatus.RESOLVED, by=by, note=note)
+def incident_resolve(incident: Incident, *, by: Actor, note: str = "", expected_version: int | None = None) -> Incident:
+    return incident_move_status(
+        incident, status=IncidentStatus.RESOLVED, by=by, note=note, expected_version=expected_version
+    )
 
 
 def incident_close(incident: Incident, *, by: Actor) -> Incident:

@@ -15,10 +15,12 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from incidents import cockpit
+from incidents.admin.conflicts import keep_input, kept_input, posted_version
 from incidents.admin.refusals import ServiceAdmin, error_text, saved_pk
 from incidents.models import OPEN_STATUSES, Component, ComponentStatus, Incident, shortlink
 from incidents.roles import COMMAND_PERMISSION as COMMAND
-from incidents.statuspage import services, subscribers
+from incidents.services import IncidentConflict
+from incidents.statuspage import selectors, services, subscribers
 from incidents.statuspage.models import (
     MaintenanceUpdate,
     PublicIncidentStatus,
@@ -66,21 +68,62 @@ class StatusUpdateForm(forms.Form):
         }
 
 
+PUBLISH_FORM = "statuspage.publish"
+
+
 def publish_panel(request: HttpRequest, incident: Incident) -> dict[str, Any] | None:
-    """The cockpit's "Publish status update" form, for commanders."""
+    """The cockpit's "Publish status update" form, for commanders: per component, its stored status,
+    what the public sees now and what it will see once published; and when the next update is due.
+    After a refused (stale) publish, the author's message and choices are shown again for review."""
     if not request.user.has_perm(COMMAND):
         return None
     components = list(Component.objects.order_by("group", "position", "name"))
     affected = {c.pk for c in incident.components.all()}
     components.sort(key=lambda c: c.pk not in affected)  # the incident's own components first
-    status = default_public_status(incident)
+    kept = kept_input(request, incident, PUBLISH_FORM)
+    status = kept.get("status") or default_public_status(incident)
+    if status not in PublicIncidentStatus.values:
+        status = default_public_status(incident)
+    body = kept.get("body") or SUGGESTED_BODIES[PublicIncidentStatus(status)]
+    chosen = {
+        component.pk: choice
+        for component in components
+        if (choice := kept.get(f"component-{component.pk}", "")) in ComponentStatus.values
+    }
+    outlook = selectors.publish_outlook(incident, components, public_status=status, selected=chosen)
+    published = StatusUpdate.objects.filter(incident=incident, published=True).exists()
     return {
-        "status_update_form": StatusUpdateForm(
-            initial={"status": status, "body": SUGGESTED_BODIES[PublicIncidentStatus(status)]}, components=components
-        ),
+        "status_update_form": StatusUpdateForm(initial={"status": status, "body": body}, components=components),
         "status_update_components": components,
+        "status_update_outlook": outlook,
+        "status_update_outlook_data": _outlook_data(incident, outlook),
+        "status_update_choices": ComponentStatus.choices,
+        "status_update_deliver": kept.get("deliver_notifications", incident.public),
         "status_update_suggestions": {str(k): v for k, v in SUGGESTED_BODIES.items()},
         "status_update_audience": subscribers.audience_size(incident),
+        "status_update_published": published,
+        "status_update_next_due": cockpit.incident_fact(cockpit.NEXT_UPDATE_DUE, incident)
+        if incident.is_open
+        else None,
+    }
+
+
+def _outlook_data(incident: Incident, outlook: list[selectors.ComponentOutlook]) -> dict[str, Any]:
+    """What publish.js needs to recompute "after publishing" as the form's choices change."""
+    return {
+        "rank": {str(status): rank for status, rank in selectors.COMPONENT_RANK.items()},
+        "labels": {str(value): str(label) for value, label in ComponentStatus.choices},
+        "unresolved": [str(status) for status in selectors.UNRESOLVED_PUBLIC_STATUSES],
+        "public": incident.public,
+        "raisesTo": selectors.incident_raises_to(incident),
+        "components": {
+            str(row.component.pk): {
+                "stored": row.stored,
+                "raisedByOthers": row.raised_by_others,
+                "affected": row.affected,
+            }
+            for row in outlook
+        },
     }
 
 
@@ -243,11 +286,27 @@ class StatusUpdateAdmin(ServiceAdmin):
                 done = "status update withdrawn from the status page"
             else:
                 raise ValidationError(f"Unknown action {action!r}.")
+        except IncidentConflict as conflict:
+            # The cockpit is shown again with the fresh state; the author's message and choices are kept.
+            keep_input(request, incident, PUBLISH_FORM, self._typed(request))
+            self.message_user(request, error_text(conflict), messages.ERROR)
         except ValidationError as error:
             self.message_user(request, error_text(error), messages.ERROR)
         else:
             self.message_user(request, f"{incident.reference}: {done}", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
+
+    @staticmethod
+    def _typed(request: HttpRequest) -> dict[str, Any]:
+        typed: dict[str, Any] = {
+            name: value
+            for name, value in request.POST.items()
+            if name.startswith("component-") and value in ComponentStatus.values
+        }
+        typed["status"] = request.POST.get("status", "")
+        typed["body"] = request.POST.get("body", "")[:10_000]
+        typed["deliver_notifications"] = bool(request.POST.get("deliver_notifications"))
+        return typed
 
     def _publish(self, request: HttpRequest, incident: Incident) -> str:
         form = StatusUpdateForm(request.POST, components=list(Component.objects.all()))
@@ -260,6 +319,7 @@ class StatusUpdateAdmin(ServiceAdmin):
             by=request.user,
             component_statuses=form.component_statuses(),
             deliver_notifications=form.cleaned_data["deliver_notifications"],
+            expected_version=posted_version(request),
         )
         told = ", subscribers will be told" if update.deliver_notifications and incident.public else ""
         return f"status update published ({update.get_status_display().lower()}){told}"

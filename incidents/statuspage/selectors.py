@@ -137,25 +137,133 @@ def page_state(now: datetime | None = None) -> PageState:
     return state
 
 
-def effective_component_statuses(
-    components: Sequence[Component], incidents: Sequence[Incident], maintenances: Sequence[ScheduledMaintenance]
-) -> dict[int, str]:
-    """The status shown per component: the one set by hand, raised by the active public incidents
-    affecting it (their impact) and by maintenance in progress. Worst wins."""
-    shown = {c.pk: str(c.status) for c in components}
+def worst_status(*statuses: str) -> str:
+    """The worst of component statuses (maintenance ranks below any outage)."""
+    return max(statuses, key=lambda status: COMPONENT_RANK[ComponentStatus(status)])
+
+
+def incident_raises_to(incident: Incident) -> str:
+    """The component status an active public incident raises its components to: its public impact."""
+    return COMPONENT_STATUS_FOR_IMPACT[PublicImpact(incident.public_impact)]
+
+
+def raised_statuses(incidents: Sequence[Incident], maintenances: Sequence[ScheduledMaintenance]) -> dict[int, str]:
+    """Per component pk, the status the active public incidents and maintenances raise it to (worst wins);
+    components none of them touches are absent."""
+    raised: dict[int, str] = {}
 
     def raise_to(pk: int, status: str) -> None:
-        if pk in shown and COMPONENT_RANK[ComponentStatus(status)] > COMPONENT_RANK[ComponentStatus(shown[pk])]:
-            shown[pk] = status
+        raised[pk] = worst_status(raised.get(pk, ComponentStatus.OPERATIONAL), status)
 
     for incident in incidents:
-        derived = COMPONENT_STATUS_FOR_IMPACT[PublicImpact(incident.public_impact)]
+        derived = incident_raises_to(incident)
         for component in incident.components.all():
             raise_to(component.pk, derived)
     for maintenance in maintenances:
         for component in maintenance.components.all():
             raise_to(component.pk, ComponentStatus.UNDER_MAINTENANCE)
-    return shown
+    return raised
+
+
+def effective_component_statuses(
+    components: Sequence[Component], incidents: Sequence[Incident], maintenances: Sequence[ScheduledMaintenance]
+) -> dict[int, str]:
+    """The status shown per component: the one set by hand, raised by the active public incidents
+    affecting it (their impact) and by maintenance in progress. Worst wins."""
+    raised = raised_statuses(incidents, maintenances)
+    return {c.pk: worst_status(str(c.status), raised.get(c.pk, ComponentStatus.OPERATIONAL)) for c in components}
+
+
+@dataclass(frozen=True)
+class ComponentOutlook:
+    """One component in the cockpit's publish form: its stored status, what the public sees now, and
+    what the public will see once the form is published (recomputed in the browser as choices change)."""
+
+    component: Component
+    stored: str
+    now: str
+    after: str
+    raised_by_others: str  # by the other active public incidents and maintenance; unchanged by publishing
+    affected: bool  # this incident names the component already
+    selected: str  # the form's choice for it: "" keeps the stored status
+
+    @property
+    def stored_label(self) -> str:
+        return ComponentStatus(self.stored).label
+
+    @property
+    def now_label(self) -> str:
+        return ComponentStatus(self.now).label
+
+    @property
+    def after_label(self) -> str:
+        return ComponentStatus(self.after).label
+
+
+def status_after_publishing(
+    *,
+    stored: str,
+    selected: str,
+    raised_by_others: str,
+    affected: bool,
+    incident_public: bool,
+    public_status: str,
+    raises_to: str,
+) -> str:
+    """A component's public status once an update is published. The update sets the component (when
+    chosen), names it on the incident, and leaves the incident active (raising its components) unless
+    it resolves it. publish.js computes the same in the browser."""
+    status = worst_status(selected or stored, raised_by_others)
+    stays_active = public_status in UNRESOLVED_PUBLIC_STATUSES
+    if incident_public and stays_active and (affected or selected):
+        status = worst_status(status, raises_to)
+    return status
+
+
+def publish_outlook(
+    incident: Incident, components: Sequence[Component], *, public_status: str, selected: dict[int, str]
+) -> list[ComponentOutlook]:
+    """Per component: stored, effective now (the public API's computation) and after publishing."""
+    # The same rows page_state() reads, without the public updates the page also shows.
+    active = list(
+        Incident.objects.filter(public=True, status__in=OPEN_STATUSES)
+        .select_related("severity")
+        .prefetch_related(Prefetch("components", queryset=Component.objects.only("pk")))
+    )
+    maintenances = list(
+        ScheduledMaintenance.objects.filter(status__in=ACTIVE_MAINTENANCE_STATUSES).prefetch_related(
+            Prefetch("components", queryset=Component.objects.only("pk"))
+        )
+    )
+    now = effective_component_statuses(components, active, maintenances)
+    others = raised_statuses([i for i in active if i.pk != incident.pk], maintenances)
+    affected = {c.pk for c in incident.components.all()}
+    raises_to = incident_raises_to(incident)
+    rows = []
+    for component in components:
+        raised = others.get(component.pk, ComponentStatus.OPERATIONAL)
+        choice = selected.get(component.pk, "")
+        after = status_after_publishing(
+            stored=str(component.status),
+            selected=choice,
+            raised_by_others=raised,
+            affected=component.pk in affected,
+            incident_public=incident.public,
+            public_status=public_status,
+            raises_to=raises_to,
+        )
+        rows.append(
+            ComponentOutlook(
+                component=component,
+                stored=str(component.status),
+                now=now[component.pk],
+                after=after,
+                raised_by_others=raised,
+                affected=component.pk in affected,
+                selected=choice,
+            )
+        )
+    return rows
 
 
 def page_updated_at() -> datetime:

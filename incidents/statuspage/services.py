@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from incidents import hooks
 from incidents.models import Component, ComponentStatus, Incident, IncidentStatus, TimelineKind
-from incidents.services import incident_move_status, lock_incident
+from incidents.services import count_change, incident_move_status, lock_incident
 from incidents.statuspage.models import (
     MaintenanceImpact,
     MaintenanceStatus,
@@ -166,6 +166,7 @@ def status_update_publish(
     component_statuses: dict[Component, str] | None = None,
     display_at: datetime | None = None,
     deliver_notifications: bool | None = None,
+    expected_version: int | None = None,
 ) -> StatusUpdate:
     """Publish a public status update (runbook 3.3): in one transaction, move the incident through the
     lifecycle when the public status differs, set the components' statuses, log it on the timeline
@@ -177,6 +178,10 @@ def status_update_publish(
 
     `deliver_notifications` (default: whether the incident is public) tells the page's subscribers, from a
     worker once the transaction commits.
+
+    `expected_version`: the incident's version the author saw; publishing over a newer one (someone else
+    moved the incident or published meanwhile) is refused with IncidentConflict. A publication counts as
+    a change of the incident.
     """
     body = (body or "").strip()
     if not body:
@@ -188,7 +193,7 @@ def status_update_publish(
     for component, new_status in changes.items():
         if new_status not in ComponentStatus.values:
             raise ValidationError({"component_statuses": f"Unknown status {new_status!r} for {component.name}."})
-    incident = lock_incident(incident)
+    incident = lock_incident(incident, expected_version=expected_version)
     if status == PublicIncidentStatus.POSTMORTEM:
         if incident.is_open:
             raise ValidationError(
@@ -226,6 +231,7 @@ def status_update_publish(
                 current.save(update_fields=["status", "updated_at"])
         StatusUpdateComponent.objects.bulk_create(rows)
         incident.components.add(*locked.values())
+    incident.save(update_fields=[*count_change(incident, by=by, at=now), "updated_at"])
     text = f"Status update ({PublicIncidentStatus(status).label.lower()}): {body}"
     if affected:
         text += "\nComponents: " + ", ".join(f"{name} {old} → {new}" for name, (old, new) in affected.items())
@@ -242,15 +248,16 @@ def status_update_publish(
 
 
 @transaction.atomic
-def status_update_withdraw(update: StatusUpdate, *, by: Actor) -> StatusUpdate:
+def status_update_withdraw(update: StatusUpdate, *, by: Actor, expected_version: int | None = None) -> StatusUpdate:
     """Hide a published update from the status page (e.g. posted on the wrong incident). The incident's
     status and the components are left as they are; the withdrawal is logged."""
-    incident = lock_incident(update.incident)
+    incident = lock_incident(update.incident, expected_version=expected_version)
     update = StatusUpdate.objects.select_for_update().get(pk=update.pk)
     if not update.published:
         raise ValidationError("This status update was already withdrawn.")
     update.published = False
     update.save(update_fields=["published", "updated_at"])
+    incident.save(update_fields=[*count_change(incident, by=by), "updated_at"])
     timeline_append(
         incident,
         kind=TimelineKind.EDIT,

@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from incidents.api.fields import LARGEST_ID, MAX_LIST_ITEMS, BulkPrimaryKeyRelatedField
+from incidents.api.versions import VERSION_FIELD_HELP
 from incidents.models import Component, ComponentStatus
 from incidents.statuspage.models import (
     MaintenanceImpact,
@@ -61,6 +62,7 @@ class StatusUpdatePublishSerializer(serializers.Serializer):
     deliver_notifications = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="Tell subscribers; default: if the incident is public."
     )
+    version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_FIELD_HELP)
 
     def validate_components(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Every component in one query; a component named twice takes its last status."""

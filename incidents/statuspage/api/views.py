@@ -12,6 +12,7 @@ from rest_framework.serializers import BaseSerializer
 
 from incidents.api.fields import ID_PATTERN
 from incidents.api.permissions import COMMAND, ModelPermissions
+from incidents.api.versions import CONFLICT_RESPONSES, IF_MATCH, expected_version
 from incidents.api.views import valid_data
 from incidents.models import Component, Incident
 from incidents.statuspage import services
@@ -55,8 +56,10 @@ class IncidentStatusUpdates(generics.ListCreateAPIView):
 
     @extend_schema(
         request=s.StatusUpdatePublishSerializer,
-        responses={201: s.StatusUpdateSerializer},
-        description="Publish a public status update; it moves the incident's status and component statuses.",
+        responses={201: s.StatusUpdateSerializer, **CONFLICT_RESPONSES},
+        parameters=[IF_MATCH],
+        description="Publish a public status update; it moves the incident's status and component statuses. "
+        "With If-Match (the incident's ETag) or `version`, it is refused if the incident changed meanwhile.",
     )
     def post(self, request: Request, reference: str) -> Response:
         incident = self.incident()
@@ -68,6 +71,7 @@ class IncidentStatusUpdates(generics.ListCreateAPIView):
             by=request.user,
             component_statuses={row["component"]: row["status"] for row in data.get("components", [])},
             deliver_notifications=data.get("deliver_notifications"),
+            expected_version=expected_version(request, data.get("version")),
         )
         return Response(s.StatusUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
