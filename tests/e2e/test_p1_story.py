@@ -166,9 +166,10 @@ def test_p1_story_by_keyboard_through_the_palette(page, live_server, login, comm
     assert update.body.startswith("Card payments fail at checkout.")
     assert update.author == commander
     if paged:
-        assert incident.timeline.filter(text__icontains=senior.username).exists() or incident.timeline.filter(
-            text__icontains=senior.get_full_name()
-        ).exists()
+        assert (
+            incident.timeline.filter(text__icontains=senior.username).exists()
+            or incident.timeline.filter(text__icontains=senior.get_full_name()).exists()
+        )
 
     # Keyboard only, and no more page loads than the steps need: a regression that adds a page fails here.
     assert clicks == 0
