@@ -166,3 +166,27 @@ def test_commands_follow_the_page_as_it_is_now(page, live_server, login, command
     page.keyboard.press("Control+a")
     page.keyboard.type("resolve")
     page.wait_for_selector(f"#wr-palette-list [aria-selected=true]:has-text('Resolve ({incident.reference})')")
+
+
+def test_a_template_adds_a_command_with_data_attributes(page, live_server, login, commander, severities):
+    """A panel offers a command by marking an element: data-palette-label (and keywords, group, run)."""
+    incident = IncidentFactory.create(by=commander, level="P3")
+    login(commander.username)
+    page.goto(f"{live_server.url}/admin/incidents/incident/{incident.pk}/change/")
+    page.evaluate(
+        """() => {
+          const form = document.createElement("form");
+          form.id = "wr-handover";
+          form.dataset.paletteLabel = "Hand over command";
+          form.dataset.paletteKeywords = "commander transfer";
+          form.innerHTML = '<input type="hidden" name="v" value="1"><input id="wr-handover-to" name="to">';
+          document.querySelector(".wr-cockpit").append(form);
+        }"""
+    )
+    page.keyboard.press("Control+k")
+    page.keyboard.type("transfer")
+    page.wait_for_selector("#wr-palette-list [aria-selected=true]:has-text('Hand over command')")
+    page.keyboard.press("Enter")
+    page.locator("#wr-palette").wait_for(state="hidden")
+    # A form's first visible field gets the focus.
+    assert page.evaluate("document.activeElement.id") == "wr-handover-to"

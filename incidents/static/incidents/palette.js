@@ -82,6 +82,7 @@
     });
     const keep = keepActive && previous ? state.options.findIndex(function (o) { return o.label === previous.label; }) : -1;
     setActive(keep >= 0 ? keep : (state.options.length ? 0 : -1));
+    state.input.setAttribute("aria-expanded", state.options.length ? "true" : "false");
     state.status.textContent = state.options.length
       ? state.options.length + (state.options.length === 1 ? " result" : " results")
       : (state.searching ? "Searching\u2026" : "No command or incident matches.");
@@ -134,7 +135,7 @@
       return;
     }
     if (!option) return;
-    if (option.kind === "incident") { close(false); window.location.assign(option.incident.url); return; }
+    if (option.kind === "incident") { closePalette(false); window.location.assign(option.incident.url); return; }
     const command = option.command;
     const target = targetOf(command);  // looked up now: the page may have been redrawn since it opened
     if (!target) {
@@ -142,9 +143,10 @@
       state.status.textContent = "No longer possible here: the page has changed since.";
       return;
     }
-    if (command.run === "navigate") { close(false); window.location.assign(command.target); return; }
-    if (command.run === "submit") { close(false); target.requestSubmit(); return; }
-    close(false);
+    if (command.run === "navigate") { closePalette(false); window.location.assign(command.target); return; }
+    // Focus goes back first: a form sent without leaving the page keeps the user where they were.
+    if (command.run === "submit") { closePalette(true); target.requestSubmit(); return; }
+    closePalette(false);
     focusTarget(target);
   }
 
@@ -165,7 +167,7 @@
     field.focus();
   }
 
-  function open() {
+  function openPalette() {
     if (state.dialog.open) { state.input.select(); return; }
     state.returnFocus = document.activeElement;
     state.input.value = "";
@@ -177,7 +179,7 @@
     search();  // open incidents, for an empty query
   }
 
-  function close(restoreFocus) {
+  function closePalette(restoreFocus) {
     if (!state.dialog.open) return;
     state.dialog.close();
     state.searchSeq++;
@@ -192,14 +194,14 @@
     else if (event.key === "Home" && count && event.ctrlKey) { event.preventDefault(); setActive(0); }
     else if (event.key === "End" && count && event.ctrlKey) { event.preventDefault(); setActive(count - 1); }
     else if (event.key === "Enter") { event.preventDefault(); runActive(); }
-    else if (event.key === "Escape") { event.preventDefault(); close(true); }
+    else if (event.key === "Escape") { event.preventDefault(); closePalette(true); }
   }
 
   function onDocumentKey(event) {
     const mod = event.ctrlKey || event.metaKey;
     if (mod && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "k") {
       event.preventDefault();
-      if (state.dialog.open) close(true); else open();
+      if (state.dialog.open) closePalette(true); else openPalette();
       return;
     }
     // Ctrl/Cmd-Enter in a cockpit text field sends its form (a note, a status update, a page).
@@ -220,9 +222,9 @@
     state.input.addEventListener("input", function () { render(false); search(); });
     state.input.addEventListener("keydown", onInputKey);
     // Escape on the dialog itself (the browser's own cancel) also returns focus where it was.
-    state.dialog.addEventListener("cancel", function (event) { event.preventDefault(); close(true); });
+    state.dialog.addEventListener("cancel", function (event) { event.preventDefault(); closePalette(true); });
     // A click on the backdrop (the dialog element outside its box) closes it.
-    state.dialog.addEventListener("click", function (event) { if (event.target === state.dialog) close(true); });
+    state.dialog.addEventListener("click", function (event) { if (event.target === state.dialog) closePalette(true); });
     document.addEventListener("keydown", onDocumentKey);
     // A button for touch screens and for discovering the shortcut, in the header's user links.
     const tools = document.getElementById("user-tools");
@@ -233,7 +235,7 @@
       button.setAttribute("aria-haspopup", "dialog");
       button.setAttribute("aria-keyshortcuts", "Control+K Meta+K");
       button.textContent = /Mac|iPhone|iPad/.test(navigator.platform) ? "Commands (\u2318K)" : "Commands (Ctrl-K)";
-      button.addEventListener("click", open);
+      button.addEventListener("click", openPalette);
       tools.prepend(button);
     }
   }
