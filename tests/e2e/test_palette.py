@@ -50,6 +50,7 @@ def active(page) -> dict:
 def test_palette_dialog_keys_and_focus_at_phone_width(phone, live_server, commander, severities):
     page = phone
     incident = IncidentFactory.create(by=commander, title="Search is slow", level="P2")
+    newer = IncidentFactory.create(by=commander, title="Disk full", level="P3")
     log_in(page, live_server, commander.username)
     page.focus("a.addlink")
 
@@ -63,12 +64,13 @@ def test_palette_dialog_keys_and_focus_at_phone_width(phone, live_server, comman
     assert combobox.get_attribute("aria-controls") == "wr-palette-list"
     # With nothing typed it lists the commands, then the open incidents.
     page.wait_for_selector(f"#wr-palette-list [role=option]:has-text('{incident.reference}')")
+    page.wait_for_selector(f"#wr-palette-list [role=option]:has-text('{newer.reference}')")
     first = active(page)
     assert first["label"] == "Declare an incident"
     assert first["focused"]
     assert first["selected"] == "true"
     assert first["outline"] != "none"  # the active option is visibly marked
-    assert first["count"] == 4  # declare, open incidents, dashboard, the incident
+    assert first["count"] == 5  # declare, open incidents, dashboard, the two open incidents
 
     # Arrow keys move the active option and wrap; the input keeps the focus.
     page.keyboard.press("ArrowDown")
@@ -101,8 +103,10 @@ def test_palette_dialog_keys_and_focus_at_phone_width(phone, live_server, comman
         page.keyboard.press("Enter")
     assert page.url.endswith(f"/admin/incidents/incident/{incident.pk}/change/")
 
-    # ... and by a word of its title, pressing Enter before the answer has arrived.
+    # ... and by a word of its title, pressing Enter before the answer has arrived: the open incidents
+    # listed first (the newer one on top) no longer count once "slow" is typed.
     page.keyboard.press("Control+k")
+    page.wait_for_selector(f"#wr-palette-list [aria-selected=false]:has-text('{newer.reference}')")
     page.keyboard.type("slow")
     with page.expect_navigation():
         page.keyboard.press("Enter")

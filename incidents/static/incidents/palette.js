@@ -57,7 +57,8 @@
     });
     const previous = state.options[state.active];
     state.options = commands.map(function (c) { return { kind: "command", command: c, label: c.label, hint: c.group }; })
-      .concat(state.incidents.map(function (i) {
+      // Incidents of an earlier search stay only while they still match; the new answer replaces them.
+      .concat(state.incidents.filter(function (i) { return matches(words, i.reference + " " + i.title); }).map(function (i) {
         return {
           kind: "incident", incident: i, label: i.reference + " " + i.title,
           hint: i.severity + " \u00b7 " + i.status_display,
