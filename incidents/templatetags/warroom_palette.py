@@ -15,6 +15,7 @@ register = template.Library()
 def command_palette(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    if request is None or user is None or not (user.is_active and user.is_staff):
+    # Not for the anonymous (login page) nor in the admin's small "add related object" popups.
+    if request is None or user is None or not (user.is_active and user.is_staff) or context.get("is_popup"):
         return {"palette": None}
     return {"palette": palette_data(request, context)}

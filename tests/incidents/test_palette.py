@@ -55,8 +55,11 @@ def test_every_admin_page_carries_the_palette_without_inline_code(commander_clie
         assert "Declare an incident" in labels(html)
 
 
-def test_the_login_page_has_no_palette(client):
+def test_the_login_page_and_popups_have_no_palette(client, commander_client):
     assert 'id="wr-palette"' not in client.get(reverse("admin:login")).content.decode()
+    popup = commander_client.get(reverse("admin:incidents_component_add"), {"_popup": "1"}).content.decode()
+    assert 'name="_popup"' in popup
+    assert 'id="wr-palette"' not in popup
 
 
 def test_declare_is_offered_only_to_those_who_may_declare(viewer_client, severities):
