@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from incidents import cockpit, hooks, palette
+from incidents import cockpit, hooks
 from incidents.models import Incident, TimelineKind
 from incidents.outbox.models import Notification, NotificationStatus
 from incidents.outbox.signals import notification_finished
@@ -38,13 +38,7 @@ def timers_panel(request: HttpRequest, incident: Incident) -> dict[str, Any]:
     return selectors.timers_panel(incident)
 
 
-def palette_commands(request: HttpRequest, incident: Incident) -> list[palette.Command]:
-    """The command palette focuses the cockpit's page-now form (id wr-page-now) when the cockpit draws it."""
-    return [palette.Command("Page someone now", "focus", "#wr-page-now", "page call escalate on-call wake tier")]
-
-
 def connect() -> None:
-    palette.register_incident_commands("paging.page_now", palette_commands, order=30)
     clocks.register()
     hooks.incident_changed.connect(clocks.plan_incident_timers, dispatch_uid="paging.plan_incident_timers")
     notification_finished.connect(log_notification, dispatch_uid="paging.log_notification")

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from incidents import cockpit, palette
+from incidents import cockpit
 from incidents.admin.refusals import ServiceAdmin, error_text, saved_pk
 from incidents.models import OPEN_STATUSES, Component, ComponentStatus, Incident, shortlink
 from incidents.roles import COMMAND_PERMISSION as COMMAND
@@ -332,15 +332,7 @@ def _csv_safe(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
-def palette_commands(request: HttpRequest, incident: Incident) -> list[palette.Command]:
-    """The command palette opens the cockpit's publish form (drawn for commanders only)."""
-    if not request.user.has_perm(COMMAND):
-        return []
-    return [palette.Command("Publish a status update", "focus", "#wr-update-body", "status page public post message")]
-
-
 def register_cockpit_panels() -> None:
-    palette.register_incident_commands("statuspage.publish", palette_commands, order=20)
     cockpit.register_panel(
         cockpit.Panel(
             "statuspage.publish",
