@@ -44,6 +44,11 @@ class IncidentDeclareForm(forms.ModelForm):
             "chat_channel",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Whoever opens the declare form (from the dashboard or the command palette) starts with the title.
+        self.fields["title"].widget.attrs["autofocus"] = True
+
     def clean_started_at(self):
         started_at = self.cleaned_data.get("started_at")
         if started_at and started_at > timezone.now():

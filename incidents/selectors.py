@@ -82,3 +82,21 @@ def incident_timeline(incident: Incident):
 
 def incident_checklist(incident: Incident):
     return incident.checklist.select_related("done_by").order_by("position")
+
+
+def incident_search(text: str, *, limit: int) -> list[Incident]:
+    """Incidents whose reference or title contains every word of `text` (all open incidents for no text):
+    an exact reference first, then open ones, newest first. One query."""
+    incidents = Incident.objects.select_related("severity")
+    words = text.split()
+    for word in words:
+        incidents = incidents.filter(Q(reference__icontains=word) | Q(title__icontains=word))
+    if not words:
+        incidents = incidents.filter(status__in=OPEN_STATUSES)
+    exact = Q(reference__iexact=text.strip()) if words else Q(pk__in=[])
+    return list(
+        incidents.annotate(
+            exact=Case(When(exact, then=Value(0)), default=Value(1)),
+            closed=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1)),
+        ).order_by("exact", "closed", "-started_at", "-pk")[:limit]
+    )

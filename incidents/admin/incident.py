@@ -21,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from incidents import cockpit, selectors, services
 from incidents.admin.conflicts import keep_input, kept_input, posted_version
+from incidents.admin.palette import incident_search_view
 from incidents.admin.refusals import ServiceAdmin, error_text, saved_pk
 from incidents.admin.severity import severity_badge
 from incidents.forms import IncidentDeclareForm, IncidentDetailsForm, NoteForm, SeverityChangeForm
@@ -275,6 +276,11 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
                 name=f"{info[0]}_{info[1]}_suggest_severity",
             ),
             path(
+                "palette-search/",
+                self.admin_site.admin_view(self.palette_search_view),
+                name=f"{info[0]}_{info[1]}_palette_search",
+            ),
+            path(
                 "<int:pk>/cockpit/<str:action>/",
                 self.admin_site.admin_view(self.cockpit_action_view),
                 name=f"{info[0]}_{info[1]}_cockpit",
@@ -306,6 +312,9 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
         return JsonResponse(
             {"level": suggestion.level, "reasons": suggestion.reasons, "policy_id": policy.pk if policy else None}
         )
+
+    def palette_search_view(self, request: HttpRequest) -> JsonResponse:
+        return incident_search_view(self, request)
 
     def cockpit_action_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return require_POST(self._cockpit_action)(request, pk, action)

@@ -7,7 +7,8 @@ class StatusPageConfig(AppConfig):
     verbose_name = "Status page"
 
     def ready(self) -> None:
-        from incidents.statuspage import admin, signals
+        from incidents.statuspage import admin, palette, signals
 
         signals.connect()
         admin.register_cockpit_panels()
+        palette.register()
