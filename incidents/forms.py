@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from incidents.models import Incident, SeverityPolicy
@@ -54,3 +55,30 @@ class SeverityChangeForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
+
+
+def _people() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(queryset=User.objects.filter(is_active=True).order_by("username"), required=False)
+
+
+class RolesForm(forms.Form):
+    """The cockpit's roles form: communications lead and scribe (empty: nobody)."""
+
+    communications_lead = _people()
+    scribe = _people()
+
+
+class HandOverForm(forms.Form):
+    to = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("username"), label="Hand command to"
+    )
+    note = forms.CharField(required=False, max_length=500)
+
+
+class ResponderAddForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True).order_by("username"), label="Responder")
+    page = forms.BooleanField(required=False, initial=True, label="Page them now")
+
+
+class ResponderRemoveForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.all())

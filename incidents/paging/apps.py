@@ -7,6 +7,7 @@ class PagingConfig(AppConfig):
     verbose_name = "Paging"
 
     def ready(self) -> None:
-        from incidents.paging import receivers
+        from incidents.paging import panels, receivers
 
         receivers.connect()
+        panels.register()

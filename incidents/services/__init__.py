@@ -29,10 +29,21 @@ from incidents.services.lifecycle import (
     lock_incident,
     next_reference,
 )
+from incidents.services.roles import (
+    ASSIGNABLE_ROLES,
+    ROLE_NAMES,
+    incident_add_responder,
+    incident_assign_role,
+    incident_hand_over_command,
+    incident_remove_responder,
+    incident_set_roles,
+)
 
 __all__ = [
+    "ASSIGNABLE_ROLES",
     "COMPONENT_FIELDS",
     "EDITABLE_DETAILS",
+    "ROLE_NAMES",
     "TRANSITIONS",
     "available_moves",
     "checklist_item_tick",
@@ -41,11 +52,16 @@ __all__ = [
     "component_update",
     "incident_acknowledge",
     "incident_add_note",
+    "incident_add_responder",
+    "incident_assign_role",
     "incident_change_severity",
     "incident_close",
     "incident_declare",
+    "incident_hand_over_command",
     "incident_move_status",
+    "incident_remove_responder",
     "incident_resolve",
+    "incident_set_roles",
     "incident_update",
     "incident_update_details",
     "legal_moves",
