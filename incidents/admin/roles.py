@@ -20,7 +20,16 @@ ACTIONS = (*COMMAND_ACTIONS, "responder-add", "responder-remove")
 
 def roles_panel(request: HttpRequest, incident: Incident) -> dict[str, Any]:
     can_change = request.user.has_perm("incidents.change_incident") and incident.status != IncidentStatus.CLOSED
+    holders = [
+        (label, role, person(getattr(incident, role)) if getattr(incident, f"{role}_id") else "unassigned")
+        for role, label in (
+            ("commander", "Incident commander"),
+            ("communications_lead", "Communications lead"),
+            ("scribe", "Scribe"),
+        )
+    ]
     return {
+        "role_holders": holders,
         "responders": list(incident.responders.all()),
         "people": selectors.active_people() if can_change else [],
         "can_change_roles": can_change,
