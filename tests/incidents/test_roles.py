@@ -250,6 +250,8 @@ def test_the_change_form_no_longer_changes_the_commander(commander_client, incid
     assert commander_client.post(url, data).status_code == 302
     incident.refresh_from_db()
     assert incident.commander == commander
+    with pytest.raises(ValidationError, match="cannot be edited here: commander"):
+        services.incident_update_details(incident, by=commander, commander=alex)
 
 
 # The API
