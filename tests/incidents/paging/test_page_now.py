@@ -256,3 +256,33 @@ def test_schema_documents_roles_and_page_now(commander_api):
     assert "201" in page["responses"]
     request = page["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert set(schema["components"]["schemas"][request]["properties"]) == {"user", "rotation", "tier", "reason"}
+
+
+def test_cockpit_queries_do_not_grow_with_people_rotations_and_responders(
+    commander_client, commander, incident, django_user_model, django_assert_max_num_queries
+):
+    from incidents import services as incident_services
+
+    url = reverse("admin:incidents_incident_change", args=[incident.pk])
+
+    def grow(n: int) -> None:
+        user = make_user(django_user_model, f"extra{n}", roles.RESPONDER)
+        incident_services.incident_add_responder(incident, by=commander, user=user, page=False)
+        rotation = Rotation.objects.create(name=f"Rotation {n}")
+        RotationMember.objects.create(rotation=rotation, user=user)
+        RotationOverride.objects.create(
+            rotation=rotation,
+            user=commander,
+            starts_at=timezone.now() + timedelta(days=1),
+            ends_at=timezone.now() + timedelta(days=2),
+        )
+
+    grow(0)
+    with django_assert_max_num_queries(80) as few:
+        assert commander_client.get(url).status_code == 200
+    for n in range(1, 12):
+        grow(n)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = commander_client.get(url).content.decode()
+    assert page.count('value="rotation:') == Rotation.objects.count()
+    assert "Extra11" in page
