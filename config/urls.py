@@ -17,5 +17,6 @@ urlpatterns = [
     path("status/", include("incidents.statuspage.urls")),
     path("api/", include("incidents.statuspage.api.urls")),
     path("api/", include("incidents.alerts.api.urls")),
+    path("api/", include("incidents.paging.api.urls")),
     path("api/", include("incidents.api.urls")),
 ]

@@ -8,7 +8,9 @@ class IncidentsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from incidents.admin import roles as roles_panel
         from incidents.roles import ensure_role_groups
 
+        roles_panel.register()
         # After every migrate (tests included) so that permissions of models added later are granted.
         post_migrate.connect(ensure_role_groups, dispatch_uid="incidents.ensure_role_groups")

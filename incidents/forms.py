@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -141,3 +142,30 @@ def _put(data: QueryDict, key: str, value: Any, *, checkbox: bool) -> None:
         data.setlist(key, [str(item) for item in value])
     else:
         data[key] = "" if value is None else str(value)
+
+
+def _people() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(queryset=User.objects.filter(is_active=True).order_by("username"), required=False)
+
+
+class RolesForm(forms.Form):
+    """The cockpit's roles form: communications lead and scribe (empty: nobody)."""
+
+    communications_lead = _people()
+    scribe = _people()
+
+
+class HandOverForm(forms.Form):
+    to = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("username"), label="Hand command to"
+    )
+    note = forms.CharField(required=False, max_length=500)
+
+
+class ResponderAddForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True).order_by("username"), label="Responder")
+    page = forms.BooleanField(required=False, initial=True, label="Page them now")
+
+
+class ResponderRemoveForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.all())

@@ -164,6 +164,14 @@ class Incident(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The incident's roles (runbook: commander, communications lead, scribe, responders). The single-holder
+    # roles are plain foreign keys: the cockpit, the list and the API read them in the incident's own query.
+    communications_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scribe = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     responders = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="responded_incidents")
     components = models.ManyToManyField(Component, blank=True, related_name="incidents")
 
@@ -272,6 +280,8 @@ class TimelineKind(models.TextChoices):
     TIMER = "timer", "Timer"
     EDIT = "edit", "Edit"
     POSTMORTEM = "postmortem", "Post-mortem"
+    ROLE = "role", "Role change"
+    PAGE = "page", "Page"
 
 
 class TimelineEntry(models.Model):

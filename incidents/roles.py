@@ -65,3 +65,10 @@ def ensure_role_groups(sender: Any = None, **kwargs: Any) -> None:
 def active_members(groups: Iterable[Group]) -> list[User]:
     """Active users of these groups, each once, by username."""
     return list(User.objects.filter(groups__in=list(groups), is_active=True).distinct().order_by("username"))
+
+
+def person(user: User | None) -> str:
+    """A user as the timeline and messages name them: full name, else username."""
+    if user is None:
+        return "nobody"
+    return user.get_full_name() or user.get_username()

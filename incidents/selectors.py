@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.db.models import BooleanField as BooleanFieldType
 from django.db.models import (
     Case,
@@ -11,6 +12,7 @@ from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
     F,
+    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -70,10 +72,26 @@ def breached_open_incidents(limit: int = 20) -> list[Incident]:
 
 def incident_detail(pk: int) -> Incident:
     return (
-        Incident.objects.select_related("severity", "commander", "reporter", "acknowledged_by")
-        .prefetch_related("components", "responders")
+        Incident.objects.select_related(
+            "severity", "commander", "communications_lead", "scribe", "reporter", "acknowledged_by"
+        )
+        .prefetch_related("components", Prefetch("responders", queryset=User.objects.order_by("username")))
         .get(pk=pk)
     )
+
+
+def incident_with_roles(pk: int) -> Incident:
+    """The incident with its role holders and responders, in two queries."""
+    return (
+        Incident.objects.select_related("commander", "communications_lead", "scribe")
+        .prefetch_related(Prefetch("responders", queryset=User.objects.order_by("username")))
+        .get(pk=pk)
+    )
+
+
+def active_people() -> list[User]:
+    """Who can be given a role or paged: active users, by username."""
+    return list(User.objects.filter(is_active=True).order_by("username"))
 
 
 def incident_timeline(incident: Incident):

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents import cockpit, selectors, services
+from incidents.admin import roles as roles_panel
 from incidents.admin.conflicts import keep_input, kept_input, posted_version
 from incidents.admin.palette import incident_search_view
 from incidents.admin.refusals import ServiceAdmin, error_text, saved_pk
@@ -120,10 +121,15 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
         "resolved_at",
         "closed_at",
         "reporter",
+        # Roles change in the cockpit's roles panel, where a hand-over is logged and notified.
+        "commander",
+        "communications_lead",
+        "scribe",
+        "responders",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "title", "summary", "severity", "status"]}),
-        ("People", {"fields": ["commander", "reporter", "responders"]}),
+        ("People", {"fields": ["commander", "communications_lead", "scribe", "responders", "reporter"]}),
         ("Impact", {"fields": ["components", "users_affected_pct", "data_impact", "security_breach"]}),
         ("Status page", {"fields": ["public", "public_impact_override"]}),
         ("Links", {"fields": ["external_ticket", "chat_channel"]}),
@@ -323,7 +329,7 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
         incident = get_object_or_404(Incident, pk=pk)
         if not self.has_change_permission(request, incident):
             raise PermissionDenied
-        commander_only = action.startswith("move-") or action == "severity"
+        commander_only = action.startswith("move-") or action in ("severity", *roles_panel.COMMAND_ACTIONS)
         if commander_only and not request.user.has_perm(COMMAND):
             raise PermissionDenied
         back = reverse("admin:incidents_incident_change", args=[incident.pk])
@@ -347,6 +353,8 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
         # Header actions act on the incident's state: refused if it changed since the page was rendered.
         # Notes only append (nothing to overwrite); a tick conflicts with a tick of the same item only.
         version = posted_version(request)
+        if action in roles_panel.ACTIONS:
+            return roles_panel.run(request, incident, action)
         if action == "acknowledge":
             services.incident_acknowledge(incident, by=user, expected_version=version)
             return "acknowledged"

@@ -5,11 +5,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from incidents.api import views
+from incidents.api import roles, views
 
 
 def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -28,7 +28,23 @@ router = DefaultRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
 router.register("components", views.ComponentViewSet, basename="component")
 
+REFERENCE = views.IncidentViewSet.lookup_value_regex
+
 urlpatterns = [
+    re_path(rf"^incidents/(?P<reference>{REFERENCE})/roles/$", roles.IncidentRoles.as_view(), name="incident-roles"),
+    re_path(
+        rf"^incidents/(?P<reference>{REFERENCE})/handover/$", roles.IncidentHandOver.as_view(), name="incident-handover"
+    ),
+    re_path(
+        rf"^incidents/(?P<reference>{REFERENCE})/responders/$",
+        roles.IncidentResponders.as_view(),
+        name="incident-responders",
+    ),
+    re_path(
+        rf"^incidents/(?P<reference>{REFERENCE})/responders/(?P<username>{roles.USERNAME_PATTERN})/$",
+        roles.IncidentResponder.as_view(),
+        name="incident-responder",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", docs_login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     path("", include(router.urls)),

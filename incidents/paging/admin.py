@@ -1,5 +1,5 @@
-"""Admin of paging: escalation policies (with a preview of who is paged when) and on-call rotations
-(who is on call now and next)."""
+"""Admin of paging: escalation policies (with a preview of who is paged when), on-call rotations (who is
+on call now and next), and the cockpit's page-now form."""
 
 from __future__ import annotations
 
@@ -7,17 +7,22 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
-from incidents.admin.refusals import ServiceAdmin
+from incidents.admin.refusals import ServiceAdmin, error_text
+from incidents.models import Incident
 from incidents.outbox.channels import redact_apprise_url
 from incidents.paging import oncall, services
 from incidents.paging.clocks import step_targets
+from incidents.paging.forms import PAGE_PERMISSION, PageNowForm
 from incidents.paging.models import (
     EscalationPolicy,
     EscalationStep,
@@ -112,6 +117,33 @@ class EscalationPolicyAdmin(ServiceAdmin):
 
     def delete_model(self, request: HttpRequest, obj: EscalationPolicy) -> None:
         services.escalation_policy_delete(obj, by=request.user)
+
+    def get_urls(self) -> list:
+        return [
+            path("page-now/<int:incident_pk>/", self.admin_site.admin_view(self.page_now_view), name="paging_page_now"),
+            *super().get_urls(),
+        ]
+
+    def page_now_view(self, request: HttpRequest, incident_pk: int) -> HttpResponse:
+        """The cockpit's page-now form: page a person, a rotation's on-call or a tier now, with a reason."""
+        return require_POST(self._page_now)(request, incident_pk)
+
+    def _page_now(self, request: HttpRequest, incident_pk: int) -> HttpResponse:
+        incident = get_object_or_404(Incident, pk=incident_pk)
+        if not request.user.has_perm(PAGE_PERMISSION):
+            raise PermissionDenied
+        form = PageNowForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationError(form.errors.as_text())
+            entry = services.page_now(
+                incident, by=request.user, reason=form.cleaned_data["reason"], **form.cleaned_data["target"]
+            )
+        except ValidationError as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+        else:
+            self.message_user(request, f"{incident.reference}: {entry.text}", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
 
     @admin.display(description="escalation path")
     def path(self, obj: EscalationPolicy) -> str:

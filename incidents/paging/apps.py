@@ -7,7 +7,8 @@ class PagingConfig(AppConfig):
     verbose_name = "Paging"
 
     def ready(self) -> None:
-        from incidents.paging import palette, receivers
+        from incidents.paging import palette, panels, receivers
 
         receivers.connect()
         palette.register()
+        panels.register()

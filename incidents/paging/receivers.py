@@ -1,5 +1,5 @@
-"""How paging reacts: the incident hooks re-plan the runbook's clocks, and every message about an
-incident that was sent (or failed for good) is logged on its timeline."""
+"""How paging reacts: the incident hooks re-plan the runbook's clocks and notify people of role changes,
+and every message about an incident that was sent (or failed for good) is logged on its timeline."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from incidents import cockpit, hooks
 from incidents.models import Incident, TimelineKind
 from incidents.outbox.models import Notification, NotificationStatus
 from incidents.outbox.signals import notification_finished
-from incidents.paging import clocks, selectors
+from incidents.paging import clocks, selectors, services
 from incidents.timeline import timeline_append
 
 
@@ -43,6 +43,11 @@ def connect() -> None:
     hooks.incident_changed.connect(clocks.plan_incident_timers, dispatch_uid="paging.plan_incident_timers")
     notification_finished.connect(log_notification, dispatch_uid="paging.log_notification")
     cockpit.register_fact(cockpit.NEXT_UPDATE_DUE, selectors.next_update_due)
+    # The incident's roles: both commanders hear of a hand-over, a new role holder is told, and a
+    # responder added with "page them" is paged.
+    hooks.command_handed_over.connect(services.notify_command_handed_over, dispatch_uid="paging.handover")
+    hooks.role_assigned.connect(services.notify_role_assigned, dispatch_uid="paging.role_assigned")
+    hooks.responder_added.connect(services.page_added_responder, dispatch_uid="paging.responder_added")
     cockpit.register_panel(
         cockpit.Panel(
             name="paging.timers",

@@ -1,15 +1,22 @@
-"""Reads of paging for the cockpit: an incident's timers and the messages sent about it."""
+"""Reads of paging for the cockpit: an incident's timers and the messages sent about it, and whom the
+page-now form offers."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from incidents.models import Incident
 from incidents.outbox.models import Notification
 from incidents.outbox.services import notifications_about
 from incidents.paging.clocks import UPDATE_REMINDER
+from incidents.paging.models import EscalationStep, Rotation, RotationMember, RotationOverride
+from incidents.paging.oncall import on_call_user
+from incidents.roles import person
+from incidents.selectors import active_people
 from incidents.timers.engine import kind_label, timers_for
 from incidents.timers.models import Timer
 
@@ -47,3 +54,32 @@ def next_update_due(incident: Incident) -> datetime | None:
     status update, or the declaration, plus the severity's cadence; see clocks.next_update_reminder)."""
     pending = timers_for(incident).filter(kind=UPDATE_REMINDER, fired_at__isnull=True, cancelled_at__isnull=True)
     return pending.order_by("due_at").values_list("due_at", flat=True).first()
+
+
+def rotations_with_on_call() -> list[tuple[Rotation, Any]]:
+    """Every rotation with who is on call in it now (None: nobody), members and overrides prefetched."""
+    now = timezone.now()
+    rotations = Rotation.objects.prefetch_related(
+        Prefetch("members", queryset=RotationMember.objects.select_related("user")),
+        Prefetch("overrides", queryset=RotationOverride.objects.filter(ends_at__gt=now).select_related("user")),
+    ).order_by("name")
+    return [(rotation, on_call_user(rotation, now)) for rotation in rotations]
+
+
+def escalation_tiers() -> list[EscalationStep]:
+    """Every tier of every escalation policy, by severity and offset."""
+    return list(EscalationStep.objects.select_related("policy__severity").order_by("policy__severity__level", "offset"))
+
+
+def page_now_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The page-now form's targets, grouped: `user:<id>`, `rotation:<id>` (who is on call now), `tier:<id>`."""
+    people = [(f"user:{user.pk}", person(user)) for user in active_people()]
+    rotations = [
+        (f"rotation:{rotation.pk}", f"{rotation}: {person(user) if user else 'nobody'} on call now")
+        for rotation, user in rotations_with_on_call()
+    ]
+    tiers = [
+        (f"tier:{step.pk}", f"{step.policy.severity.level} · {step.tier} ({step.policy})")
+        for step in escalation_tiers()
+    ]
+    return [("Person", people), ("On call in a rotation", rotations), ("Escalation tier", tiers)]

@@ -1,5 +1,6 @@
 """Writes of paging: escalation policies with their steps, and rotations with members and overrides,
-each saved whole in one transaction. A policy change re-plans the open incidents of its severity."""
+each saved whole in one transaction (a policy change re-plans the open incidents of its severity); paging
+someone now; and the notices that answer the incident's roles hooks."""
 
 from __future__ import annotations
 
@@ -7,11 +8,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
-from incidents.paging.models import EscalationPolicy, Rotation
-from incidents.services import open_incidents_changed
-from incidents.timeline import Actor
+from incidents.models import Incident, TimelineEntry, TimelineKind
+from incidents.outbox import services as outbox
+from incidents.paging.clocks import PageTarget, incident_message, step_targets
+from incidents.paging.models import EscalationPolicy, EscalationStep, Rotation
+from incidents.paging.oncall import on_call_user
+from incidents.roles import person
+from incidents.services import ROLE_NAMES, lock_incident, open_incidents_changed
+from incidents.timeline import Actor, acting_user, timeline_append
 
 
 @dataclass(frozen=True)
@@ -69,3 +78,95 @@ def escalation_policy_delete(policy: EscalationPolicy, *, by: Actor) -> None:
 @transaction.atomic
 def rotation_delete(rotation: Rotation, *, by: Actor) -> None:
     rotation.delete()
+
+
+# Paging people now, outside the escalation schedule, and the notices that answer the roles hooks.
+
+
+def _who(by: Actor) -> str:
+    user = acting_user(by)
+    return person(user) if user is not None else "Warroom"
+
+
+def _page(incident: Incident, targets: Sequence[User | str], headline: str, dedupe_key: str) -> None:
+    subject, body = incident_message(incident, headline)
+    for target in targets:
+        outbox.enqueue(target=target, subject=subject, body=body, about=incident, dedupe_key=dedupe_key)
+
+
+@transaction.atomic
+def page_now(
+    incident: Incident,
+    *,
+    by: Actor,
+    reason: str,
+    user: User | None = None,
+    rotation: Rotation | None = None,
+    tier: EscalationStep | None = None,
+) -> TimelineEntry:
+    """Page one person, whoever is on call in a rotation, or every target of an escalation tier, now: one
+    outbox row per target, logged on the incident's timeline with the reason. Give exactly one target."""
+    given = [name for name, value in (("user", user), ("rotation", rotation), ("tier", tier)) if value is not None]
+    if len(given) != 1:
+        raise ValidationError({"target": "Choose one person, rotation or escalation tier to page."})
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Say why you are paging: the reason goes in the page and the log."})
+    incident = lock_incident(incident)
+    if not incident.is_open:
+        raise ValidationError(f"{incident.reference} is {incident.get_status_display().lower()}: nobody is paged.")
+    targets: list[PageTarget]
+    if user is not None:
+        if not user.is_active:
+            raise ValidationError({"user": f"{person(user)} is not an active user."})
+        targets = [PageTarget(user, "named")]
+        described = person(user)
+        data: dict[str, Any] = {"target": "user", "user": user.pk}
+    elif rotation is not None:
+        on_call = on_call_user(rotation)
+        if on_call is None:
+            raise ValidationError({"rotation": f"Nobody is on call in {rotation} now (it has no members)."})
+        targets = [PageTarget(on_call, f"on call in {rotation}")]
+        described = f"{person(on_call)}, on call in {rotation}"
+        data = {"target": "rotation", "rotation": rotation.pk, "user": on_call.pk}
+    else:
+        assert tier is not None
+        targets = step_targets(tier)
+        if not targets:
+            raise ValidationError({"tier": f"The tier {tier.tier} has nobody to page; add people to its step."})
+        described = f"tier {tier.tier} ({', '.join(target.label for target in targets)})"
+        data = {"target": "tier", "tier": tier.tier, "step": tier.pk}
+    entry = timeline_append(
+        incident, kind=TimelineKind.PAGE, text=f"Paged {described}: {reason}", by=by, data={**data, "reason": reason}
+    )
+    Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
+    _page(
+        incident,
+        [target.target for target in targets],
+        f"paged by {_who(by)}: {reason}",
+        f"page:{entry.pk}",
+    )
+    return entry
+
+
+def notify_command_handed_over(
+    incident: Incident, *, previous: User | None, new: User, entry: TimelineEntry, **kwargs: Any
+) -> None:
+    """Both commanders hear of a hand-over (a `command_handed_over` receiver, in the service's transaction)."""
+    people = [new] if previous is None or previous.pk == new.pk else [previous, new]
+    headline = (
+        f"command handed over from {person(previous)} to {person(new)}" if previous else f"{person(new)} took command"
+    )
+    _page(incident, people, headline, f"handover:{entry.pk}")
+
+
+def notify_role_assigned(incident: Incident, *, role: str, user: User, entry: TimelineEntry, **kwargs: Any) -> None:
+    _page(incident, [user], f"you are now the {ROLE_NAMES.get(role, role)}", f"role:{entry.pk}")
+
+
+def page_added_responder(
+    incident: Incident, *, user: User, page: bool, by: Actor, entry: TimelineEntry, **kwargs: Any
+) -> None:
+    """A responder added with "page them" is paged now."""
+    if page:
+        _page(incident, [user], f"{_who(by)} added you as a responder", f"responder:{entry.pk}")

@@ -29,6 +29,15 @@ from incidents.services.lifecycle import (
     lock_incident,
     next_reference,
 )
+from incidents.services.roles import (
+    ASSIGNABLE_ROLES,
+    ROLE_NAMES,
+    incident_add_responder,
+    incident_assign_role,
+    incident_hand_over_command,
+    incident_remove_responder,
+    incident_set_roles,
+)
 from incidents.services.versioning import (
     IncidentConflict,
     changed_by_text,
@@ -38,8 +47,10 @@ from incidents.services.versioning import (
 )
 
 __all__ = [
+    "ASSIGNABLE_ROLES",
     "COMPONENT_FIELDS",
     "EDITABLE_DETAILS",
+    "ROLE_NAMES",
     "TRANSITIONS",
     "IncidentConflict",
     "available_moves",
@@ -52,11 +63,16 @@ __all__ = [
     "count_change",
     "incident_acknowledge",
     "incident_add_note",
+    "incident_add_responder",
+    "incident_assign_role",
     "incident_change_severity",
     "incident_close",
     "incident_declare",
+    "incident_hand_over_command",
     "incident_move_status",
+    "incident_remove_responder",
     "incident_resolve",
+    "incident_set_roles",
     "incident_update",
     "incident_update_details",
     "legal_moves",

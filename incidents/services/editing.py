@@ -52,11 +52,11 @@ def checklist_item_tick(item: ChecklistItem, *, by: Actor) -> ChecklistItem:
     return item
 
 
-# Details a commander may edit freely; state, clocks and severity have their own services.
+# Details a commander may edit freely; state, clocks, severity and roles (a hand-over is notified) have
+# their own services.
 EDITABLE_DETAILS = (
     "title",
     "summary",
-    "commander",
     "users_affected_pct",
     "data_impact",
     "security_breach",

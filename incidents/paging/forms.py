@@ -1,0 +1,31 @@
+"""The cockpit's page-now form: one target (`user:<id>`, `rotation:<id>` or `tier:<id>`) and a reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import User
+
+from incidents.paging.models import EscalationStep, Rotation
+
+# Who may page: whoever may change the incident (responders call for help too).
+PAGE_PERMISSION = "incidents.change_incident"
+
+TARGET_MODELS: dict[str, Any] = {"user": User, "rotation": Rotation, "tier": EscalationStep}
+
+
+class PageNowForm(forms.Form):
+    target = forms.CharField(max_length=40, help_text="user:<id>, rotation:<id> or tier:<id>")
+    reason = forms.CharField(max_length=500)
+
+    def clean_target(self) -> dict[str, Any]:
+        """The target as the page_now service takes it: {"user": <User>} or {"rotation": ...} or {"tier": ...}."""
+        kind, _, number = self.cleaned_data["target"].partition(":")
+        model = TARGET_MODELS.get(kind)
+        if model is None or not (number.isascii() and number.isdigit() and len(number) <= 18):
+            raise forms.ValidationError("Choose a person, a rotation or an escalation tier.")
+        row = model._default_manager.filter(pk=int(number)).first()
+        if row is None:
+            raise forms.ValidationError(f"That {kind} no longer exists.")
+        return {kind: row}
