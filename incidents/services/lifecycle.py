@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from incidents import logcontext
 from incidents.hooks import incident_changed, incident_closing, incident_resolved
 from incidents.models import (
     INITIAL_RESPONSE_CHECKLIST,
@@ -53,12 +54,14 @@ STATUS_TIMESTAMP: dict[str, str] = {
 
 def lock_incident(incident: Incident) -> Incident:
     """The incident's row, locked until the transaction ends: every write to an incident starts here."""
-    return Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
+    locked = Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
+    logcontext.set_incident(locked.reference)
+    return locked
 
 
-def _changed(incident: Incident) -> None:
-    """Tell subscribers (the runbook clocks) inside this transaction."""
-    incident_changed.send(sender=Incident, incident=incident)
+def _changed(incident: Incident, change: str) -> None:
+    """Tell subscribers (the runbook clocks, the metrics) inside this transaction."""
+    incident_changed.send(sender=Incident, incident=incident, change=change)
 
 
 def next_reference(day: datetime) -> str:
@@ -184,7 +187,7 @@ def incident_declare(
             "started_at": started_at.isoformat(),
         },
     )
-    _changed(incident)
+    _changed(incident, "declared")
     return incident
 
 
@@ -213,7 +216,7 @@ def incident_acknowledge(incident: Incident, *, by: Actor) -> Incident:
         at=now,
         data={"time_to_acknowledge_seconds": int((now - incident.started_at).total_seconds()), "breached": late},
     )
-    _changed(incident)
+    _changed(incident, "acknowledged")
     return incident
 
 
@@ -234,7 +237,7 @@ def incident_change_severity(incident: Incident, *, severity: SeverityPolicy, by
     timeline_append(
         incident, kind=TimelineKind.SEVERITY, text=text, by=by, data={"from": old.level, "to": severity.level}
     )
-    _changed(incident)
+    _changed(incident, "severity")
     return incident
 
 
@@ -287,7 +290,7 @@ def incident_move_status(incident: Incident, *, status: str, by: Actor, note: st
         at=now,
         data={"from": old, "to": status},
     )
-    _changed(incident)
+    _changed(incident, "status")
     if status == IncidentStatus.RESOLVED:
         incident_resolved.send(sender=Incident, incident=incident, by=by)
     return incident
