@@ -25,14 +25,20 @@ from incidents.metrics.collector import DatabaseCollector
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
-def registry() -> CollectorRegistry:
-    """What a scrape reads: every process's files in multiprocess mode (gunicorn, Celery's prefork pool),
-    else this process's own registry; plus the database gauges, computed now."""
+def event_registry() -> CollectorRegistry:
+    """The counters and histograms: every process's files in multiprocess mode (gunicorn, Celery's prefork
+    pool sharing the directory), else this process's own registry."""
     scrape = CollectorRegistry(auto_describe=False)
     if os.environ.get(MULTIPROC_ENV):
         multiprocess.MultiProcessCollector(scrape)
     else:
         scrape.register(_ProcessRegistry())
+    return scrape
+
+
+def registry() -> CollectorRegistry:
+    """What a scrape reads: the event metrics, plus the database gauges, computed now."""
+    scrape = event_registry()
     scrape.register(DatabaseCollector())
     return scrape
 
