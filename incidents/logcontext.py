@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from django.core.signals import request_finished, request_started
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
 
@@ -31,6 +32,7 @@ task_name: ContextVar[str] = ContextVar("task", default="")
 _request: ContextVar[HttpRequest | None] = ContextVar("request", default=None)
 
 _VARS: tuple[ContextVar[Any], ...] = (request_id, incident, task_name, _request)
+_DEFAULTS: dict[ContextVar[Any], Any] = {request_id: "", incident: "", task_name: "", _request: None}
 
 
 def set_incident(reference: str) -> None:
@@ -58,6 +60,12 @@ def scope(**values: Any) -> Iterator[None]:
     finally:
         for var, value in saved:
             var.set(value)
+
+
+def clear(**kwargs: Any) -> None:
+    """Forget the context (a request has finished; a new one starts)."""
+    for var in _VARS:
+        var.set(_DEFAULTS[var])
 
 
 def current() -> dict[str, str]:
@@ -92,13 +100,18 @@ class RequestIdMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        # Django logs a 4xx or 5xx after the middleware has returned: the context lasts until the response
+        # is closed, and a new request starts afresh.
+        request_started.connect(clear, dispatch_uid="logcontext.request_started")
+        request_finished.connect(clear, dispatch_uid="logcontext.request_finished")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         rid = valid_request_id(request.headers.get(REQUEST_ID_HEADER)) or new_request_id()
         request.request_id = rid  # type: ignore[attr-defined]
-        with scope(request_id=rid, incident="", task=""):
-            _request.set(request)
-            response = self.get_response(request)
+        clear()
+        request_id.set(rid)
+        _request.set(request)
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = rid
         return response
 

@@ -81,7 +81,7 @@ def unacknowledged_past_target_counts(now: datetime | None = None) -> dict[str, 
     now = now or timezone.now()
     rows = (
         with_sla_due(Incident.objects.filter(status__in=OPEN_STATUSES, acknowledged_at__isnull=True))
-        .filter(sla_ack_due__lt=Value(now))
+        .filter(sla_ack_due__lt=Value(now))  # type: ignore[misc]
         .values_list("severity__level")
         .annotate(count=Count("pk"))
         .order_by()

@@ -74,8 +74,8 @@ class DatabaseCollector(Collector):
         )
         backlog = {(channel, status): count for channel, status, count in selectors.outbox_counts()}
         for channel in selectors.CHANNELS:
-            for status in selectors.OUTBOX_STATES:
-                outbox.add_metric([channel, str(status)], backlog.get((channel, str(status)), 0))
+            for state in selectors.OUTBOX_STATES:
+                outbox.add_metric([channel, str(state)], backlog.get((channel, str(state)), 0))
         yield outbox
         oldest = selectors.oldest_undelivered_at()
         yield GaugeMetricFamily(

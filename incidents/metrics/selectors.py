@@ -48,7 +48,7 @@ def outbox_counts() -> list[tuple[str, str, int]]:
     """(channel, status, count) of the notifications not (yet) sent."""
     rows = (
         _with_channel(Notification.objects.filter(status__in=OUTBOX_STATES))
-        .values_list("channel_kind", "status")
+        .values_list("channel_kind", "status")  # type: ignore[misc]
         .annotate(count=Count("pk"))
         .order_by()
     )
