@@ -31,3 +31,14 @@ def _configure_logging(**kwargs: object) -> None:
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+
+
+@signals.worker_ready.connect
+def _serve_worker_metrics(**kwargs: object) -> None:
+    """With METRICS_WORKER_ADDRESS, the worker's main process serves its pool's metrics (incidents/metrics)."""
+    from django.conf import settings
+
+    if settings.METRICS_WORKER_ADDRESS:
+        from incidents.metrics import exporter
+
+        exporter.serve(settings.METRICS_WORKER_ADDRESS)

@@ -312,6 +312,8 @@ LOGGING = {
 # true (a listener the network already confines); neither: 404.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)
+# host:port where each Celery worker serves its pool's metrics (workers on other hosts than the web).
+METRICS_WORKER_ADDRESS = env("METRICS_WORKER_ADDRESS", default="")
 
 # Post-incident review clocks.
 POSTMORTEM_REMINDER_HOURS = env.float("POSTMORTEM_REMINDER_HOURS", default=4.0)

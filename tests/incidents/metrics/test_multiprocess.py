@@ -13,7 +13,7 @@ import pytest
 from prometheus_client import generate_latest
 
 from config import gunicorn
-from incidents.metrics import views
+from incidents.metrics import exposition
 from tests.incidents.metrics.conftest import parse, value
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -35,7 +35,7 @@ def test_a_scrape_adds_up_what_every_process_counted(tmp_path, monkeypatch):
     run_worker(tmp_path)
     assert len(list(tmp_path.glob("*.db"))) >= 2  # one file per process and metric type
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    samples = parse(generate_latest(views.event_registry()).decode())
+    samples = parse(generate_latest(exposition.event_registry()).decode())
     assert value(samples, "warroom_incidents_declared_total", severity="P1") == 2
     assert value(samples, "warroom_incident_time_to_acknowledge_seconds_count", severity="P1") == 2
     assert value(samples, "warroom_incident_time_to_acknowledge_seconds_sum", severity="P1") == 1200
