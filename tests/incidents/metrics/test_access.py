@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import IncidentFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -72,3 +74,17 @@ def test_the_status_host_urlconf_has_no_metrics():
     with pytest.raises(Resolver404):
         resolve("/metrics", urlconf="incidents.statuspage.host_urls")
     assert resolve("/metrics").url_name == "metrics"
+
+
+def test_a_scrape_costs_eight_queries_however_many_incidents(
+    client, metrics_token, severities, commander, django_assert_num_queries
+):
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {metrics_token}"}
+    for level in ("P1", "P2", "P2", "P3"):
+        IncidentFactory.create(by=commander, level=level)
+    with django_assert_num_queries(8):
+        assert client.get("/metrics", **auth).status_code == 200
+    for _ in range(20):
+        IncidentFactory.create(by=commander, level="P4")
+    with django_assert_num_queries(8):
+        assert client.get("/metrics", **auth).status_code == 200
