@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from incidents.metrics.views import metrics
 from incidents.timers import health
 
 admin.site.site_header = "Warroom"
@@ -13,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("api/", include("postmortems.api.urls")),
     path("status/", include("incidents.statuspage.urls")),
     path("api/", include("incidents.statuspage.api.urls")),

@@ -3,8 +3,10 @@
 Every signal is sent inside the transaction of the service that made the change, with the incident
 row locked, so a receiver's writes (timers, a draft post-mortem) commit or roll back with it.
 
-- ``incident_changed(incident)``: after any change that moves a clock: declared, acknowledged, severity
-  changed, status moved, a public status update posted. The runbook clocks re-plan on it.
+- ``incident_changed(incident, change)``: after any change that moves a clock: declared, acknowledged,
+  severity changed, status moved, a public status update posted. The runbook clocks re-plan on it.
+  ``change`` says which ("declared", "acknowledged", "severity", "status", "status_update", "policy");
+  receivers that do not care take it in ``**kwargs``.
 - ``incident_resolved(incident, by)``: the incident has just moved to resolved.
 - ``incident_closing(incident)``: the incident is about to close, or the cockpit asks whether it may;
   a receiver refuses by raising ``ValidationError`` (e.g. the post-mortem is not yet published).

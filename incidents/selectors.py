@@ -66,6 +66,31 @@ def open_incident_counts_by_severity() -> list[dict]:
     ]
 
 
+def open_incident_counts_by_severity_and_status() -> list[tuple[str, str, int]]:
+    """(severity level, status, count) of the open incidents, in one aggregate query (the metrics)."""
+    rows = (
+        Incident.objects.filter(status__in=OPEN_STATUSES)
+        .values_list("severity__level", "status")
+        .annotate(count=Count("pk"))
+        .order_by("severity__level", "status")
+    )
+    return [(level, status, count) for level, status, count in rows]
+
+
+def unacknowledged_past_target_counts(now: datetime | None = None) -> dict[str, int]:
+    """Open incidents nobody has acknowledged although their response target has passed, per severity level
+    (the metrics: an SLA breached with nobody acknowledging)."""
+    now = now or timezone.now()
+    rows = (
+        with_sla_due(Incident.objects.filter(status__in=OPEN_STATUSES, acknowledged_at__isnull=True))
+        .filter(sla_ack_due__lt=Value(now))  # type: ignore[misc]
+        .values_list("severity__level")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)
+
+
 def breached_open_incidents(limit: int = 20) -> list[Incident]:
     return list(open_incidents().filter(sla_breached=True).order_by("started_at")[:limit])  # type: ignore[misc]
 

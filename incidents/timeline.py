@@ -9,6 +9,7 @@ from typing import Any, cast
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.utils import timezone
 
+from incidents import logcontext
 from incidents.models import Incident, TimelineEntry
 
 # Who did it: a user, or None for the system (timers, commands); anonymous callers count as the system.
@@ -32,6 +33,7 @@ def timeline_append(
     at: datetime | None = None,
 ) -> TimelineEntry:
     """Append to the incident log. Call inside the transaction that makes the change."""
+    logcontext.set_incident(incident.reference)
     return TimelineEntry.objects.create(
         incident=incident, kind=kind, text=text, author=acting_user(by), data=data or {}, at=at or timezone.now()
     )

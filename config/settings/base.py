@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -38,12 +39,15 @@ INSTALLED_APPS = [
     "incidents.statuspage",
     "incidents.library",
     "incidents.alerts",
+    "incidents.metrics",
     "postmortems",
     # The project itself: the demo data that spans every package (`manage.py seed_demo`).
     "config",
 ]
 
 MIDDLEWARE = [
+    "incidents.logcontext.RequestIdMiddleware",
+    "incidents.metrics.middleware.HttpMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RefuseNulCharactersMiddleware",
     "incidents.statuspage.hosts.StatusHostMiddleware",
@@ -297,13 +301,33 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# `text` (default) or `json`: one JSON object per line with level, logger, message, request_id, user, incident
+# and task (incidents/logcontext.py fills them in).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "incidents.logcontext.ContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user)s %(incident)s %(task)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# /metrics (incidents/metrics/views.py): a bearer token, or served without one only when METRICS_PUBLIC is
+# true (a listener the network already confines); neither: 404.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)
+# host:port where each Celery worker serves its pool's metrics (workers on other hosts than the web).
+METRICS_WORKER_ADDRESS = env("METRICS_WORKER_ADDRESS", default="")
 
 # Post-incident review clocks.
 POSTMORTEM_REMINDER_HOURS = env.float("POSTMORTEM_REMINDER_HOURS", default=4.0)

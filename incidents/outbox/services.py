@@ -42,7 +42,7 @@ from incidents.outbox.channels import (
     target_key,
 )
 from incidents.outbox.models import Notification, NotificationStatus
-from incidents.outbox.signals import notification_finished
+from incidents.outbox.signals import notification_finished, notification_queued, notification_retried
 
 logger = logging.getLogger("incidents.outbox")
 
@@ -114,6 +114,7 @@ def enqueue(
     if notification.status == NotificationStatus.FAILED:
         _announce(notification)
     else:
+        notification_queued.send(sender=Notification, notification=notification)
         queue_delivery(notification.pk)
     return notification
 
@@ -222,6 +223,7 @@ def _record_failure(notification: Notification, error: Exception) -> str:
             queued_at=None,
             next_attempt_at=timezone.now() + backoff(attempts),
         )
+        notification_retried.send(sender=Notification, notification=notification, attempts=attempts)
     logger.warning("notification %s attempt %s failed: %s", notification.pk, attempts, text)
     return NotificationStatus.PENDING
 

@@ -73,4 +73,4 @@ def open_incidents_changed(severity_id: int) -> None:
     """Send `incident_changed` for each open incident of a severity whose rules changed (its targets here,
     its escalation policy in paging), so the clocks re-plan now. Call inside the changing transaction."""
     for incident in Incident.objects.filter(severity_id=severity_id, status__in=OPEN_STATUSES).order_by("pk"):
-        _changed(lock_incident(incident))
+        _changed(lock_incident(incident), "policy")

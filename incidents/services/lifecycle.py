@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from incidents import logcontext
 from incidents.hooks import incident_changed, incident_closing, incident_resolved
 from incidents.models import (
     INITIAL_RESPONSE_CHECKLIST,
@@ -56,13 +57,14 @@ def lock_incident(incident: Incident, *, expected_version: int | None = None) ->
     """The incident's row, locked until the transaction ends: every write to an incident starts here.
     With `expected_version`, a newer version (someone else's change) is refused with IncidentConflict."""
     locked = Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
+    logcontext.set_incident(locked.reference)
     check_version(locked, expected_version)
     return locked
 
 
-def _changed(incident: Incident) -> None:
-    """Tell subscribers (the runbook clocks) inside this transaction."""
-    incident_changed.send(sender=Incident, incident=incident)
+def _changed(incident: Incident, change: str) -> None:
+    """Tell subscribers (the runbook clocks, the metrics) inside this transaction."""
+    incident_changed.send(sender=Incident, incident=incident, change=change)
 
 
 def next_reference(day: datetime) -> str:
@@ -190,7 +192,7 @@ def incident_declare(
             "started_at": started_at.isoformat(),
         },
     )
-    _changed(incident)
+    _changed(incident, "declared")
     return incident
 
 
@@ -220,7 +222,7 @@ def incident_acknowledge(incident: Incident, *, by: Actor, expected_version: int
         at=now,
         data={"time_to_acknowledge_seconds": int((now - incident.started_at).total_seconds()), "breached": late},
     )
-    _changed(incident)
+    _changed(incident, "acknowledged")
     return incident
 
 
@@ -248,7 +250,7 @@ def incident_change_severity(
     timeline_append(
         incident, kind=TimelineKind.SEVERITY, text=text, by=by, data={"from": old.level, "to": severity.level}
     )
-    _changed(incident)
+    _changed(incident, "severity")
     return incident
 
 
@@ -303,7 +305,7 @@ def incident_move_status(
         at=now,
         data={"from": old, "to": status},
     )
-    _changed(incident)
+    _changed(incident, "status")
     if status == IncidentStatus.RESOLVED:
         incident_resolved.send(sender=Incident, incident=incident, by=by)
     return incident

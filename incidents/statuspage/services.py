@@ -243,7 +243,7 @@ def status_update_publish(
         at=now,
         data={"update": update.public_id, "status": status, "components": affected, "public": incident.public},
     )
-    hooks.incident_changed.send(sender=Incident, incident=incident)  # "next update due" counts from now
+    hooks.incident_changed.send(sender=Incident, incident=incident, change="status_update")  # next update due from now
     return update
 
 

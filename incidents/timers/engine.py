@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from incidents import logcontext
 from incidents.timers.models import Timer, TimerHeartbeat
+from incidents.timers.signals import tick_finished, timer_fired
 
 logger = logging.getLogger("incidents.timers")
 
@@ -113,9 +116,16 @@ class TickResult:
 
 def tick(*, batch: int = TICK_BATCH) -> TickResult:
     """Fire every due timer once and record the heartbeat. Safe to run concurrently."""
+    started = time.perf_counter()
     now = timezone.now()
     result = fire_due(now, batch=batch)
     TimerHeartbeat.objects.update_or_create(name=HEARTBEAT, defaults={"beat_at": now, "fired": result.fired})
+    tick_finished.send(
+        sender=TickResult,
+        duration=time.perf_counter() - started,
+        due=result.fired + result.skipped + result.errors,
+        result=result,
+    )
     return result
 
 
@@ -131,17 +141,19 @@ def fire_due(until: datetime, *, batch: int = TICK_BATCH) -> TickResult:
         .values_list("pk", "subject_type_id", "subject_id", "kind")[:batch]
     )
     for timer_id, subject_type_id, subject_id, kind in due:
-        try:
-            fired = _fire(timer_id, subject_type_id, subject_id, kind)
-        except Exception as error:  # one broken handler must not stop the others
-            logger.exception("timer %s (%s) failed", timer_id, kind)
-            _record_failure(timer_id, error)
-            result.errors += 1
+        # What a handler binds for its log lines (its incident) is not told of the next timer.
+        with logcontext.scope():
+            try:
+                fired = _fire(timer_id, subject_type_id, subject_id, kind)
+            except Exception as error:  # one broken handler must not stop the others
+                logger.exception("timer %s (%s) failed", timer_id, kind)
+                _record_failure(timer_id, error)
+                result.errors += 1
+                continue
+        if fired:
+            result.fired += 1
         else:
-            if fired:
-                result.fired += 1
-            else:
-                result.skipped += 1
+            result.skipped += 1
     return result
 
 
@@ -165,6 +177,7 @@ def _fire(timer_id: int, subject_type_id: int, subject_id: int, kind: str) -> bo
     outcome = "subject deleted" if subject is None else registered.handler(timer, subject)
     if outcome:
         Timer.objects.filter(pk=timer_id).update(outcome=outcome[:200])
+    timer_fired.send(sender=Timer, timer=timer, subject=subject, outcome=outcome or "")
     return True
 
 
