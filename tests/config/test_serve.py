@@ -228,3 +228,40 @@ def test_make_serve_runs_the_production_stack_on_postgresql_and_redis(served):
         assert f"{process} " in text, f"{process} did not start"
     assert re.search(r"worker@\S+ ready", text), "the delivery worker did not come up"
     assert "Listening at: http://127.0.0.1:" in text  # gunicorn, not runserver
+
+
+# The systemd units run what `make serve` runs.
+
+DEPLOY = ROOT / "deploy"
+UNIT_OF_PROCESS = {"web": "warroom-web", "worker": "warroom-worker", "clock": "warroom-clock", "beat": "warroom-beat"}
+
+
+def essential(command: list[str]) -> list[str]:
+    """The program and the arguments that decide what it does (not paths, log levels or host names)."""
+    program = Path(command[0]).name
+    kept = [arg for arg in command[1:] if not arg.startswith(("--loglevel", "--hostname", "--schedule"))]
+    return [program, *sorted(kept)]
+
+
+def test_each_systemd_unit_runs_its_procfile_process():
+    import shlex
+
+    procfile = {
+        name: shlex.split(command)
+        for name, _, command in (
+            line.partition(": ") for line in (DEPLOY / "Procfile.production").read_text().split("\n")
+        )
+        if name
+    }
+    assert set(procfile) == set(UNIT_OF_PROCESS)
+    for process, unit in UNIT_OF_PROCESS.items():
+        text = (DEPLOY / "systemd" / f"{unit}.service").read_text()
+        exec_start = re.search(r"^ExecStart=(.+)$", text, re.MULTILINE)
+        assert exec_start, unit
+        assert essential(shlex.split(exec_start.group(1))) == essential(procfile[process]), unit
+        assert "Environment=DJANGO_SETTINGS_MODULE=config.settings.production" in text, unit
+        assert "Restart=always" in text, unit
+    assert (
+        "ExecStartPre=/srv/warroom/.venv/bin/python -m config.preflight"
+        in (DEPLOY / "systemd" / "warroom-web.service").read_text()
+    )
