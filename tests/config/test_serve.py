@@ -97,7 +97,8 @@ def test_preflight_names_a_redis_that_does_not_answer():
 )
 def test_serve_turns_the_https_redirect_off_only_on_loopback_when_unset(monkeypatch, env, redirect):
     for key in ("PORT", "WEB_BIND", "SECURE_SSL_REDIRECT"):
-        monkeypatch.delenv(key, raising=False)
+        monkeypatch.setenv(key, "")  # so that monkeypatch restores the variable after serve sets it
+        monkeypatch.delenv(key)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     notice = serve.plain_http_on_loopback()
