@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test lint install install-dev setup e2e-browser clean format
+.PHONY: run serve test lint install install-dev setup e2e-browser clean format
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Warroom needs Python 3.11 or newer; set PYTHON=python3.x") if sys.version_info < (3, 11) else None'
@@ -32,6 +32,12 @@ setup: install
 run: setup
 	@echo "Warroom on http://127.0.0.1:8000/admin/ (web, worker, clock worker and beat; Ctrl-C stops them all)"
 	$(BIN)/honcho start
+
+# The production stack on this machine: preflight (names what is missing), migrate, collectstatic, then
+# gunicorn (production settings, whitenoise), worker, clock worker and beat under honcho.
+serve: export DJANGO_SETTINGS_MODULE := config.settings.production
+serve: install
+	$(BIN)/python -m config.serve
 
 test: install-dev
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
