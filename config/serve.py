@@ -49,7 +49,12 @@ def main() -> int:
     from django.conf import settings
     from django.core.management import call_command
 
-    for folder in (Path(settings.STATIC_ROOT), Path(settings.MEDIA_ROOT)):
+    # Beat keeps its schedule file under var/ (CELERY_BEAT_SCHEDULE_FILENAME); a fresh checkout has none.
+    for folder in (
+        Path(settings.STATIC_ROOT),
+        Path(settings.MEDIA_ROOT),
+        Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent,
+    ):
         folder.mkdir(parents=True, exist_ok=True)
     if not settings.REDIS_URL:
         for key in ("data_folder_in", "processed_folder", "control_folder"):

@@ -116,6 +116,8 @@ def test_two_ticks_racing_over_the_same_200_timers_fire_each_once(monkeypatch):
 def test_two_beats_and_one_worker_pool_fire_each_of_200_timers_once(stack: Stack, receiver):
     severity = scaled_policy("P3", [(0, "First", [receiver.url("page")])])
     incidents = declare_with_due_escalations(severity, DUE_TIMERS)
+    # The tick results are read from the pool's log: its INFO lines (the settings' LOGGING governs them).
+    stack.env = {**stack.env, "LOG_LEVEL": "INFO"}
     stack._start(
         "pool",
         ["worker", "-n", "pool@%h", "-c", "4", "--loglevel=INFO", "--without-gossip", "--without-mingle"],
