@@ -17,5 +17,8 @@ urlpatterns = [
     path("status/", include("incidents.statuspage.urls")),
     path("api/", include("incidents.statuspage.api.urls")),
     path("api/", include("incidents.alerts.api.urls")),
+    path("api/", include("incidents.api.checklist_urls")),
+    path("api/", include("incidents.library.api.urls")),
+    path("api/", include("incidents.paging.api.oncall_urls")),
     path("api/", include("incidents.api.urls")),
 ]

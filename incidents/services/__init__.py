@@ -12,6 +12,7 @@ from incidents.services.catalog import (
 from incidents.services.editing import (
     EDITABLE_DETAILS,
     checklist_item_tick,
+    checklist_items_add,
     incident_add_note,
     incident_update,
     incident_update_details,
@@ -36,6 +37,7 @@ __all__ = [
     "TRANSITIONS",
     "available_moves",
     "checklist_item_tick",
+    "checklist_items_add",
     "component_create",
     "component_delete",
     "component_update",
