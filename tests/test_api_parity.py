@@ -62,7 +62,7 @@ class CockpitAction:
     extra_admin: tuple[str, ...] = field(default=())  # other admin forms the same endpoint stands for
 
 
-def ok(response: Response, status: int = 200) -> Any:
+def ok(response: Any, status: int = 200) -> Any:
     assert response.status_code == status, response.content
     return response.json() if response.content else None
 
@@ -131,7 +131,7 @@ def add_note(scene: Scene, call: Call) -> None:
 
 def tick(scene: Scene, call: Call) -> None:
     incident = scene.declare()
-    item = incident.checklist.filter(done_at__isnull=True).order_by("position").first()
+    item = incident.checklist.filter(done_at__isnull=True).order_by("position")[0]
     ok(call(reference=incident.reference, id=item.pk))
     item.refresh_from_db()
     assert (item.done_by, item.done_at is not None) == (scene.commander, True)

@@ -36,10 +36,10 @@ class ActionPermissions(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        needed = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
+        needed: tuple[str, ...] | None = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
         if needed is None:
             needed = getattr(view, "read_permissions", (VIEW_INCIDENT,))
-        return bool(user.has_perms(needed))
+        return bool(user.has_perms(needed or ()))
 
 
 class IncidentScopedViewSet(viewsets.GenericViewSet):

@@ -31,7 +31,7 @@ def test_list_in_order_with_who_ticked(viewer, commander, incident):
 
 
 def test_responder_ticks_an_item(responder, incident):
-    item = incident.checklist.filter(done_at__isnull=True).order_by("position").first()
+    item = incident.checklist.filter(done_at__isnull=True).order_by("position")[0]
     response = api_for(responder).post(f"/api/incidents/{incident.reference}/checklist/{item.pk}/tick/")
     assert response.status_code == 200, response.content
     assert response.json()["done"] is True
@@ -42,7 +42,7 @@ def test_responder_ticks_an_item(responder, incident):
 
 
 def test_ticking_twice_is_a_400_and_logs_once(responder, incident):
-    item = incident.checklist.filter(done_at__isnull=True).first()
+    item = incident.checklist.filter(done_at__isnull=True).order_by("position")[0]
     url = f"/api/incidents/{incident.reference}/checklist/{item.pk}/tick/"
     assert api_for(responder).post(url).status_code == 200
     again = api_for(responder).post(url)
@@ -52,7 +52,7 @@ def test_ticking_twice_is_a_400_and_logs_once(responder, incident):
 
 
 def test_viewer_cannot_tick(viewer, incident):
-    item = incident.checklist.filter(done_at__isnull=True).first()
+    item = incident.checklist.filter(done_at__isnull=True).order_by("position")[0]
     assert api_for(viewer).post(f"/api/incidents/{incident.reference}/checklist/{item.pk}/tick/").status_code == 403
     item.refresh_from_db()
     assert item.done_at is None
@@ -60,7 +60,7 @@ def test_viewer_cannot_tick(viewer, incident):
 
 def test_item_of_another_incident_or_unknown_is_a_404(responder, commander, incident):
     other = IncidentFactory.create(by=commander, level="P3")
-    foreign = other.checklist.filter(done_at__isnull=True).first()
+    foreign = other.checklist.filter(done_at__isnull=True).order_by("position")[0]
     api = api_for(responder)
     assert api.post(f"/api/incidents/{incident.reference}/checklist/{foreign.pk}/tick/").status_code == 404
     assert api.post(f"/api/incidents/{incident.reference}/checklist/999999999999999999/tick/").status_code == 404

@@ -58,6 +58,8 @@ class RotationMemberSerializer(serializers.ModelSerializer):
 
 class RotationSerializer(serializers.ModelSerializer):
     members = RotationMemberSerializer(many=True, read_only=True)
+    # Wall-clock time in the rotation's time zone: no UTC offset, so not an RFC 3339 "time".
+    handoff_time = serializers.CharField(read_only=True, help_text="Local time (HH:MM:SS) at which shifts change.")
 
     class Meta:
         model = Rotation

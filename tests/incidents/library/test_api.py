@@ -233,3 +233,29 @@ def test_viewer_cannot_apply(viewer, incident):
 
 def test_unknown_incident_is_a_404(responder, severities):
     assert api_for(responder).get("/api/incidents/INC-2020-01-01-999/playbooks/suggested/").status_code == 404
+
+
+def test_cockpit_apply_form_uses_the_same_service(commander_client, commander, severities):
+    incident = IncidentFactory.create(by=commander, title="Redis cache timeouts")
+    redis = Playbook.objects.get(title="Redis connection issues")
+    cockpit = commander_client.get(f"/admin/incidents/incident/{incident.pk}/change/").content.decode()
+    apply_url = f"/admin/library/playbook/apply/{incident.pk}/"
+    assert f'action="{apply_url}"' in cockpit
+    response = commander_client.post(apply_url, {"playbook": redis.pk})
+    assert response.status_code == 302
+    steps = [line.strip() for line in redis.resolution.splitlines() if line.strip()]
+    assert set(steps) <= set(incident.checklist.values_list("label", flat=True))
+    assert commander_client.post(apply_url, {"playbook": "x"}).status_code == 404
+    assert commander_client.get(apply_url).status_code == 405
+
+
+def test_cockpit_apply_form_is_not_offered_to_a_viewer(viewer_client, commander, severities):
+    incident = IncidentFactory.create(by=commander, title="Redis cache timeouts")
+    cockpit = viewer_client.get(f"/admin/incidents/incident/{incident.pk}/change/").content.decode()
+    assert "Redis connection issues" in cockpit
+    assert "/admin/library/playbook/apply/" not in cockpit
+    redis = Playbook.objects.get(title="Redis connection issues")
+    response = viewer_client.post(f"/admin/library/playbook/apply/{incident.pk}/", {"playbook": redis.pk})
+    assert response.status_code == 403
+    assert incident.checklist.count() == ChecklistItem.objects.filter(incident=incident).count()
+    assert not incident.timeline.filter(data__source__startswith="playbook").exists()

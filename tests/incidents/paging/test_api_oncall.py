@@ -210,7 +210,7 @@ def test_retry_a_failed_notification_sends_it_through_the_outbox(
 ):
     sent: list[str] = []
     monkeypatch.setattr("incidents.outbox.services.send_apprise", lambda url, subject, body: sent.append(url))
-    failed = Notification.objects.filter(about_id=failed_delivery.pk).order_by("id").first()
+    failed = Notification.objects.filter(about_id=failed_delivery.pk).order_by("id")[0]
     url = f"/api/incidents/{failed_delivery.reference}/notifications/{failed.pk}/retry/"
     with django_capture_on_commit_callbacks(execute=True):
         response = api_for(commander).post(url)
@@ -223,7 +223,7 @@ def test_retry_a_failed_notification_sends_it_through_the_outbox(
 
 
 def test_retry_needs_the_admins_retry_permission(responder, viewer, failed_delivery):
-    failed = Notification.objects.filter(about_id=failed_delivery.pk).first()
+    failed = Notification.objects.filter(about_id=failed_delivery.pk).order_by("id")[0]
     url = f"/api/incidents/{failed_delivery.reference}/notifications/{failed.pk}/retry/"
     assert api_for(responder).post(url).status_code == 403
     assert api_for(viewer).post(url).status_code == 403
@@ -232,7 +232,7 @@ def test_retry_needs_the_admins_retry_permission(responder, viewer, failed_deliv
 
 
 def test_retry_of_a_sent_notification_is_a_400_naming_status(commander, failed_delivery):
-    failed = Notification.objects.filter(about_id=failed_delivery.pk).first()
+    failed = Notification.objects.filter(about_id=failed_delivery.pk).order_by("id")[0]
     Notification.objects.filter(pk=failed.pk).update(status=NotificationStatus.SENT)
     response = api_for(commander).post(f"/api/incidents/{failed_delivery.reference}/notifications/{failed.pk}/retry/")
     assert response.status_code == 400
@@ -241,6 +241,6 @@ def test_retry_of_a_sent_notification_is_a_400_naming_status(commander, failed_d
 
 def test_retry_of_another_incidents_notification_is_a_404(commander, failed_delivery):
     other = IncidentFactory.create(by=commander, level="P3")
-    failed = Notification.objects.filter(about_id=failed_delivery.pk).first()
+    failed = Notification.objects.filter(about_id=failed_delivery.pk).order_by("id")[0]
     response = api_for(commander).post(f"/api/incidents/{other.reference}/notifications/{failed.pk}/retry/")
     assert response.status_code == 404
