@@ -27,7 +27,7 @@ from incidents.library.models import CommunicationTemplate, Playbook
 from incidents.models import Incident, IncidentStatus, TimelineKind
 from incidents.outbox import services as outbox
 from incidents.outbox.models import Notification, NotificationStatus
-from incidents.paging.models import Rotation, RotationMember
+from incidents.paging.models import EscalationPolicy, Rotation, RotationMember
 from incidents.statuspage import services as statuspage
 from incidents.statuspage.models import StatusUpdate
 from tests.conftest import api_for
@@ -214,6 +214,46 @@ def who_is_on_call(scene: Scene, call: Call) -> None:
     assert body["shift"]["user"] == scene.commander.username
 
 
+def see_checklist(scene: Scene, call: Call) -> None:
+    incident = scene.declare()
+    body = ok(call(reference=incident.reference))
+    assert [row["label"] for row in body["results"]] == list(
+        incident.checklist.order_by("position").values_list("label", flat=True)
+    )
+
+
+def see_timeline(scene: Scene, call: Call) -> None:
+    incident = scene.declare()
+    services.incident_add_note(incident, by=scene.commander, text="First look.")
+    body = ok(call(reference=incident.reference))
+    assert body["results"][0]["text"] == "First look."
+
+
+def list_templates(scene: Scene, call: Call) -> None:
+    body = ok(call())
+    assert {row["name"] for row in body["results"]} == set(CommunicationTemplate.objects.values_list("name", flat=True))
+
+
+def list_playbooks(scene: Scene, call: Call) -> None:
+    body = ok(call())
+    assert body["count"] == Playbook.objects.count() > 0
+
+
+def list_escalation_policies(scene: Scene, call: Call) -> None:
+    body = ok(call())
+    assert {row["severity"] for row in body["results"]} == set(
+        EscalationPolicy.objects.values_list("severity__level", flat=True)
+    )
+
+
+def on_call_everywhere(scene: Scene, call: Call) -> None:
+    rotation = Rotation.objects.create(name="Primary", shift_length=timedelta(days=1))
+    RotationMember.objects.create(rotation=rotation, user=scene.commander, position=0)
+    rows = ok(call())["results"]
+    primary = next(row for row in rows if row["rotation_name"] == "Primary")
+    assert primary["shift"]["user"] == scene.commander.username
+
+
 COCKPIT = "incidents_incident_cockpit"
 STATUS_PAGE = "statuspage_statusupdate_cockpit"
 INCIDENT = "/api/incidents/{reference}/"
@@ -274,6 +314,31 @@ ACTIONS: list[CockpitAction] = [
     CockpitAction(
         "who is on call", "admin:paging_rotation on call now", "get", "/api/rotations/{id}/on-call/", who_is_on_call
     ),
+    # What the cockpit and its linked admin pages show.
+    CockpitAction("see checklist", "cockpit checklist", "get", INCIDENT + "checklist/", see_checklist),
+    CockpitAction("see timeline", "cockpit timeline", "get", INCIDENT + "timeline/", see_timeline),
+    CockpitAction(
+        "list communication templates",
+        "admin:library_communicationtemplate_changelist",
+        "get",
+        "/api/communication-templates/",
+        list_templates,
+    ),
+    CockpitAction("list playbooks", "admin:library_playbook_changelist", "get", "/api/playbooks/", list_playbooks),
+    CockpitAction(
+        "list escalation policies",
+        "admin:paging_escalationpolicy_changelist",
+        "get",
+        "/api/escalation-policies/",
+        list_escalation_policies,
+    ),
+    CockpitAction(
+        "on call in every rotation",
+        "admin:paging_rotation_changelist",
+        "get",
+        "/api/rotations/on-call/",
+        on_call_everywhere,
+    ),
 ]
 
 
@@ -299,13 +364,26 @@ def test_every_cockpit_action_works_through_the_api(scene, action):
 
 
 def test_every_endpoint_of_the_table_is_in_the_openapi_schema(commander):
+    """Documented with its response body (and its request body, when it takes one)."""
     schema = api_for(commander).get("/api/schema/", {"format": "json"}).json()
-    missing = [
-        f"{action.method.upper()} {action.path}"
-        for action in ACTIONS
-        if action.method not in schema["paths"].get(action.path, {})
-    ]
+    missing, undocumented = [], []
+    for action in ACTIONS:
+        operation = schema["paths"].get(action.path, {}).get(action.method)
+        if operation is None:
+            missing.append(f"{action.method.upper()} {action.path}")
+            continue
+        success = [body for code, body in operation["responses"].items() if code.startswith("2")]
+        if not any("content" in body for body in success):
+            undocumented.append(f"{action.method.upper()} {action.path} (response)")
     assert missing == []
+    assert undocumented == []
+    for path, method in [
+        (INCIDENT + "communications/", "post"),
+        (INCIDENT + "playbooks/apply/", "post"),
+        (INCIDENT + "status-updates/", "post"),
+        (INCIDENT, "patch"),
+    ]:
+        assert "application/json" in schema["paths"][path][method]["requestBody"]["content"], path
 
 
 FORM_ACTION = re.compile(r'<form[^>]*method="post"[^>]*action="([^"]+)"|<form[^>]*action="([^"]+)"[^>]*method="post"')

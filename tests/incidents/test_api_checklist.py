@@ -92,3 +92,13 @@ def test_checklist_items_add_skips_known_labels_and_logs_once(commander, inciden
     assert [item.label for item in added] == ["New step"]
     assert added[0].position == max(incident.checklist.values_list("position", flat=True))
     assert incident.timeline.filter(kind=TimelineKind.CHECKLIST, data__source="x").count() == 1
+
+
+def test_incident_scoped_endpoints_need_a_role(db, django_user_model, incident):
+    from rest_framework.test import APIClient
+
+    nobody = django_user_model.objects.create_user(username="nobody", password="pw")
+    for suffix in ("checklist/", "notifications/", "playbooks/suggested/", "timeline/"):
+        url = f"/api/incidents/{incident.reference}/{suffix}"
+        assert api_for(nobody).get(url).status_code == 403, url
+        assert APIClient().get(url).status_code in (401, 403), url
