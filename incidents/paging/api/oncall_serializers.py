@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rest_framework import serializers
@@ -67,8 +67,18 @@ class RotationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# Moments the shift arithmetic can compute (a shift or two either side stays within datetime's range).
+EARLIEST_MOMENT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_MOMENT = datetime(9998, 12, 31, tzinfo=UTC)
+
+
 class OnCallQuerySerializer(serializers.Serializer):
-    at = serializers.DateTimeField(required=False, help_text="ISO 8601 moment; default now.")
+    at = serializers.DateTimeField(required=False, help_text="ISO 8601 moment from 1970 to 9998; default now.")
+
+    def validate_at(self, value: datetime) -> datetime:
+        if not EARLIEST_MOMENT <= value <= LATEST_MOMENT:
+            raise serializers.ValidationError("Give a moment between 1970 and 9998.")
+        return value
 
 
 class ShiftSerializer(serializers.Serializer):

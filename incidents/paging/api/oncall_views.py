@@ -11,6 +11,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -48,8 +49,11 @@ def moment(request: Request) -> datetime:
 
 
 def on_call(rotation: Rotation, at: datetime) -> dict[str, Any]:
-    shift = oncall.on_call_at(rotation, at)
-    following = oncall.on_call_at(rotation, shift.ends_at) if shift else None
+    try:
+        shift = oncall.on_call_at(rotation, at)
+        following = oncall.on_call_at(rotation, shift.ends_at) if shift else None
+    except OverflowError as error:  # a shift so long that it ends past the calendar
+        raise ValidationError({"at": f"{rotation}: its shifts cannot be computed around this moment."}) from error
     return s.on_call_row(rotation, at, shift, following)
 
 

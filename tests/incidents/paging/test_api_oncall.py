@@ -118,13 +118,23 @@ def test_on_call_now_follows_the_clock(viewer):
     assert now["at"] == "2026-03-24T12:00:00Z"
 
 
-@pytest.mark.parametrize("at", ["yesterday", "2026-13-01T00:00:00Z", "2026-03-17T25:00"])
+@pytest.mark.parametrize(
+    "at", ["yesterday", "2026-13-01T00:00:00Z", "2026-03-17T25:00", "9999-12-31T23:00:00Z", "0001-01-01T00:00:00Z"]
+)
 def test_malformed_at_is_a_400_naming_it(viewer, at):
     rotation = make_rotation("Ops", members=1)
     for url in (f"/api/rotations/{rotation.pk}/on-call/", "/api/rotations/on-call/"):
         response = api_for(viewer).get(url, {"at": at})
         assert response.status_code == 400
         assert "at" in response.json()
+
+
+def test_shifts_past_the_calendar_are_a_400_naming_at(viewer):
+    rotation = make_rotation("Millennial", members=2)
+    Rotation.objects.filter(pk=rotation.pk).update(shift_length=timedelta(days=365 * 3000))
+    response = api_for(viewer).get(f"/api/rotations/{rotation.pk}/on-call/", {"at": "9000-01-01T00:00:00Z"})
+    assert response.status_code == 400
+    assert "at" in response.json()
 
 
 def test_rotation_without_members_has_nobody_on_call(viewer):
