@@ -20,5 +20,8 @@ urlpatterns = [
     path("api/", include("incidents.statuspage.api.urls")),
     path("api/", include("incidents.alerts.api.urls")),
     path("api/", include("incidents.paging.api.urls")),
+    path("api/", include("incidents.api.checklist_urls")),
+    path("api/", include("incidents.library.api.urls")),
+    path("api/", include("incidents.paging.api.oncall_urls")),
     path("api/", include("incidents.api.urls")),
 ]

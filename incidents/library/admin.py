@@ -7,11 +7,12 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.admin.refusals import ServiceAdmin, error_text
@@ -54,6 +55,37 @@ class PlaybookAdmin(SimpleHistoryAdmin, ServiceAdmin):
             services.playbook_mark_reviewed(playbook, by=request.user)
             self.log_change(request, playbook, "reviewed")
         self.message_user(request, f"Marked {queryset.count()} playbook(s) as reviewed.", messages.SUCCESS)
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "apply/<int:incident_pk>/",
+                self.admin_site.admin_view(require_POST(self.apply_view)),
+                name="library_playbook_apply",
+            ),
+            *super().get_urls(),
+        ]
+
+    def apply_view(self, request: HttpRequest, incident_pk: int) -> HttpResponse:
+        """The cockpit's "Apply" on a suggested playbook: its resolution steps join the checklist."""
+        incident = get_object_or_404(incidents_with_sla(), pk=incident_pk)
+        if not request.user.has_perm("incidents.change_incident"):
+            raise PermissionDenied
+        chosen = request.POST.get("playbook", "")
+        if not (chosen.isascii() and chosen.isdigit() and len(chosen) <= 18):
+            raise Http404("No such playbook.")
+        playbook = get_object_or_404(Playbook, pk=int(chosen))
+        try:
+            added = services.playbook_apply(incident, playbook=playbook, by=request.user)
+        except ValidationError as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"{incident.reference}: {len(added)} step(s) of “{playbook}” added to the checklist.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
 
 
 @admin.register(CommunicationTemplate)

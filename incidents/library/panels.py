@@ -18,7 +18,8 @@ def communicate(request: HttpRequest, incident: Incident) -> dict[str, Any] | No
 
 def playbooks(request: HttpRequest, incident: Incident) -> dict[str, Any] | None:
     suggested = selectors.suggested_playbooks(incident)
-    return {"playbooks": suggested} if suggested else None
+    can_apply = incident.is_open and request.user.has_perm("incidents.change_incident")
+    return {"playbooks": suggested, "can_apply": can_apply} if suggested else None
 
 
 def quick_reference(request: HttpRequest, incident: Incident) -> dict[str, Any] | None:

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from incidents.library.models import CommunicationTemplate, Playbook, QuickReferenceLink
 from incidents.models import Incident, SeverityPolicy
 
 
-def suggested_playbooks(incident: Incident, limit: int = 3) -> list[Playbook]:
-    """Playbooks whose components or keywords match the incident, best match first."""
+@dataclass(frozen=True)
+class PlaybookMatch:
+    playbook: Playbook
+    score: int
+    matched_keywords: list[str]
+    matched_components: list[str]
+
+
+def playbook_matches(incident: Incident, limit: int = 3) -> list[PlaybookMatch]:
+    """Playbooks whose components (counting twice) or keywords (found in the title and summary) match
+    the incident, best match first, with what matched."""
     text = f"{incident.title} {incident.summary}".lower()
     component_ids = {c.pk for c in incident.components.all()}
-    scored = []
+    matches = []
     for playbook in Playbook.objects.prefetch_related("components"):
-        score = 2 * len(component_ids & {c.pk for c in playbook.components.all()})
-        score += sum(1 for word in playbook.keyword_list if word in text)
+        components = sorted(c.name for c in playbook.components.all() if c.pk in component_ids)
+        keywords = [word for word in playbook.keyword_list if word in text]
+        score = 2 * len(components) + len(keywords)
         if score:
-            scored.append((score, playbook.title, playbook))
-    scored.sort(key=lambda row: (-row[0], row[1]))
-    return [playbook for _, _, playbook in scored[:limit]]
+            matches.append(PlaybookMatch(playbook, score, keywords, components))
+    matches.sort(key=lambda match: (-match.score, match.playbook.title))
+    return matches[:limit]
+
+
+def suggested_playbooks(incident: Incident, limit: int = 3) -> list[Playbook]:
+    """Playbooks whose components or keywords match the incident, best match first."""
+    return [match.playbook for match in playbook_matches(incident, limit)]
 
 
 def templates_for(severity: SeverityPolicy) -> list[CommunicationTemplate]:

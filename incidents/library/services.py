@@ -13,9 +13,9 @@ from django.utils import timezone
 from incidents.library.files import SECTIONS, PlaybookDocument
 from incidents.library.models import CommunicationTemplate, Playbook, QuickReferenceLink
 from incidents.library.reviews import plan_playbook_review
-from incidents.models import Component, Incident, SeverityPolicy, TimelineEntry, TimelineKind
+from incidents.models import ChecklistItem, Component, Incident, SeverityPolicy, TimelineEntry, TimelineKind
 from incidents.outbox import services as outbox
-from incidents.services import lock_incident
+from incidents.services import checklist_items_add, lock_incident
 from incidents.timeline import Actor, timeline_append
 from incidents.timers.engine import cancel
 
@@ -57,6 +57,21 @@ def communication_send(
         by=by,
         data={"template": getattr(template, "name", None), "recipients": addresses, "subject": subject, "body": body},
     )
+
+
+@transaction.atomic
+def playbook_apply(incident: Incident, *, playbook: Playbook, by: Actor) -> list[ChecklistItem]:
+    """Follow a playbook on an incident: its resolution steps join the incident's checklist (steps it
+    already has are skipped) and the timeline records which playbook was applied."""
+    incident = lock_incident(incident)
+    if not incident.is_open:
+        raise ValidationError(
+            {"playbook": f"{incident.reference} is {incident.status}; apply playbooks while it is open."}
+        )
+    steps = [line.strip() for line in playbook.resolution.splitlines() if line.strip()]
+    if not steps:
+        raise ValidationError({"playbook": f"“{playbook.title}” has no resolution steps to add."})
+    return checklist_items_add(incident, labels=steps, by=by, source=f"playbook “{playbook.title}”")
 
 
 @transaction.atomic

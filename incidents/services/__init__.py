@@ -12,6 +12,7 @@ from incidents.services.catalog import (
 from incidents.services.editing import (
     EDITABLE_DETAILS,
     checklist_item_tick,
+    checklist_items_add,
     incident_add_note,
     incident_update,
     incident_update_details,
@@ -57,6 +58,7 @@ __all__ = [
     "changed_by_text",
     "check_version",
     "checklist_item_tick",
+    "checklist_items_add",
     "component_create",
     "component_delete",
     "component_update",

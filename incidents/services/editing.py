@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from incidents.models import (
     ChecklistItem,
@@ -50,6 +51,35 @@ def checklist_item_tick(item: ChecklistItem, *, by: Actor) -> ChecklistItem:
         item.incident, kind=TimelineKind.CHECKLIST, text=f"Checked: {item.label}", by=by, at=now, data={"item": item.pk}
     )
     return item
+
+
+@transaction.atomic
+def checklist_items_add(incident: Incident, *, labels: Iterable[str], by: Actor, source: str) -> list[ChecklistItem]:
+    """Append items to the incident's checklist (e.g. a playbook's resolution steps), skipping labels it
+    already has, and log them as one timeline entry naming where they came from."""
+    incident = lock_incident(incident)
+    existing = set(incident.checklist.values_list("label", flat=True))
+    position = max(incident.checklist.values_list("position", flat=True), default=0)
+    added: list[ChecklistItem] = []
+    for raw in labels:
+        label = Truncator(" ".join(raw.split())).chars(ChecklistItem._meta.get_field("label").max_length or 200)
+        if not label or label in existing:
+            continue
+        position += 1
+        existing.add(label)
+        added.append(ChecklistItem(incident=incident, position=position, label=label))
+    ChecklistItem.objects.bulk_create(added)
+    Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
+    timeline_append(
+        incident,
+        kind=TimelineKind.CHECKLIST,
+        text=f"Added {len(added)} checklist item(s) from {source}"
+        if added
+        else f"Applied {source}: nothing new to add",
+        by=by,
+        data={"source": source, "items": [item.pk for item in added]},
+    )
+    return added
 
 
 # Details a commander may edit freely; state, clocks, severity and roles (a hand-over is notified) have
