@@ -2,6 +2,12 @@
 
 The incident core draws the header, the checklist and the timeline; the status page, paging, the
 library and the post-incident review each add a panel of their own without the core importing them.
+
+The cockpit refreshes itself (``incidents.live``): a cheap fingerprint of everything it shows decides
+whether a refresh answers 304. A package whose panel shows rows the incident's own columns and timeline
+do not cover (timers, notifications, status updates) registers a *state part* here: a SQL expression
+evaluated against the incident row (``OuterRef("pk")``) that changes whenever those rows change. All
+parts are read in one query.
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import CharField, Expression, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -20,6 +28,7 @@ from incidents.models import Incident
 HEADER = "header"
 SIDE = "side"
 
+StatePart = Callable[[], Expression | Subquery]
 PanelContext = Callable[[HttpRequest, Incident], dict[str, Any] | None]
 
 
@@ -50,3 +59,30 @@ def render_panels(request: HttpRequest, incident: Incident) -> dict[str, list[Sa
         html = render_to_string(panel.template, {"incident": incident, **context}, request=request)
         rendered[panel.place].append(mark_safe(html))  # noqa: S308 - rendered by Django's template engine
     return rendered
+
+
+_STATE_PARTS: dict[str, StatePart] = {}
+
+
+def register_state_part(name: str, expression: StatePart) -> None:
+    """Register (or replace, by name) part of the cockpit's fingerprint: a factory of an expression on the
+    incident row (use ``OuterRef("pk")`` for the incident's id) whose value changes when what a panel shows
+    changes. See ``aggregate_of`` for the usual shape."""
+    _STATE_PARTS[name] = expression
+
+
+def state_parts() -> dict[str, StatePart]:
+    return dict(sorted(_STATE_PARTS.items()))
+
+
+def aggregate_of(rows: QuerySet, group_by: str, *values: Any) -> Subquery:
+    """A subquery answering aggregates over ``rows`` (already filtered on ``OuterRef("pk")``) as one value,
+    e.g. ``aggregate_of(Timer.objects.filter(subject_id=OuterRef("pk")), "subject_id", Count("pk"),
+    Count("fired_at"))``; NULL when there are no rows."""
+    value: Any = values[0]
+    if len(values) > 1:
+        joined: list[Any] = []
+        for each in values:
+            joined += [Cast(each, CharField()), Value("|")]
+        value = Concat(*joined[:-1], output_field=CharField())
+    return Subquery(rows.order_by().values(group_by).annotate(state_value=value).values("state_value")[:1])
