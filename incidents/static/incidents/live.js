@@ -27,8 +27,9 @@
   }
 
   // A form the user is in or has changed stays exactly as it is until they submit or leave the page.
-  function held(form) {
-    return form.contains(document.activeElement) || edited(form);
+  // `focused` is taken before a morph: moving a node (to keep it in order) blurs it for a moment.
+  function held(form, focused) {
+    return (focused !== null && form.contains(focused)) || edited(form);
   }
 
   function nodeKey(node) {
@@ -41,9 +42,9 @@
     return undefined;
   }
 
-  function keepAsIs(from, to) {
-    if (from.tagName === "FORM" && held(from)) return true;
-    if (isField(from) && from === document.activeElement) return true;
+  function keepAsIs(from, to, focused) {
+    if (from.tagName === "FORM" && held(from, focused)) return true;
+    if (isField(from) && from === focused) return true;
     // The countdown is filled in by the page every second; the server draws it empty.
     if (from.classList.contains("wr-countdown") && from.dataset.due === to.dataset.due) return true;
     return from.isEqualNode(to);
@@ -81,18 +82,30 @@
     const fresh = region.cloneNode(false);
     fresh.innerHTML = html;
     const before = new Set(Array.from(region.querySelectorAll("li[id]"), function (el) { return el.id; }));
+    const focused = region.contains(document.activeElement) ? document.activeElement : null;
+    let selection = null;
+    try {
+      if (focused && typeof focused.selectionStart === "number") {
+        selection = [focused.selectionStart, focused.selectionEnd, focused.selectionDirection];
+      }
+    } catch (e) { selection = null; } // inputs without a text selection (e.g. number) refuse to say
     window.morphdom(region, fresh, {
       childrenOnly: true,
       getNodeKey: nodeKey,
       onBeforeElUpdated: function (from, to) {
-        if (keepAsIs(from, to)) return false;
+        if (keepAsIs(from, to, focused)) return false;
         if (from.tagName === "DETAILS") to.open = from.open; // opened or closed by the user: keep it so
         return true;
       },
       onBeforeNodeDiscarded: function (node) {
-        return !(node.nodeType === 1 && node.tagName === "FORM" && held(node));
+        return !(node.nodeType === 1 && node.tagName === "FORM" && held(node, focused));
       },
     });
+    // The same node, kept but moved into its new place: give it back its focus and caret.
+    if (focused && focused.isConnected && document.activeElement !== focused) {
+      focused.focus({ preventScroll: true });
+      if (selection) focused.setSelectionRange(selection[0], selection[1], selection[2]);
+    }
     if (region.hasAttribute("data-live-mark-new")) markNew(region, before, announce);
   }
 
