@@ -86,3 +86,26 @@ def aggregate_of(rows: QuerySet, group_by: str, *values: Any) -> Subquery:
             joined += [Cast(each, CharField()), Value("|")]
         value = Concat(*joined[:-1], output_field=CharField())
     return Subquery(rows.order_by().values(group_by).annotate(state_value=value).values("state_value")[:1])
+
+
+# The live board of open incidents (the admin dashboard and the wall screen) shows facts other packages
+# own, e.g. when the next public update is due. Each fact is read for all the board's incidents at once.
+BoardFact = Callable[[list[Incident]], dict[int, Any]]
+
+_BOARD_FACTS: dict[str, BoardFact] = {}
+
+
+def register_board_fact(name: str, facts: BoardFact) -> None:
+    """Register (or replace, by name) a fact shown per incident on the board: ``facts(incidents)`` answers
+    ``{incident.pk: value}`` in one query; the board reads it as ``incident.board.<name>``."""
+    _BOARD_FACTS[name] = facts
+
+
+def board_facts(incidents: list[Incident]) -> None:
+    """Attach every registered fact to each incident as ``incident.board`` (a dict)."""
+    for incident in incidents:
+        incident.board = {}  # type: ignore[attr-defined]
+    for name, facts in sorted(_BOARD_FACTS.items()):
+        values = facts(incidents) if incidents else {}
+        for incident in incidents:
+            incident.board[name] = values.get(incident.pk)  # type: ignore[attr-defined]

@@ -76,3 +76,17 @@ def board_state(now: datetime | None = None) -> tuple:
 
 def state_etag(state: Iterable[Any] | None, *viewer: Any) -> str:
     return make_etag(tuple(state) if state is not None else None, *viewer)
+
+
+def board(user_pk: int | None, *, wall: bool = False) -> dict[str, Any]:
+    """What the live board draws. Its ETag is read first, so a change made meanwhile is fetched next time."""
+    etag = state_etag(board_state(), user_pk)
+    incidents = selectors.board_incidents()
+    cockpit.board_facts(incidents)
+    return {
+        "incidents": incidents,
+        "by_severity": selectors.open_incident_counts_by_severity(),
+        "etag": etag,
+        "interval": poll_seconds(),
+        "wall": wall,
+    }

@@ -82,3 +82,9 @@ def incident_timeline(incident: Incident):
 
 def incident_checklist(incident: Incident):
     return incident.checklist.select_related("done_by").order_by("position")
+
+
+def board_incidents(now: datetime | None = None) -> list[Incident]:
+    """The open incidents for the live board, most severe and oldest first, with their SLA state."""
+    incidents = incidents_with_sla(now).filter(status__in=OPEN_STATUSES)
+    return list(incidents.order_by("severity__level", "started_at"))  # type: ignore[misc]

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -320,6 +320,35 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
         response["ETag"] = etag
         return no_store(response)
 
+    def board_view(self, request: HttpRequest) -> HttpResponse:
+        """The live board of open incidents for a wall screen: large, without the admin's chrome."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Open incidents",
+            "board": live.board(request.user.pk, wall=True),
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/incidents/incident/board.html", context)
+
+    def board_live_view(self, request: HttpRequest) -> HttpResponse:
+        """The board's refresh: 304 while no open incident changed."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        unchanged = get_conditional_response(request, etag=live.state_etag(live.board_state(), request.user.pk))
+        if unchanged is not None:
+            return no_store(unchanged)
+        board = live.board(request.user.pk)
+        rows = render_to_string(
+            "admin/incidents/incident/_board_rows.html",
+            {"incidents": board["incidents"], "by_severity": board["by_severity"]},
+            request=request,
+        )
+        response = JsonResponse({"regions": {"board": rows}})
+        response["ETag"] = board["etag"]
+        return no_store(response)
+
     def timeline_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """The whole incident log, a page at a time (the cockpit shows the latest entries)."""
         incident = get_object_or_404(Incident, pk=pk)
@@ -343,6 +372,10 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
                 "suggest-severity/",
                 self.admin_site.admin_view(self.suggest_severity_view),
                 name=f"{info[0]}_{info[1]}_suggest_severity",
+            ),
+            path("board/", self.admin_site.admin_view(self.board_view), name=f"{info[0]}_{info[1]}_board"),
+            path(
+                "board/live/", self.admin_site.admin_view(self.board_live_view), name=f"{info[0]}_{info[1]}_board_live"
             ),
             path("<int:pk>/live/", self.admin_site.admin_view(self.live_view), name=f"{info[0]}_{info[1]}_live"),
             path(

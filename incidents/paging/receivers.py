@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
 from django.http import HttpRequest
 
 from incidents import cockpit, hooks
@@ -59,6 +59,22 @@ def notifications_state() -> Subquery:
     )
 
 
+def next_update_due(incidents: list[Incident]) -> dict[int, Any]:
+    """When each incident's next public update is due: its pending update reminder (for the live board)."""
+    rows = (
+        Timer.objects.filter(
+            subject_type=ContentType.objects.get_for_model(Incident),
+            subject_id__in=[incident.pk for incident in incidents],
+            kind=clocks.UPDATE_REMINDER,
+            fired_at__isnull=True,
+            cancelled_at__isnull=True,
+        )
+        .values("subject_id")
+        .annotate(due=Min("due_at"))
+    )
+    return {row["subject_id"]: row["due"] for row in rows}
+
+
 def connect() -> None:
     clocks.register()
     hooks.incident_changed.connect(clocks.plan_incident_timers, dispatch_uid="paging.plan_incident_timers")
@@ -74,3 +90,4 @@ def connect() -> None:
     )
     cockpit.register_state_part("paging.timers", timers_state)
     cockpit.register_state_part("paging.notifications", notifications_state)
+    cockpit.register_board_fact("next_update_due", next_update_due)

@@ -1,6 +1,6 @@
 from django import template
 
-from incidents import selectors
+from incidents import live, selectors
 
 register = template.Library()
 
@@ -11,3 +11,8 @@ def open_incident_summary() -> dict:
         "by_severity": selectors.open_incident_counts_by_severity(),
         "breached": selectors.breached_open_incidents(),
     }
+
+
+@register.simple_tag(takes_context=True)
+def live_board(context: template.Context) -> dict:
+    return live.board(context["request"].user.pk)

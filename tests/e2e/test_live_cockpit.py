@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from incidents import roles
+from incidents import roles, services
 from incidents.timers import engine
 from incidents.timers.models import Timer
 from tests.conftest import make_user
@@ -85,11 +85,19 @@ def test_changes_by_one_commander_appear_in_the_others_cockpit(
     assert watcher.input_value("input[name=reason]") == "customer impact grew"
 
 
-@pytest.mark.parametrize("path", ["incident", "board"])
+@pytest.mark.parametrize("path", ["cockpit", "dashboard", "wall board"])
 def test_phone_width_has_no_horizontal_scroll(browser, live_server, commander, severities, path):
     incident = IncidentFactory.create(by=commander, level="P1", title="Checkout returns 500 for every EU customer")
+    services.incident_add_note(
+        incident, by=commander, text="https://grafana.example.com/d/checkout-latency?from=now-6h"
+    )
     page = logged_in(browser, live_server, commander.username, width=375)
-    url = f"/admin/incidents/incident/{incident.pk}/change/" if path == "incident" else "/admin/?board=1"
+    url = {
+        "cockpit": f"/admin/incidents/incident/{incident.pk}/change/",
+        "dashboard": "/admin/",
+        "wall board": "/admin/incidents/incident/board/",
+    }[path]
     page.goto(f"{live_server.url}{url}")
+    assert incident.reference in page.inner_text("body")
     width = page.evaluate("document.scrollingElement.scrollWidth")
-    assert width <= 375, f"{path} is {width}px wide at 375px"
+    assert width <= 375, f"the {path} is {width}px wide at 375px"

@@ -151,7 +151,19 @@
     document.addEventListener("visibilitychange", function () { if (!document.hidden) poll(); });
   }
 
+  // Ages ("3h 12m") on the board move on between refreshes, like the countdowns.
+  function showAges() {
+    document.querySelectorAll(".wr-age[data-since]").forEach(function (el) {
+      const minutes = Math.max(0, Math.floor((Date.now() - new Date(el.dataset.since)) / 60000));
+      const days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60);
+      el.textContent = (days ? days + "d " : "") + (days || hours ? hours + "h " : "") + (minutes % 60) + "m";
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    showAges();
+    setInterval(showAges, 30000);
+    document.addEventListener("warroom:refreshed", showAges);
     if (!window.morphdom) return;
     document.querySelectorAll("[data-live-url]").forEach(start);
   });
