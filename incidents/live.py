@@ -14,19 +14,24 @@ panels (timers and notifications, status updates).
 from __future__ import annotations
 
 import hashlib
+import pickle
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import redis
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Q
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, DateTimeField, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from incidents import cockpit, selectors
+from incidents import cockpit, faults, selectors
 from incidents.models import OPEN_STATUSES, ChecklistItem, TimelineEntry
 
 # Bumped when what a refresh returns changes shape, so browsers holding an old ETag fetch afresh.
 LIVE_FORMAT = "1"
+CACHE_ERRORS = (redis.RedisError, OSError, pickle.PickleError)  # what an unreachable or failing Redis raises
 
 
 def poll_seconds() -> float:
@@ -38,26 +43,78 @@ def make_etag(*parts: Any) -> str:
     return f'"{digest}"'
 
 
-def incident_state(pk: int, now: datetime | None = None) -> tuple | None:
-    """Everything the cockpit shows that can change, as one row; None when the incident is gone."""
-    parts = cockpit.state_parts()
+# The fingerprint query has the same shape on every poll, and building it with the ORM costs several
+# times what running it does; so it is compiled once per process with stand-ins for the incident and the
+# time, which each poll replaces by the real ones.
+_STAND_IN_PK = -7_391_204_517
+_STAND_IN_NOW = datetime(1971, 2, 3, 4, 5, 6, 789_012, tzinfo=UTC)
+_compiled: dict[tuple[str, ...], tuple[str, tuple[Any, ...], Any]] = {}
+
+
+def incident_state_query(pk: int, now: datetime) -> Any:
     annotations: dict[str, Any] = {
-        "live_timeline": cockpit.aggregate_of(
-            TimelineEntry.objects.filter(incident=OuterRef("pk")), "incident", Max("id")
+        "live_timeline": Subquery(
+            TimelineEntry.objects.filter(incident=OuterRef("pk")).order_by("-id").values("id")[:1]
         ),
         "live_checklist": cockpit.aggregate_of(
             ChecklistItem.objects.filter(incident=OuterRef("pk")), "incident", Count("done_at")
         ),
     }
-    annotations.update({f"live_{name}": factory() for name, factory in parts.items()})
-    row = (
+    annotations.update({f"live_{name}": factory() for name, factory in cockpit.state_parts().items()})
+    return (
         selectors.incidents_with_sla(now)
         .filter(pk=pk)
         .annotate(**annotations)
         .values_list("updated_at", "sla_breached", *annotations)
-        .first()
+        .order_by()
     )
+
+
+def incident_state(pk: int, now: datetime | None = None) -> tuple | None:
+    """Everything the cockpit shows that can change, as one row; None when the incident is gone."""
+    now = now or timezone.now()
+    key = (connection.alias, *cockpit.state_parts())
+    if key not in _compiled:
+        sql, params = incident_state_query(_STAND_IN_PK, _STAND_IN_NOW).query.sql_with_params()
+        stand_in_now = DateTimeField().get_db_prep_value(_STAND_IN_NOW, connection)
+        _compiled[key] = (sql, params, stand_in_now)
+    sql, params, stand_in_now = _compiled[key]
+    real_now = DateTimeField().get_db_prep_value(now, connection)
+    values = [pk if p == _STAND_IN_PK else real_now if p == stand_in_now else p for p in params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
     return tuple(row) if row is not None else None
+
+
+def shared_for_a_moment(key: str, read: Any) -> Any:
+    """`read()`, shared by every web process for LIVE_STATE_CACHE_SECONDS: many viewers polling the same
+    incident cost one fingerprint query a moment between them. Without the cache (down, or 0 seconds)
+    every poll reads the database; a change is seen at most that many seconds later."""
+    seconds = float(getattr(settings, "LIVE_STATE_CACHE_SECONDS", 0))
+    if seconds <= 0 or not faults.available(faults.CACHE):
+        return read()
+    try:
+        cached = cache.get(key)
+    except CACHE_ERRORS as error:
+        faults.failed(faults.CACHE, error)
+        return read()
+    if cached is not None:
+        return cached
+    value = read()
+    try:
+        cache.set(key, value, seconds)
+    except CACHE_ERRORS as error:
+        faults.failed(faults.CACHE, error)
+    return value
+
+
+def incident_state_shared(pk: int) -> tuple | None:
+    return shared_for_a_moment(f"live:incident:{pk}", lambda: incident_state(pk))
+
+
+def board_state_shared() -> tuple:
+    return shared_for_a_moment("live:board", board_state)
 
 
 def board_state(now: datetime | None = None) -> tuple:
@@ -80,7 +137,7 @@ def state_etag(state: Iterable[Any] | None, *viewer: Any) -> str:
 
 def board(user_pk: int | None, *, wall: bool = False) -> dict[str, Any]:
     """What the live board draws. Its ETag is read first, so a change made meanwhile is fetched next time."""
-    etag = state_etag(board_state(), user_pk)
+    etag = state_etag(board_state_shared(), user_pk)
     incidents = selectors.board_incidents()
     cockpit.board_facts(incidents)
     return {

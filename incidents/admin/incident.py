@@ -297,7 +297,7 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
         # What one viewer sees also depends on what they may do (the buttons offered).
         can_command = request.user.has_perm(COMMAND)
         can_change = self.has_change_permission(request)
-        return live.state_etag(live.incident_state(pk), request.user.pk, can_command, can_change)
+        return live.state_etag(live.incident_state_shared(pk), request.user.pk, can_command, can_change)
 
     def live_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """The cockpit's regions, for its refresh: 304 when nothing changed since the ETag the page holds."""
@@ -336,7 +336,7 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
         """The board's refresh: 304 while no open incident changed."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        unchanged = get_conditional_response(request, etag=live.state_etag(live.board_state(), request.user.pk))
+        unchanged = get_conditional_response(request, etag=live.state_etag(live.board_state_shared(), request.user.pk))
         if unchanged is not None:
             return no_store(unchanged)
         board = live.board(request.user.pk)

@@ -63,7 +63,7 @@ def test_changes_by_one_commander_appear_in_the_others_cockpit(
     assert note.locator(".wr-new-badge").text_content() == "New"
     assert "1 new timeline entry." in watcher.inner_text("[data-live-announce]")
 
-    item = incident.checklist.filter(done_at__isnull=True).order_by("position").first()
+    item = incident.checklist.filter(done_at__isnull=True).order_by("position")[0]
     actor.click(f"#wr-check-{item.pk} button")
     watcher.wait_for_selector(f"#wr-check-{item.pk}.wr-done")
 
@@ -77,7 +77,7 @@ def test_changes_by_one_commander_appear_in_the_others_cockpit(
     assert watcher.input_value("#wr-note") == "Draft: the cache is cold"
 
     # The timer engine fires the 15-minute escalation without anyone touching the incident.
-    step = Timer.objects.filter(subject_id=incident.pk, kind="incident.escalation", fired_at__isnull=True).first()
+    step = Timer.objects.filter(subject_id=incident.pk, kind="incident.escalation", fired_at__isnull=True)[0]
     Timer.objects.filter(pk=step.pk).update(due_at=timezone.now() - timedelta(seconds=1))
     engine.tick()
     watcher.locator(".wr-timeline-list li.wr-entry-escalation").first.wait_for()

@@ -169,3 +169,80 @@ def test_query_counts_do_not_grow_with_the_timeline(commander_client, commander,
     if view == "unchanged refresh":
         # The session, the user, the user's and their groups' permissions, and the one fingerprint query.
         assert large == 5
+
+
+def board_live(client, etag: str | None = None):
+    headers = {"HTTP_IF_NONE_MATCH": etag} if etag else {}
+    return client.get(reverse("admin:incidents_incident_board_live"), **headers)
+
+
+def test_the_board_lists_open_incidents_with_their_clocks(commander_client, commander, severities):
+    late = IncidentFactory.create(by=commander, level="P1", started_at=timezone.now() - timedelta(hours=2))
+    calm = IncidentFactory.create(by=commander, level="P3", title="Slow exports")
+    done = IncidentFactory.create(by=commander, level="P2", title="Already over")
+    services.incident_resolve(done, by=commander)
+    status_update_publish(calm, status="investigating", body="Looking.", by=commander)
+
+    board = board_live(commander_client).json()["regions"]["board"]
+    assert late.reference in board
+    assert calm.reference in board
+    assert done.reference not in board
+    assert board.index(late.reference) < board.index(calm.reference)  # most severe first
+    row = board[board.index(f'id="wr-board-{late.pk}"') :].split("</tr>")[0]
+    assert '<span class="wr-breached">acknowledge</span>' in row
+    calm_row = board[board.index(f'id="wr-board-{calm.pk}"') :].split("</tr>")[0]
+    assert "none planned" not in calm_row  # the next public update is due a cadence after this one
+
+    wall = commander_client.get(reverse("admin:incidents_incident_board")).content.decode()
+    assert "wr-board-wall" in wall
+    assert 'id="header"' not in wall  # no admin chrome on the wall screen
+    assert late.reference in wall
+
+
+def test_the_board_answers_304_until_something_changes(commander_client, commander, severities):
+    incident = IncidentFactory.create(by=commander, level="P2")
+    etag = board_live(commander_client)["ETag"]
+    assert board_live(commander_client, etag).status_code == 304
+    dashboard = commander_client.get(reverse("admin:index")).content.decode()
+    assert f'data-live-etag="&quot;{etag[1:-1]}&quot;"' in dashboard
+    services.incident_acknowledge(incident, by=commander)
+    assert board_live(commander_client, etag).status_code == 200
+
+
+def test_a_viewer_sees_the_board_and_a_stranger_does_not(viewer_client, django_user_model, client, severities):
+    assert board_live(viewer_client).status_code == 200
+    stranger = django_user_model.objects.create_user(username="stranger", password="pw", is_staff=True)
+    client.force_login(stranger)
+    assert board_live(client).status_code == 403
+
+
+@pytest.mark.parametrize("view", ["board", "unchanged board"])
+def test_board_query_count_does_not_grow_with_the_open_incidents(commander_client, commander, severities, view):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        etag = board_live(commander_client)["ETag"] if view == "unchanged board" else None
+        with CaptureQueriesContext(connection) as captured:
+            response = board_live(commander_client, etag)
+        assert response.status_code == (304 if etag else 200)
+        return len(captured)
+
+    IncidentFactory.create(by=commander, level="P1")
+    few = queries()
+    for level in ["P1", "P2", "P3", "P4"] * 3:
+        IncidentFactory.create(by=commander, level=level)
+    assert queries() == few
+
+
+def test_viewers_of_one_incident_share_its_fingerprint_for_a_moment(commander_client, commander, severities, settings):
+    from django.core.cache import cache
+
+    settings.LIVE_STATE_CACHE_SECONDS = 60
+    cache.clear()
+    incident = IncidentFactory.create(by=commander)
+    etag = refresh(commander_client, incident)["ETag"]
+    services.incident_add_note(incident, by=commander, text="Seen a moment later")
+    assert refresh(commander_client, incident, etag).status_code == 304  # the shared fingerprint, not yet expired
+    cache.clear()  # as when LIVE_STATE_CACHE_SECONDS have passed
+    assert refresh(commander_client, incident, etag).status_code == 200
