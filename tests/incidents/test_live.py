@@ -246,3 +246,29 @@ def test_viewers_of_one_incident_share_its_fingerprint_for_a_moment(commander_cl
     assert refresh(commander_client, incident, etag).status_code == 304  # the shared fingerprint, not yet expired
     cache.clear()  # as when LIVE_STATE_CACHE_SECONDS have passed
     assert refresh(commander_client, incident, etag).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_cache_down_the_refresh_reads_the_database(commander, severities, settings, client):
+    from incidents import faults
+    from tests.conftest import closed_port
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    settings.LIVE_STATE_CACHE_SECONDS = 60
+    faults.reset()
+    client.force_login(commander)
+    incident = IncidentFactory.create(by=commander)
+    try:
+        etag = refresh(client, incident)["ETag"]
+        assert refresh(client, incident, etag).status_code == 304
+        services.incident_add_note(incident, by=commander, text="Seen at once without the cache")
+        assert refresh(client, incident, etag).status_code == 200
+        assert faults.counts()[faults.CACHE] >= 1
+    finally:
+        faults.reset()
