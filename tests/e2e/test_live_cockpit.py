@@ -101,3 +101,22 @@ def test_phone_width_has_no_horizontal_scroll(browser, live_server, commander, s
     assert incident.reference in page.inner_text("body")
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= 375, f"the {path} is {width}px wide at 375px"
+
+
+def test_the_board_shows_a_new_incident_and_a_move_without_reload(
+    browser, live_server, commander, severities, fast_polling
+):
+    first = IncidentFactory.create(by=commander, level="P2", title="Slow search")
+    page = logged_in(browser, live_server, commander.username)
+    page.goto(f"{live_server.url}/admin/incidents/incident/board/")
+    page.wait_for_selector(f"#wr-board-{first.pk}")
+
+    second = IncidentFactory.create(by=commander, level="P1", title="Checkout returns 500")
+    page.wait_for_selector(f"#wr-board-{second.pk}")
+    rows = page.locator(".wr-board-row")
+    assert rows.first.get_attribute("id") == f"wr-board-{second.pk}"  # the most severe first
+
+    services.incident_move_status(first, status="monitoring", by=commander)
+    page.wait_for_selector(f"#wr-board-{first.pk} .wr-status-monitoring")
+    services.incident_resolve(first, by=commander)
+    page.wait_for_selector(f"#wr-board-{first.pk}", state="detached")

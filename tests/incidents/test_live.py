@@ -272,3 +272,19 @@ def test_with_the_cache_down_the_refresh_reads_the_database(commander, severitie
         assert faults.counts()[faults.CACHE] >= 1
     finally:
         faults.reset()
+
+
+def test_dashboard_query_count_does_not_grow_with_the_open_incidents(commander_client, commander, severities):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert commander_client.get(reverse("admin:index")).status_code == 200
+        return len(captured)
+
+    IncidentFactory.create(by=commander, level="P1")
+    few = queries()
+    for level in ["P1", "P2", "P3", "P4"] * 3:
+        IncidentFactory.create(by=commander, level=level)
+    assert queries() == few
