@@ -64,10 +64,6 @@ def open_incident_counts_by_severity() -> list[dict]:
     ]
 
 
-def breached_open_incidents(limit: int = 20) -> list[Incident]:
-    return list(open_incidents().filter(sla_breached=True).order_by("started_at")[:limit])  # type: ignore[misc]
-
-
 def incident_detail(pk: int) -> Incident:
     return (
         Incident.objects.select_related("severity", "commander", "reporter", "acknowledged_by")
