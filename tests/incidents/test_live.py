@@ -288,3 +288,15 @@ def test_dashboard_query_count_does_not_grow_with_the_open_incidents(commander_c
     for level in ["P1", "P2", "P3", "P4"] * 3:
         IncidentFactory.create(by=commander, level=level)
     assert queries() == few
+
+
+def test_an_alert_arriving_for_the_incident_refreshes_its_cockpit(commander_client, commander, severities):
+    from incidents.alerts import services as alerts
+
+    integration, _key = alerts.integration_create(name="Prometheus", kind="generic", default_severity=severities["P2"])
+    firing = b'{"title": "Checkout errors", "status": "firing", "dedup_key": "checkout"}'
+    incident = alerts.receive(integration, endpoint="generic", raw=firing).payload.incidents.get()
+    etag = refresh(commander_client, incident)["ETag"]
+    assert refresh(commander_client, incident, etag).status_code == 304
+    alerts.receive(integration, endpoint="generic", raw=firing.replace(b"firing", b"resolved"))
+    assert refresh(commander_client, incident, etag).status_code == 200
