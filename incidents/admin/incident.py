@@ -311,7 +311,8 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
             incident = selectors.incident_detail(pk)
         except Incident.DoesNotExist:
             raise Http404(f"No incident {pk}.") from None
-        context = {**self.admin_site.each_context(request), **self.cockpit_context(request, incident)}
+        # The regions draw from the cockpit's own context only (not the admin's menus and site context).
+        context = self.cockpit_context(request, incident)
         regions = {
             region: get_template(f"{self.change_form_template}#{partial}").render(context, request)
             for region, partial in LIVE_REGIONS.items()
