@@ -245,7 +245,15 @@ def test_viewers_of_one_incident_share_its_fingerprint_for_a_moment(commander_cl
     services.incident_add_note(incident, by=commander, text="Seen a moment later")
     assert refresh(commander_client, incident, etag).status_code == 304  # the shared fingerprint, not yet expired
     cache.clear()  # as when LIVE_STATE_CACHE_SECONDS have passed
-    assert refresh(commander_client, incident, etag).status_code == 200
+    fresh = refresh(commander_client, incident, etag)
+    assert fresh.status_code == 200
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert refresh(commander_client, incident, fresh["ETag"]).status_code == 304
+    assert len(captured) == 2  # the session and the user: the rights and the fingerprint came from the cache
 
 
 @pytest.mark.django_db(transaction=True)
