@@ -297,6 +297,11 @@ class TimelineEntry(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name_plural = "timeline entries"
+        # The cockpit reads an incident's latest entries (and the largest id) whatever the log's length.
+        indexes = [
+            models.Index(fields=["incident", "-at", "-id"], name="timeline_incident_latest"),
+            models.Index(fields=["incident", "-id"], name="timeline_incident_last_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M} {self.get_kind_display()}: {self.text}"

@@ -91,10 +91,6 @@ def unacknowledged_past_target_counts(now: datetime | None = None) -> dict[str, 
     return dict(rows)
 
 
-def breached_open_incidents(limit: int = 20) -> list[Incident]:
-    return list(open_incidents().filter(sla_breached=True).order_by("started_at")[:limit])  # type: ignore[misc]
-
-
 def incident_detail(pk: int) -> Incident:
     return (
         Incident.objects.select_related(
@@ -143,3 +139,9 @@ def incident_search(text: str, *, limit: int) -> list[Incident]:
             closed=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1)),
         ).order_by("exact", "closed", "-started_at", "-pk")[:limit]
     )
+
+
+def board_incidents(now: datetime | None = None) -> list[Incident]:
+    """The open incidents for the live board, most severe and oldest first, with their SLA state."""
+    incidents = incidents_with_sla(now).filter(status__in=OPEN_STATUSES)
+    return list(incidents.order_by("severity__level", "started_at"))  # type: ignore[misc]

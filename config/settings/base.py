@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    # Named fragments of a template ({% partialdef %}): the live cockpit re-renders its regions from them.
+    "template_partials",
     # The incident core first, then the packages that react to it (see README, Architecture).
     "incidents",
     "incidents.timers",
@@ -178,6 +180,10 @@ CELERY_TASK_ROUTES = {"timers.tick": {"queue": "timers"}}
 
 # The timer engine's beat interval (seconds).
 TIMER_TICK_SECONDS = env.float("TIMER_TICK_SECONDS", default=15.0)
+# The cockpit and the board poll for changes this often (an unchanged poll answers 304).
+LIVE_POLL_SECONDS = env.float("LIVE_POLL_SECONDS", default=4.0)
+# Polls share an incident's fingerprint and a viewer's rights for this long (through the cache); 0: read every poll.
+LIVE_STATE_CACHE_SECONDS = env.float("LIVE_STATE_CACHE_SECONDS", default=1.0)
 # Exactly one beat process sends this; a tick not started within one interval is dropped, not piled up.
 # The outbox's re-queue runs at the same pace: a lost delivery task is sent again after its lease.
 CELERY_BEAT_SCHEDULE = {

@@ -19,3 +19,5 @@ STORAGES = {
 # Tests deliver webhooks to a receiver on 127.0.0.1; the refusals are tested with these turned back on.
 WEBHOOK_HTTPS_ONLY = False
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+# Tests look at the cockpit right after a change; the shared fingerprint is tested on its own.
+LIVE_STATE_CACHE_SECONDS = 0

@@ -8,18 +8,22 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import get_template, render_to_string
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents import cockpit, selectors, services
+from incidents import cockpit, live, selectors, services
 from incidents.admin import roles as roles_panel
 from incidents.admin.conflicts import keep_input, kept_input, posted_version
 from incidents.admin.palette import incident_search_view
@@ -31,6 +35,25 @@ from incidents.roles import COMMAND_PERMISSION as COMMAND
 from incidents.severity import ImpactFacts, suggest_severity
 
 PERCENT = re.compile(r"[0-9]{1,3}")
+# The cockpit shows the latest entries of the timeline; the rest is a click away, a page at a time.
+TIMELINE_SHOWN = 50
+TIMELINE_PAGE = 100
+# Regions of the cockpit that refresh themselves (data-live-region) and the partial drawing each.
+LIVE_REGIONS = {
+    "summary": "live_summary",
+    "clocks": "live_clocks",
+    "actions": "live_actions",
+    "header-panels": "live_header_panels",
+    "checklist": "live_checklist",
+    "side-panels": "live_side_panels",
+    "timeline": "live_timeline",
+}
+
+
+def no_store(response: HttpResponse) -> HttpResponse:
+    # Private, and always asked afresh: the poll sends its own If-None-Match.
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def sla_state(incident: Incident) -> str:
@@ -153,7 +176,7 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
 
     class Media:
         css = {"all": ["incidents/admin.css"]}
-        js = ["incidents/admin.js"]
+        js = ["incidents/admin.js", "incidents/vendor/morphdom-2.7.8.min.js", "incidents/live.js"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Incident | None = None) -> bool:
         # Incidents are the record of what happened; only a superuser may remove one (e.g. a test).
@@ -246,32 +269,129 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
     ) -> HttpResponse:
         extra_context = extra_context or {}
         try:
-            incident = selectors.incident_detail(int(object_id))
-        except (Incident.DoesNotExist, ValueError):
+            pk = int(object_id)
+        except ValueError:
             return super().change_view(request, object_id, form_url, extra_context)
+        # The fingerprint is read before the page, so a change made while it renders is fetched by the next poll.
+        etag = self._live_etag(request, pk)
+        try:
+            incident = selectors.incident_detail(pk)
+        except Incident.DoesNotExist:
+            return super().change_view(request, object_id, form_url, extra_context)
+        extra_context.update(self.cockpit_context(request, incident), live_etag=etag, live_interval=live.poll_seconds())
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def cockpit_context(self, request: HttpRequest, incident: Incident) -> dict[str, Any]:
+        """What the cockpit's template draws; the live refresh renders its regions from the same context."""
         can_command = request.user.has_perm(COMMAND)
         can_change = self.has_change_permission(request, incident)
         kept_severity = kept_input(request, incident, "severity")
-        extra_context.update(
-            incident=incident,
-            moves=[(status, MOVE_LABELS[IncidentStatus(status)]) for status in services.available_moves(incident)]
+        timeline = list(selectors.incident_timeline(incident)[: TIMELINE_SHOWN + 1])
+        return {
+            "incident": incident,
+            "moves": [(status, MOVE_LABELS[IncidentStatus(status)]) for status in services.available_moves(incident)]
             if can_command
             else [],
-            can_acknowledge=can_change and incident.acknowledged_at is None and incident.is_open,
-            can_change=can_change,
-            can_command=can_command,
-            severity_form=SeverityChangeForm(initial={"severity": incident.severity_id}),
-            severity_chosen=str(kept_severity.get("severity") or incident.severity_id),
-            severity_reason=kept_severity.get("reason", ""),
-            severities=SeverityPolicy.objects.all(),
-            note_form=NoteForm(),
-            checklist=selectors.incident_checklist(incident),
-            timeline=selectors.incident_timeline(incident),
-            severity_badge=severity_badge(incident.severity),
-            sla=sla_state(incident),
-            panels=cockpit.render_panels(request, incident),
+            "can_acknowledge": can_change and incident.acknowledged_at is None and incident.is_open,
+            "can_change": can_change,
+            "can_command": can_command,
+            "severity_form": SeverityChangeForm(initial={"severity": incident.severity_id}),
+            "severity_chosen": str(kept_severity.get("severity") or incident.severity_id),
+            "severity_reason": kept_severity.get("reason", ""),
+            "severities": SeverityPolicy.objects.all(),
+            "note_form": NoteForm(),
+            "checklist": selectors.incident_checklist(incident),
+            "timeline": timeline[:TIMELINE_SHOWN],
+            "timeline_older": len(timeline) > TIMELINE_SHOWN,
+            "severity_badge": severity_badge(incident.severity),
+            "sla": sla_state(incident),
+            "panels": cockpit.render_panels(request, incident),
+        }
+
+    def _viewer_rights(self, request: HttpRequest) -> tuple[bool, bool, bool]:
+        """May view, may command, may change. A poll reuses them for LIVE_STATE_CACHE_SECONDS (two queries
+        fewer per poll); pages and actions always check afresh."""
+
+        def read() -> tuple[bool, bool, bool]:
+            return (
+                self.has_view_permission(request),
+                request.user.has_perm(COMMAND),
+                self.has_change_permission(request),
+            )
+
+        return live.shared_for_a_moment(f"live:rights:{request.user.pk}", read)
+
+    def _live_etag(self, request: HttpRequest, pk: int) -> str:
+        # What one viewer sees also depends on what they may do (the buttons offered).
+        _view, can_command, can_change = self._viewer_rights(request)
+        return live.state_etag(live.incident_state_shared(pk), request.user.pk, can_command, can_change)
+
+    def live_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The cockpit's regions, for its refresh: 304 when nothing changed since the ETag the page holds."""
+        if not self._viewer_rights(request)[0]:
+            raise PermissionDenied
+        etag = self._live_etag(request, pk)
+        unchanged = get_conditional_response(request, etag=etag)
+        if unchanged is not None:
+            return no_store(unchanged)
+        try:
+            incident = selectors.incident_detail(pk)
+        except Incident.DoesNotExist:
+            raise Http404(f"No incident {pk}.") from None
+        # The regions draw from the cockpit's own context only (not the admin's menus and site context).
+        context = self.cockpit_context(request, incident)
+        regions = {
+            region: get_template(f"{self.change_form_template}#{partial}").render(context, request)
+            for region, partial in LIVE_REGIONS.items()
+        }
+        response = JsonResponse({"regions": regions})
+        response["ETag"] = etag
+        return no_store(response)
+
+    def board_view(self, request: HttpRequest) -> HttpResponse:
+        """The live board of open incidents for a wall screen: large, without the admin's chrome."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Open incidents",
+            "board": live.board(request.user.pk, wall=True),
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/incidents/incident/board.html", context)
+
+    def board_live_view(self, request: HttpRequest) -> HttpResponse:
+        """The board's refresh: 304 while no open incident changed."""
+        if not self._viewer_rights(request)[0]:
+            raise PermissionDenied
+        unchanged = get_conditional_response(request, etag=live.state_etag(live.board_state_shared(), request.user.pk))
+        if unchanged is not None:
+            return no_store(unchanged)
+        board = live.board(request.user.pk)
+        rows = render_to_string(
+            "admin/incidents/incident/_board_rows.html",
+            {"incidents": board["incidents"], "by_severity": board["by_severity"]},
+            request=request,
         )
-        return super().change_view(request, object_id, form_url, extra_context)
+        response = JsonResponse({"regions": {"board": rows}})
+        response["ETag"] = board["etag"]
+        return no_store(response)
+
+    def timeline_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The whole incident log, a page at a time (the cockpit shows the latest entries)."""
+        incident = get_object_or_404(Incident, pk=pk)
+        if not self.has_view_permission(request, incident):
+            raise PermissionDenied
+        paginator = Paginator(selectors.incident_timeline(incident), TIMELINE_PAGE)
+        page = paginator.get_page(request.GET.get("page"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "incident": incident,
+            "page": page,
+            "title": f"{incident.reference}: timeline",
+        }
+        return TemplateResponse(request, "admin/incidents/incident/timeline.html", context)
 
     def get_urls(self) -> list:
         info = self.opts.app_label, self.opts.model_name
@@ -280,6 +400,16 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
                 "suggest-severity/",
                 self.admin_site.admin_view(self.suggest_severity_view),
                 name=f"{info[0]}_{info[1]}_suggest_severity",
+            ),
+            path("board/", self.admin_site.admin_view(self.board_view), name=f"{info[0]}_{info[1]}_board"),
+            path(
+                "board/live/", self.admin_site.admin_view(self.board_live_view), name=f"{info[0]}_{info[1]}_board_live"
+            ),
+            path("<int:pk>/live/", self.admin_site.admin_view(self.live_view), name=f"{info[0]}_{info[1]}_live"),
+            path(
+                "<int:pk>/timeline/",
+                self.admin_site.admin_view(self.timeline_view),
+                name=f"{info[0]}_{info[1]}_timeline",
             ),
             path(
                 "palette-search/",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
 from django.http import HttpRequest
 
 from incidents import cockpit, hooks
@@ -13,6 +15,7 @@ from incidents.outbox.models import Notification, NotificationStatus
 from incidents.outbox.signals import notification_finished
 from incidents.paging import clocks, selectors, services
 from incidents.timeline import timeline_append
+from incidents.timers.models import Timer
 
 
 def log_notification(sender: Any, notification: Notification, **kwargs: Any) -> None:
@@ -38,6 +41,40 @@ def timers_panel(request: HttpRequest, incident: Incident) -> dict[str, Any]:
     return selectors.timers_panel(incident)
 
 
+def timers_state() -> Subquery:
+    """Changes when a timer of the incident is planned, fires or is cancelled (the live cockpit's refresh)."""
+    rows = Timer.objects.filter(subject_type=ContentType.objects.get_for_model(Incident), subject_id=OuterRef("pk"))
+    return cockpit.aggregate_of(rows, "subject_id", Count("pk"), Count("fired_at"), Count("cancelled_at"))
+
+
+def notifications_state() -> Subquery:
+    """Changes when a message about the incident is queued, tried, sent or fails."""
+    rows = Notification.objects.filter(about_type=ContentType.objects.get_for_model(Incident), about_id=OuterRef("pk"))
+    return cockpit.aggregate_of(
+        rows,
+        "about_id",
+        Count("pk"),
+        Sum("attempts"),
+        *(Count("pk", filter=Q(status=status)) for status in NotificationStatus.values),
+    )
+
+
+def next_update_due(incidents: list[Incident]) -> dict[int, Any]:
+    """When each incident's next public update is due: its pending update reminder (for the live board)."""
+    rows = (
+        Timer.objects.filter(
+            subject_type=ContentType.objects.get_for_model(Incident),
+            subject_id__in=[incident.pk for incident in incidents],
+            kind=clocks.UPDATE_REMINDER,
+            fired_at__isnull=True,
+            cancelled_at__isnull=True,
+        )
+        .values("subject_id")
+        .annotate(due=Min("due_at"))
+    )
+    return {row["subject_id"]: row["due"] for row in rows}
+
+
 def connect() -> None:
     clocks.register()
     hooks.incident_changed.connect(clocks.plan_incident_timers, dispatch_uid="paging.plan_incident_timers")
@@ -57,3 +94,6 @@ def connect() -> None:
             order=50,
         )
     )
+    cockpit.register_state_part("paging.timers", timers_state)
+    cockpit.register_state_part("paging.notifications", notifications_state)
+    cockpit.register_board_fact("next_update_due", next_update_due)

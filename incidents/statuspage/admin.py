@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -409,7 +409,20 @@ def _csv_safe(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
+def status_page_state() -> Subquery:
+    """Changes when an update of the incident is published or withdrawn."""
+    rows = StatusUpdate.objects.filter(incident=OuterRef("pk"))
+    return cockpit.aggregate_of(rows, "incident", Count("pk"), Count("pk", filter=Q(published=True)), Max("updated_at"))
+
+
+def components_state() -> Subquery:
+    """Changes when any component's status changes (the publish form lists every component's status)."""
+    return Subquery(Component.objects.order_by("-updated_at").values("updated_at")[:1])
+
+
 def register_cockpit_panels() -> None:
+    cockpit.register_state_part("statuspage.updates", status_page_state)
+    cockpit.register_state_part("statuspage.components", components_state)
     cockpit.register_panel(
         cockpit.Panel(
             "statuspage.publish",
