@@ -47,7 +47,7 @@ ADMIN_MODELS: dict[str, tuple[str, str, str, str]] = {
     "axes.accessattempt": (NOBODY, NOBODY, NOBODY, NOBODY),
     "axes.accesslog": (NOBODY, NOBODY, NOBODY, NOBODY),
     "axes.accessfailurelog": (NOBODY, NOBODY, NOBODY, NOBODY),
-    "authtoken.tokenproxy": (NOBODY, NOBODY, NOBODY, NOBODY),
+    "tokens.apitoken": (NOBODY, NOBODY, NOBODY, NOBODY),
     # Severities, incidents and published updates stay on the record: nobody deletes them.
     "incidents.severitypolicy": (ROLES, "CM", "CM", NOBODY),
     "incidents.component": (ROLES, "C", "C", "C"),

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "incidents.statuspage",
     "incidents.library",
     "incidents.alerts",
+    "incidents.tokens",
     "postmortems",
     # The project itself: the demo data that spans every package (`manage.py seed_demo`).
     "config",
@@ -303,7 +304,8 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's `Token <key>`, refusing expired tokens and recording their last use.
+        "incidents.tokens.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Reads need the view permission too: a login without a role sees nothing.

@@ -146,7 +146,7 @@ def _sample(model, commander):
         return commander
     if label == "auth.group":
         return Group.objects.get(name=roles.VIEWER)
-    if label == "authtoken.tokenproxy":  # its pk is its user's
+    if label == "tokens.apitoken":  # its pk is its user's
         return model.objects.get(key=Token.objects.create(user=commander).key)
     address = {"ip_address": "10.0.0.1", "username": "someone", "user_agent": "test"}
     if model is AccessAttempt:
