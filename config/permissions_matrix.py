@@ -32,6 +32,11 @@ def row(read: str = NOBODY, write: str = NOBODY, *, delete: str = NOBODY, **kwar
     return Access(read, write, delete, kwargs)
 
 
+def sample_of(label: str) -> str:
+    """A URL argument that is the primary key of the test's sample row of this model."""
+    return f"sample:{label}"
+
+
 def page(read: str, **kwargs: Any) -> Access:
     """A read-only view that answers any method alike (a POST renders it as a GET would)."""
     return Access(read, read, NOBODY, kwargs)
@@ -108,7 +113,7 @@ URLS: dict[str, Access] = {
     # Cockpit (incident change page) buttons and the declare form's severity suggestion.
     "admin:incidents_incident_suggest_severity": page(STAFF),  # computes, stores nothing
     "admin:incidents_incident_cockpit": row(NOBODY, "CR", action="acknowledge"),
-    "admin:statuspage_statusupdate_cockpit": row(NOBODY, "C", action="publish"),
+    "admin:statuspage_statusupdate_cockpit": row(NOBODY, "C", action="publish", pk=sample_of("incidents.incident")),
     "admin:library_communicationtemplate_communicate": row("CR", "CR"),
     "admin:alerts_rotate_key": row(NOBODY, "C"),
     "admin:alerts_test_alert": row(NOBODY, "C"),

@@ -140,7 +140,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 # The address behind PUBLIC_API_TRUSTED_PROXIES proxies, as the status page's throttle sees it.
-AXES_CLIENT_IP_CALLABLE = "incidents.statuspage.http.client_address"
+AXES_CLIENT_IP_CALLABLE = "config.security.login_client_address"
 AXES_HTTP_RESPONSE_CODE = 429
 
 # Sessions: SameSite=Lax everywhere, Secure in production (production.py); the age is configurable.

@@ -130,3 +130,22 @@ def test_api_tokens_are_not_counted(client, alice, limit):
     bad = client.get("/api/incidents/", HTTP_AUTHORIZATION="Token " + "0" * 40, REMOTE_ADDR="10.0.0.1")
     assert bad.status_code == 401
     assert AccessAttempt.objects.get().failures_since_start == limit
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "expected"),
+    [("10.0.0.1", "", "10.0.0.1"), ("", "", None), ("192.0.2.10", "not-an-address", None), ("", "::1", "::1")],
+)
+def test_the_counted_address_is_an_ip_or_none(rf, settings, remote, forwarded, expected):
+    from config.security import login_client_address
+
+    settings.PUBLIC_API_TRUSTED_PROXIES = 1
+    request = rf.get("/admin/login/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert login_client_address(request) == expected
+
+
+def test_a_forged_forwarded_address_is_a_failed_login_not_an_error(client, alice, settings, limit):
+    settings.PUBLIC_API_TRUSTED_PROXIES = 1
+    response = attempt(client, "alice", "wrong", "192.0.2.10", HTTP_X_FORWARDED_FOR="x' OR 1=1")
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().ip_address is None

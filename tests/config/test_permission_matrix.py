@@ -186,7 +186,9 @@ def url_for(route: Route, samples: dict, values: dict, kwargs: dict) -> str:
     api_model = route.name.split("-")[0]
     api_sample = next((obj for label, obj in samples.items() if label.endswith(f".{api_model}")), None)
     for param in route.params:
-        if param in kwargs:
+        if param in kwargs and str(kwargs[param]).startswith("sample:"):
+            filled[param] = samples[kwargs[param].removeprefix("sample:")].pk
+        elif param in kwargs:
             filled[param] = kwargs[param]
         elif param in ("object_id", "pk", "id") and model:
             filled[param] = samples[model].pk
