@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 
 NUL = "\x00"
@@ -40,3 +41,18 @@ def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
     if request.path_info.startswith(("/api/", "/status/api/")):
         return HttpResponseBadRequest(json.dumps({"detail": message}), content_type="application/json")
     return HttpResponseBadRequest(message, content_type="text/plain")
+
+
+class PermissionsPolicyMiddleware:
+    """Send `Permissions-Policy`, denying the browser features listed in PERMISSIONS_POLICY_DENIED."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        denied = getattr(settings, "PERMISSIONS_POLICY_DENIED", ())
+        self.header = ", ".join(f"{feature}=()" for feature in denied)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -25,6 +26,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -42,6 +45,7 @@ INSTALLED_APPS = [
     "incidents.library",
     "incidents.alerts",
     "incidents.metrics",
+    "incidents.tokens",
     "postmortems",
     # The project itself: the demo data that spans every package (`manage.py seed_demo`).
     "config",
@@ -61,6 +65,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
+    # Last: answers a locked-out login with the lockout page (axes' own rule).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -122,6 +130,62 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
 )
 
 LOGIN_URL = "admin:login"
+
+# Login brute-force protection (django-axes): a username tried from one address is locked after
+# AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES (0: until unlocked in the admin or with
+# `manage.py axes_reset_ip_username`). Per user and address together, so a guesser cannot lock a
+# colleague out from elsewhere. API tokens never pass through the login form and are not counted.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+_axes_cooloff_minutes = env.float("AXES_COOLOFF_MINUTES", default=30.0)
+AXES_COOLOFF_TIME = timedelta(minutes=_axes_cooloff_minutes) if _axes_cooloff_minutes > 0 else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+# The address behind PUBLIC_API_TRUSTED_PROXIES proxies, as the status page's throttle sees it.
+AXES_CLIENT_IP_CALLABLE = "config.security.login_client_address"
+AXES_HTTP_RESPONSE_CODE = 429
+
+# Sessions: SameSite=Lax everywhere, Secure in production (production.py); the age is configurable.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+
+# Content-Security-Policy (django-csp 4): scripts and styles from this origin only, nothing inline,
+# on every page. Pages that need more name it on the view (the API docs, see incidents/api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    },
+}
+# Browser features no Warroom page uses (config/middleware.py sends them as Permissions-Policy).
+PERMISSIONS_POLICY_DENIED = (
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "usb",
+)
 
 # Redis serves as broker and cache when REDIS_URL is set; otherwise kombu's filesystem transport
 # and a local-memory cache keep `make run` free of servers.
@@ -264,7 +328,8 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's `Token <key>`, refusing expired tokens and recording their last use.
+        "incidents.tokens.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Reads need the view permission too: a login without a role sees nothing.

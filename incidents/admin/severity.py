@@ -16,7 +16,7 @@ from incidents.models import Component, SeverityPolicy
 
 def severity_badge(policy: SeverityPolicy) -> str:
     return format_html(
-        '<span class="wr-badge" style="background:{}" title="{}">{}</span>', policy.colour, policy.name, policy.level
+        '<span class="wr-badge" data-swatch="{}" title="{}">{}</span>', policy.colour, policy.name, policy.level
     )
 
 

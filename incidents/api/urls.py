@@ -2,11 +2,12 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from incidents.api import roles, views
@@ -23,6 +24,10 @@ def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
 
     return guarded
 
+
+# Swagger UI's page carries a <style> block and its stylesheet inline SVG icons; its script is served
+# from this same URL (the split view), so scripts stay 'self' only.
+API_DOCS_CSP = {"style-src": ["'unsafe-inline'"], "img-src": ["data:"]}
 
 router = DefaultRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
@@ -46,6 +51,10 @@ urlpatterns = [
         name="incident-responder",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", docs_login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+    path(
+        "docs/",
+        csp_update(API_DOCS_CSP)(docs_login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))),
+        name="api-docs",
+    ),
     path("", include(router.urls)),
 ]

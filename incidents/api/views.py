@@ -49,7 +49,7 @@ class IncidentViewSet(
         )
 
     @extend_schema(request=s.IncidentCreateSerializer, responses={201: s.IncidentSerializer})
-    def create(self, request: Request) -> Response:
+    def create(self, request: Request, **kwargs: Any) -> Response:
         data = valid_data(s.IncidentCreateSerializer, request.data)
         incident = services.incident_declare(
             by=request.user,
@@ -97,7 +97,7 @@ class IncidentViewSet(
         parameters=[IF_MATCH],
     )
     @action(detail=True, methods=["post"])
-    def acknowledge(self, request: Request, reference: str) -> Response:
+    def acknowledge(self, request: Request, reference: str, **kwargs: Any) -> Response:
         data = valid_data(s.VersionSerializer, request.data)
         incident = services.incident_acknowledge(
             self.get_object(), by=request.user, expected_version=expected_version(request, data.get("version"))
@@ -110,7 +110,7 @@ class IncidentViewSet(
         parameters=[IF_MATCH],
     )
     @action(detail=True, methods=["post"])
-    def resolve(self, request: Request, reference: str) -> Response:
+    def resolve(self, request: Request, reference: str, **kwargs: Any) -> Response:
         data = valid_data(s.ResolveSerializer, request.data)
         incident = services.incident_resolve(
             self.get_object(),
@@ -122,14 +122,14 @@ class IncidentViewSet(
 
     @extend_schema(request=s.NoteSerializer, responses={201: s.TimelineEntrySerializer})
     @action(detail=True, methods=["post"])
-    def notes(self, request: Request, reference: str) -> Response:
+    def notes(self, request: Request, reference: str, **kwargs: Any) -> Response:
         data = valid_data(s.NoteSerializer, request.data)
         entry = services.incident_add_note(self.get_object(), by=request.user, text=data["text"])
         return Response(s.TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=s.TimelineEntrySerializer(many=True))
     @action(detail=True, methods=["get"], filterset_class=None)
-    def timeline(self, request: Request, reference: str) -> Response:
+    def timeline(self, request: Request, reference: str, **kwargs: Any) -> Response:
         entries = selectors.incident_timeline(self.get_object())
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(s.TimelineEntrySerializer(page, many=True).data)
