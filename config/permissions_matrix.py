@@ -111,7 +111,7 @@ URLS: dict[str, Access] = {
     "admin/(?P<url>.*)$": page(NOBODY, url="no-such-page/"),  # 404, or the login page when anonymous
     "admin:auth_user_password_change": row(),
     # Cockpit (incident change page) buttons and the declare form's severity suggestion.
-    "admin:incidents_incident_suggest_severity": page(STAFF),  # computes, stores nothing
+    "admin:incidents_incident_suggest_severity": page("CR"),  # the declare form's helper: those who may declare
     "admin:incidents_incident_cockpit": row(NOBODY, "CR", action="acknowledge"),
     "admin:statuspage_statusupdate_cockpit": row(NOBODY, "C", action="publish", pk=sample_of("incidents.incident")),
     "admin:library_communicationtemplate_communicate": row("CR", "CR"),

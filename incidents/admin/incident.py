@@ -425,6 +425,10 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
         ]
 
     def suggest_severity_view(self, request: HttpRequest) -> JsonResponse:
+        # The declare form's helper: only for those who may declare.
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+
         def flag(name: str) -> bool:
             return request.GET.get(name) in ("1", "true", "on")
 
