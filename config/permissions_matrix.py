@@ -113,6 +113,15 @@ URLS: dict[str, Access] = {
     # Cockpit (incident change page) buttons and the declare form's severity suggestion.
     "admin:incidents_incident_suggest_severity": page("CR"),  # the declare form's helper: those who may declare
     "admin:incidents_incident_cockpit": row(NOBODY, "CR", action="acknowledge"),
+    # The live cockpit's and board's refreshes, the whole timeline, the board for a wall screen, and the
+    # command palette's incident search: read-only, for whoever may view incidents.
+    "admin:incidents_incident_live": page(ROLES),
+    "admin:incidents_incident_timeline": page(ROLES),
+    "admin:incidents_incident_board": page(ROLES),
+    "admin:incidents_incident_board_live": page(ROLES),
+    "admin:incidents_incident_palette_search": page(ROLES),
+    "admin:paging_page_now": row(NOBODY, "CR", incident_pk=sample_of("incidents.incident")),
+    "admin:library_playbook_apply": row(NOBODY, "CR", incident_pk=sample_of("incidents.incident")),
     "admin:statuspage_statusupdate_cockpit": row(NOBODY, "C", action="publish", pk=sample_of("incidents.incident")),
     "admin:library_communicationtemplate_communicate": row("CR", "CR"),
     "admin:alerts_rotate_key": row(NOBODY, "C"),
@@ -182,4 +191,31 @@ URLS: dict[str, Access] = {
     "reviewmeeting-send-invite": row(NOBODY, "CM"),
     "report": row("M", section="action-items"),
     "report-csv": row("M", section="action-items-by-owner"),
+    # The cockpit's other actions, through the API (see tests/test_api_parity.py).
+    "incident-status-update-withdraw": row(NOBODY, "C"),
+    "incident-checklist": row(ROLES),
+    "incident-checklist-tick": row(NOBODY, "CR"),
+    "incident-communications": row(NOBODY, "CR"),
+    "incident-communication-preview": row("CR"),  # as the Communicate page
+    "incident-playbooks-suggested": row(ROLES),
+    "incident-playbook-apply": row(NOBODY, "CR"),
+    "incident-notifications": row(ROLES),
+    "incident-notification-retry": row(NOBODY, "C", pk=sample_of("outbox.notification")),
+    "incident-roles": row(ROLES, "C"),
+    "incident-handover": row(NOBODY, "C"),
+    "incident-responders": row(NOBODY, "CR"),
+    "incident-responder": row(NOBODY, NOBODY, delete="CR"),
+    "incident-page-now": row(NOBODY, "CR"),
+    "communication-template-list": row(ROLES),
+    "communication-template-detail": row(ROLES, pk=sample_of("library.communicationtemplate")),
+    "playbook-list": row(ROLES),
+    "playbook-detail": row(ROLES),
+    "escalation-policy-list": row(ROLES),
+    "escalation-policy-detail": row(ROLES, pk=sample_of("paging.escalationpolicy")),
+    "rotation-list": row(ROLES),
+    "rotation-detail": row(ROLES),
+    "rotation-on-call-all": row(ROLES),
+    "rotation-on-call": row(ROLES),
+    # Prometheus scrapes with METRICS_TOKEN; without one (as here) nobody reaches it.
+    "metrics": row(NOBODY),
 }

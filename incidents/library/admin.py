@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -68,13 +68,19 @@ class PlaybookAdmin(SimpleHistoryAdmin, ServiceAdmin):
 
     def apply_view(self, request: HttpRequest, incident_pk: int) -> HttpResponse:
         """The cockpit's "Apply" on a suggested playbook: its resolution steps join the checklist."""
+        return require_POST(self._apply)(request, incident_pk)
+
+    def _apply(self, request: HttpRequest, incident_pk: int) -> HttpResponse:
         incident = get_object_or_404(incidents_with_sla(), pk=incident_pk)
         if not request.user.has_perm("incidents.change_incident"):
             raise PermissionDenied
         chosen = request.POST.get("playbook", "")
-        if not (chosen.isascii() and chosen.isdigit() and len(chosen) <= 18):
-            raise Http404("No such playbook.")
-        playbook = get_object_or_404(Playbook, pk=int(chosen))
+        playbook = None
+        if chosen.isascii() and chosen.isdigit() and len(chosen) <= 18:
+            playbook = Playbook.objects.filter(pk=int(chosen)).first()
+        if playbook is None:
+            self.message_user(request, "Choose one of the suggested playbooks to apply.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
         try:
             added = services.playbook_apply(incident, playbook=playbook, by=request.user)
         except ValidationError as error:

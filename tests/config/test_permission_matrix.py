@@ -121,6 +121,16 @@ def world(django_user_model, severities, settings):
     )
     samples = {m._meta.label_lower: _sample(m, commander) for m in admin.site._registry}
     incident = samples["incidents.incident"]
+    # The cockpit's endpoints under /api/incidents/{reference}/ act on rows of that incident.
+    from incidents.outbox.services import enqueue
+    from incidents.statuspage.services import status_update_publish
+
+    samples["statuspage.statusupdate"] = status_update_publish(
+        incident, status="investigating", body="Looking into it.", by=commander
+    )
+    samples["outbox.notification"] = enqueue(
+        target="email:oncall@example.com", subject="Page", body="Paged.", about=incident
+    )
     attachment = _attachment(samples["postmortems.postmortem"])
     values = {
         "reference": incident.reference,
@@ -131,6 +141,8 @@ def world(django_user_model, severities, settings):
         "incident_pk": incident.pk,
         "content_type_id": ContentType.objects.get_for_model(Incident).pk,
         "attachment_pk": attachment.pk,
+        "id": samples["statuspage.statusupdate"].public_id,  # a status update, by its public id
+        "username": commander.username,  # a responder, by username
     }
     return samples, values, integration
 
@@ -292,10 +304,10 @@ def test_admin_actions_offered_per_role(letter, world, django_user_model):
 
 
 def test_an_unlisted_url_fails_naming_its_row(monkeypatch):
-    route = Route(key="metrics", name="metrics", route="metrics", params=())
-    with pytest.raises(pytest.fail.Exception, match=r'add "metrics": row\(read="\.\.\.", write="\.\.\."\) to URLS'):
+    route = Route(key="new-report", name="new-report", route="new-report", params=())
+    with pytest.raises(pytest.fail.Exception, match=r'add "new-report": row\(read="\.\.\.", write="\.\.\."\) to URLS'):
         expected(route)
-    monkeypatch.setitem(matrix.URLS, "metrics", matrix.row(matrix.STAFF))
+    monkeypatch.setitem(matrix.URLS, "new-report", matrix.row(matrix.STAFF))
     assert expected(route) == (matrix.STAFF, matrix.NOBODY, {})
 
 
