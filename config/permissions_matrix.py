@@ -194,7 +194,7 @@ URLS: dict[str, Access] = {
     # The cockpit's other actions, through the API (see tests/test_api_parity.py).
     "incident-status-update-withdraw": row(NOBODY, "C"),
     "incident-checklist": row(ROLES),
-    "incident-checklist-tick": row(NOBODY, "CR"),
+    "incident-checklist-tick": row(NOBODY, "CR", pk=sample_of("incidents.checklistitem")),
     "incident-communications": row(NOBODY, "CR"),
     "incident-communication-preview": row("CR"),  # as the Communicate page
     "incident-playbooks-suggested": row(ROLES),

@@ -128,6 +128,7 @@ def world(django_user_model, severities, settings):
     samples["statuspage.statusupdate"] = status_update_publish(
         incident, status="investigating", body="Looking into it.", by=commander
     )
+    samples["incidents.checklistitem"] = incident.checklist.order_by("position").first()
     samples["outbox.notification"] = enqueue(
         target="email:oncall@example.com", subject="Page", body="Paged.", about=incident
     )

@@ -48,9 +48,14 @@ def test_cockpit_and_declare_form_work_under_the_policy(live_server, login, comm
     page, violations = watched
     login(commander.username)
     incident = IncidentFactory.create(by=commander, title="Checkout returns 500")
-    # The admin index: severity badges get their colour from data-swatch.
+    # The admin index's live board: severity levels coloured by the stylesheet.
     page.goto(f"{live_server.url}/admin/")
-    badge = page.locator(".wr-badge").first
+    level = page.locator(".wr-board-table .wr-level").first
+    level.wait_for()
+    assert level.evaluate("el => getComputedStyle(el).backgroundColor") not in ("", "rgba(0, 0, 0, 0)")
+    # The incident list: severity badges get their policy's colour from data-swatch (no inline style).
+    page.goto(f"{live_server.url}/admin/incidents/incident/")
+    badge = page.locator(".wr-badge[data-swatch]").first
     badge.wait_for()
     assert badge.evaluate("el => getComputedStyle(el).backgroundColor") not in ("", "rgba(0, 0, 0, 0)")
 

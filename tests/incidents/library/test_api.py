@@ -245,7 +245,10 @@ def test_cockpit_apply_form_uses_the_same_service(commander_client, commander, s
     assert response.status_code == 302
     steps = [line.strip() for line in redis.resolution.splitlines() if line.strip()]
     assert set(steps) <= set(incident.checklist.values_list("label", flat=True))
-    assert commander_client.post(apply_url, {"playbook": "x"}).status_code == 404
+    items = incident.checklist.count()
+    refused = commander_client.post(apply_url, {"playbook": "x"}, follow=True)
+    assert "Choose one of the suggested playbooks to apply." in refused.content.decode()
+    assert incident.checklist.count() == items  # nothing applied
     assert commander_client.get(apply_url).status_code == 405
 
 
