@@ -8,15 +8,11 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.template.loader import get_template, render_to_string
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
@@ -26,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from incidents import cockpit, live, selectors, services
 from incidents.admin import roles as roles_panel
 from incidents.admin.conflicts import keep_input, kept_input, posted_version
+from incidents.admin.incident_live import TIMELINE_SHOWN, LiveCockpitViews
 from incidents.admin.palette import incident_search_view
 from incidents.admin.refusals import ServiceAdmin, error_text, saved_pk
 from incidents.admin.severity import severity_badge
@@ -35,25 +32,6 @@ from incidents.roles import COMMAND_PERMISSION as COMMAND
 from incidents.severity import ImpactFacts, suggest_severity
 
 PERCENT = re.compile(r"[0-9]{1,3}")
-# The cockpit shows the latest entries of the timeline; the rest is a click away, a page at a time.
-TIMELINE_SHOWN = 50
-TIMELINE_PAGE = 100
-# Regions of the cockpit that refresh themselves (data-live-region) and the partial drawing each.
-LIVE_REGIONS = {
-    "summary": "live_summary",
-    "clocks": "live_clocks",
-    "actions": "live_actions",
-    "header-panels": "live_header_panels",
-    "checklist": "live_checklist",
-    "side-panels": "live_side_panels",
-    "timeline": "live_timeline",
-}
-
-
-def no_store(response: HttpResponse) -> HttpResponse:
-    # Private, and always asked afresh: the poll sends its own If-None-Match.
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def sla_state(incident: Incident) -> str:
@@ -112,7 +90,7 @@ MOVE_LABELS = {
 
 
 @admin.register(Incident)
-class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
+class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
     list_display = ["reference", "title", "severity_display", "status", "age", "sla_display", "commander"]
     list_display_links = ["reference", "title"]
     list_filter = [
@@ -307,91 +285,6 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
             "sla": sla_state(incident),
             "panels": cockpit.render_panels(request, incident),
         }
-
-    def _viewer_rights(self, request: HttpRequest) -> tuple[bool, bool, bool]:
-        """May view, may command, may change. A poll reuses them for LIVE_STATE_CACHE_SECONDS (two queries
-        fewer per poll); pages and actions always check afresh."""
-
-        def read() -> tuple[bool, bool, bool]:
-            return (
-                self.has_view_permission(request),
-                request.user.has_perm(COMMAND),
-                self.has_change_permission(request),
-            )
-
-        return live.shared_for_a_moment(f"live:rights:{request.user.pk}", read)
-
-    def _live_etag(self, request: HttpRequest, pk: int) -> str:
-        # What one viewer sees also depends on what they may do (the buttons offered).
-        _view, can_command, can_change = self._viewer_rights(request)
-        return live.state_etag(live.incident_state_shared(pk), request.user.pk, can_command, can_change)
-
-    def live_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """The cockpit's regions, for its refresh: 304 when nothing changed since the ETag the page holds."""
-        if not self._viewer_rights(request)[0]:
-            raise PermissionDenied
-        etag = self._live_etag(request, pk)
-        unchanged = get_conditional_response(request, etag=etag)
-        if unchanged is not None:
-            return no_store(unchanged)
-        try:
-            incident = selectors.incident_detail(pk)
-        except Incident.DoesNotExist:
-            raise Http404(f"No incident {pk}.") from None
-        # The regions draw from the cockpit's own context only (not the admin's menus and site context).
-        context = self.cockpit_context(request, incident)
-        regions = {
-            region: get_template(f"{self.change_form_template}#{partial}").render(context, request)
-            for region, partial in LIVE_REGIONS.items()
-        }
-        response = JsonResponse({"regions": regions})
-        response["ETag"] = etag
-        return no_store(response)
-
-    def board_view(self, request: HttpRequest) -> HttpResponse:
-        """The live board of open incidents for a wall screen: large, without the admin's chrome."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Open incidents",
-            "board": live.board(request.user.pk, wall=True),
-            "media": self.media,
-        }
-        return TemplateResponse(request, "admin/incidents/incident/board.html", context)
-
-    def board_live_view(self, request: HttpRequest) -> HttpResponse:
-        """The board's refresh: 304 while no open incident changed."""
-        if not self._viewer_rights(request)[0]:
-            raise PermissionDenied
-        unchanged = get_conditional_response(request, etag=live.state_etag(live.board_state_shared(), request.user.pk))
-        if unchanged is not None:
-            return no_store(unchanged)
-        board = live.board(request.user.pk)
-        rows = render_to_string(
-            "admin/incidents/incident/_board_rows.html",
-            {"incidents": board["incidents"], "by_severity": board["by_severity"]},
-            request=request,
-        )
-        response = JsonResponse({"regions": {"board": rows}})
-        response["ETag"] = board["etag"]
-        return no_store(response)
-
-    def timeline_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """The whole incident log, a page at a time (the cockpit shows the latest entries)."""
-        incident = get_object_or_404(Incident, pk=pk)
-        if not self.has_view_permission(request, incident):
-            raise PermissionDenied
-        paginator = Paginator(selectors.incident_timeline(incident), TIMELINE_PAGE)
-        page = paginator.get_page(request.GET.get("page"))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "incident": incident,
-            "page": page,
-            "title": f"{incident.reference}: timeline",
-        }
-        return TemplateResponse(request, "admin/incidents/incident/timeline.html", context)
 
     def get_urls(self) -> list:
         info = self.opts.app_label, self.opts.model_name
