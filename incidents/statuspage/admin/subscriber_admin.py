@@ -1,0 +1,98 @@
+"""The status page's subscribers in the admin: their state, counts per component, CSV export, quarantine."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from incidents.admin.refusals import ServiceAdmin
+from incidents.statuspage import subscribers
+from incidents.statuspage.models import Subscriber, SubscriberState
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(ServiceAdmin):
+    """The status page's subscribers with their state; counts per component above the list."""
+
+    list_display = ["__str__", "kind", "state", "component_names", "created_at", "confirmed_at", "failing_since"]
+    list_filter = ["state", "kind", "components"]
+    search_fields = ["email", "endpoint"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "kind",
+        "email",
+        "endpoint",
+        "state",
+        "state_reason",
+        "created_at",
+        "confirmed_at",
+        "failing_since",
+    ]
+    fields = [*readonly_fields, "components"]
+    filter_horizontal = ["components"]
+    actions = ["export_csv", "quarantine", "reactivate"]
+    change_list_template = "admin/statuspage/subscriber/change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # people subscribe themselves (double opt-in); nobody is subscribed for them
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Subscriber]:
+        return super().get_queryset(request).prefetch_related("components")
+
+    @admin.display(description="components")
+    def component_names(self, obj: Subscriber) -> str:
+        return ", ".join(c.name for c in obj.components.all()) or "all"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra = {"subscriber_counts": subscribers.counts_per_component(), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
+
+    @admin.action(description="Export selected subscribers as CSV")
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="subscribers.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["kind", "address", "state", "components", "created_at", "confirmed_at"])
+        for subscriber in queryset.prefetch_related("components").order_by("pk"):
+            writer.writerow(
+                [
+                    subscriber.kind,
+                    _csv_safe(str(subscriber)),
+                    subscriber.state,
+                    _csv_safe(self.component_names(subscriber)),
+                    subscriber.created_at.isoformat(),
+                    subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else "",
+                ]
+            )
+        return response
+
+    @admin.action(description="Mark as bounced (quarantine: no more messages)", permissions=["change"])
+    def quarantine(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
+        count = subscribers.subscribers_quarantine(queryset)
+        self.message_user(request, f"{count} subscriber(s) quarantined.", messages.SUCCESS)
+
+    @admin.action(description="Reactivate (confirmed subscribers only)", permissions=["change"])
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
+        count = subscribers.subscribers_reactivate(queryset.exclude(state=SubscriberState.ACTIVE))
+        self.message_user(request, f"{count} subscriber(s) reactivated.", messages.SUCCESS)
+
+    def save_model(self, request: HttpRequest, obj: Subscriber, form: Any, change: bool) -> None:
+        subscribers.subscriber_components_set(obj, form.cleaned_data["components"])
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The components are written by the service in save_model."""
+
+    def delete_model(self, request: HttpRequest, obj: Subscriber) -> None:
+        subscribers.subscribers_delete([obj])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
+        subscribers.subscribers_delete(queryset)
+
+
+def _csv_safe(text: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas; a quote makes them text."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
