@@ -198,6 +198,11 @@ def measure_gunicorn(incidents: dict[int, int], user_id: int, port: int, shared_
         LIVE_STATE_CACHE_SECONDS=shared_seconds,
         PYTHONPATH=str(ROOT),
     )
+    # The production settings name static files through the manifest collectstatic writes (panels link
+    # their stylesheets), as a deployment does before starting the web processes.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "2"],
         cwd=ROOT,
