@@ -3,7 +3,9 @@ incidents.services; the panels of other packages come from incidents.cockpit."""
 
 from __future__ import annotations
 
+import csv
 import re
+from datetime import UTC
 from typing import Any
 
 from django.contrib import admin, messages
@@ -33,6 +35,7 @@ from incidents.forms import IncidentDeclareForm, IncidentDetailsForm, NoteForm, 
 from incidents.models import OPEN_STATUSES, ChecklistItem, Incident, IncidentStatus, SeverityPolicy
 from incidents.roles import COMMAND_PERMISSION as COMMAND
 from incidents.severity import ImpactFacts, suggest_severity
+from incidents.timezones import time_html
 
 PERCENT = re.compile(r"[0-9]{1,3}")
 # The cockpit shows the latest entries of the timeline; the rest is a click away, a page at a time.
@@ -113,7 +116,7 @@ MOVE_LABELS = {
 
 @admin.register(Incident)
 class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
-    list_display = ["reference", "title", "severity_display", "status", "age", "sla_display", "commander"]
+    list_display = ["reference", "title", "severity_display", "status", "started", "age", "sla_display", "commander"]
     list_display_links = ["reference", "title"]
     list_filter = [
         OpenFilter,
@@ -157,9 +160,10 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
         ("Status page", {"fields": ["public", "public_impact_override"]}),
         ("Links", {"fields": ["external_ticket", "chat_channel"]}),
         (
-            "Times (UTC)",
+            "Times",
             {
                 "classes": ["collapse"],
+                "description": "In your time zone (My preferences).",
                 "fields": [
                     "started_at",
                     "detected_at",
@@ -189,6 +193,10 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
     @admin.display(description="severity", ordering="severity__level")
     def severity_display(self, obj: Incident) -> str:
         return severity_badge(obj.severity)
+
+    @admin.display(description="started", ordering="started_at")
+    def started(self, obj: Incident) -> str:
+        return time_html(obj.started_at)
 
     @admin.display(description="age", ordering="started_at")
     def age(self, obj: Incident) -> str:
@@ -393,9 +401,38 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
         }
         return TemplateResponse(request, "admin/incidents/incident/timeline.html", context)
 
+    def timeline_csv_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The whole incident log as CSV, oldest first: each time in the viewer's zone, the zone named,
+        and in UTC ISO 8601 beside it."""
+        incident = get_object_or_404(Incident, pk=pk)
+        if not self.has_view_permission(request, incident):
+            raise PermissionDenied
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{incident.reference}-timeline.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["time", "time zone", "time (UTC, ISO 8601)", "kind", "author", "text"])
+        for entry in selectors.incident_timeline(incident).reverse():
+            local = timezone.localtime(entry.at)
+            writer.writerow(
+                [
+                    f"{local:%Y-%m-%d %H:%M:%S}",
+                    local.tzname(),
+                    entry.at.astimezone(UTC).isoformat(),
+                    entry.get_kind_display(),
+                    _spreadsheet_safe(str(entry.author or "")),
+                    _spreadsheet_safe(entry.text),
+                ]
+            )
+        return response
+
     def get_urls(self) -> list:
         info = self.opts.app_label, self.opts.model_name
         return [
+            path(
+                "<int:pk>/timeline.csv",
+                self.admin_site.admin_view(self.timeline_csv_view),
+                name=f"{info[0]}_{info[1]}_timeline_csv",
+            ),
             path(
                 "suggest-severity/",
                 self.admin_site.admin_view(self.suggest_severity_view),
@@ -552,3 +589,8 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
     def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any) -> HttpResponse:
         context.setdefault("suggest_url", reverse("admin:incidents_incident_suggest_severity"))
         return super().render_change_form(request, context, *args, **kwargs)
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas; a quote makes them text."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
