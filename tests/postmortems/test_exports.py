@@ -262,3 +262,14 @@ def test_an_smtp_failure_on_an_invite_leaves_a_failed_outbox_row_and_the_page_an
     assert all(row.last_error for row in rows)
     meeting.refresh_from_db()
     assert meeting.invite_sent_at is not None
+
+
+def test_ics_carries_utc_whatever_the_viewers_zone(written, commander):
+    """A calendar invite names the moment in UTC ("Z"), not in the zone of whoever downloads it."""
+    from django.utils import timezone
+
+    meeting = schedule(written, commander)
+    with timezone.override("Europe/Rome"):
+        ics = exports.meeting_ics(meeting).decode()
+    assert "DTSTART:20260305T140000Z" in ics
+    assert "TZID" not in ics

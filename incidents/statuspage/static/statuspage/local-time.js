@@ -18,7 +18,7 @@
 
   function rewrite() {
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    var format = new Intl.DateTimeFormat("en-GB", {
+    var format = new Intl.DateTimeFormat("en-US", {
       year: "numeric",
       month: "2-digit",
       day: "2-digit",
