@@ -163,7 +163,6 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
             "Times",
             {
                 "classes": ["collapse"],
-                "description": "In your time zone (My preferences).",
                 "fields": [
                     "started_at",
                     "detected_at",
@@ -210,7 +209,13 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Incident | None = None) -> Any:
         if obj is None:
             return [(None, {"fields": IncidentDeclareForm.Meta.fields})]
-        return self.fieldsets
+        zone = timezone.get_current_timezone_name()
+        return [
+            (name, {**options, "description": f"In your time zone, {zone} (My preferences)."})
+            if name == "Times"
+            else (name, options)
+            for name, options in self.fieldsets
+        ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Incident | None = None) -> Any:
         return [] if obj is None else self.readonly_fields

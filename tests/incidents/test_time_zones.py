@@ -86,6 +86,7 @@ def test_the_cockpit_in_rome_crosses_from_cet_to_cest(client, rome, incident):
     # having jumped from 02:00 to 03:00 meanwhile.
     assert '<time datetime="2026-03-29T00:30:00+00:00">2026-03-29 01:30 CET</time>' in html
     assert '<time datetime="2026-03-29T01:30:00+00:00">03:30 CEST</time>' in html
+    assert "In your time zone, Europe/Rome (My preferences)." in html  # the editable "Times" fields
     assert " UTC" not in re.sub(r"<script.*?</script>", "", html, flags=re.S).replace("(UTC", "")
 
 
