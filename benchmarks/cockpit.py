@@ -186,7 +186,7 @@ def measure_gunicorn(incidents: dict[int, int], user_id: int, port: int, shared_
     user = get_user_model().objects.get(pk=user_id)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "incidents.timezones.PreferenceModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
     env = dict(os.environ)

@@ -102,6 +102,8 @@ URLS: dict[str, Access] = {
     "admin:index": row(STAFF, STAFF),  # a POST renders the index, like a GET
     "admin:password_change": row(STAFF, STAFF),
     "admin:password_change_done": row(STAFF),
+    # My preferences (time zone, language): every staff login edits its own.
+    "admin_preferences": row(STAFF, STAFF),
     "admin:app_list": page(ROLES, app_label="incidents"),
     "admin:jsi18n": page(STAFF),
     # Without a field to complete the autocomplete refuses everyone (403); its rule is the field's model's.
@@ -117,6 +119,7 @@ URLS: dict[str, Access] = {
     # command palette's incident search: read-only, for whoever may view incidents.
     "admin:incidents_incident_live": page(ROLES),
     "admin:incidents_incident_timeline": page(ROLES),
+    "admin:incidents_incident_timeline_csv": page(ROLES),
     "admin:incidents_incident_board": page(ROLES),
     "admin:incidents_incident_board_live": page(ROLES),
     "admin:incidents_incident_palette_search": page(ROLES),

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from incidents.admin.preferences import preferences_view
 from incidents.metrics.views import metrics
 from incidents.timers import health
 
@@ -11,6 +12,7 @@ admin.site.index_title = "Incident command"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/preferences/", admin.site.admin_view(preferences_view), name="admin_preferences"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

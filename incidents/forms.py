@@ -20,7 +20,10 @@ class IncidentDeclareForm(forms.ModelForm):
     non_critical_affected = forms.BooleanField(required=False, label="Non-critical features affected")
     started_at = forms.DateTimeField(
         required=False,
-        help_text="Leave empty for now. Set it when the problem began before it was declared (UTC).",
+        help_text=(
+            "Leave empty for now. Set it when the problem began before it was declared"
+            " (in your time zone, see My preferences)."
+        ),
     )
 
     class Meta:

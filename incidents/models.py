@@ -343,3 +343,40 @@ class ChecklistItem(models.Model):
     @property
     def done(self) -> bool:
         return self.done_at is not None
+
+
+def validate_time_zone_name(value: str) -> None:
+    """An IANA zone name this Python knows (zoneinfo), e.g. Europe/Rome."""
+    from zoneinfo import available_timezones
+
+    if value not in available_timezones():
+        raise ValidationError(
+            "“%(value)s” is not a known time zone; use an IANA name such as Europe/Rome.",
+            code="invalid_time_zone",
+            params={"value": value},
+        )
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+class UserPreference(models.Model):
+    """How one admin user reads Warroom: the time zone times are shown in, and their language."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone_name],
+        help_text="IANA name, e.g. Europe/Rome or America/New_York. Times in the admin are shown in it.",
+    )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="Empty: the browser's language.",
+    )
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -66,7 +66,7 @@ def review_meeting_schedule(
     timeline_append(
         postmortem.incident,
         kind=TimelineKind.POSTMORTEM,
-        text=f"Review meeting scheduled for {starts_at:%Y-%m-%d %H:%M} UTC with {len(rows)} attendees",
+        text=f"Review meeting scheduled for {starts_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC with {len(rows)} attendees",
         by=by,
         data={"meeting": meeting.pk},
     )
@@ -153,6 +153,7 @@ def review_meeting_send_invite(meeting: ReviewMeeting, *, by: Actor) -> int:
     meeting.save(update_fields=["invite_sent_at"])
     incident = meeting.postmortem.incident
     reference = incident.reference
+    starts = f"{meeting.starts_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     invite = {
         "filename": f"review-{reference}.ics",
         "content": meeting_ics(meeting).decode(),
@@ -162,7 +163,7 @@ def review_meeting_send_invite(meeting: ReviewMeeting, *, by: Actor) -> int:
         outbox.enqueue(
             target=user,
             subject=f"Post-incident review: {reference}",
-            body=f"Review of the post-mortem of {reference}, {meeting.starts_at:%Y-%m-%d %H:%M} UTC, 30 minutes.",
+            body=f"Review of the post-mortem of {reference}, {starts}, 30 minutes.",
             attachments=[invite],
             about=incident,
         )

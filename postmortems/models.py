@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -263,7 +263,7 @@ class ReviewMeeting(models.Model):
         ordering = ["-starts_at"]
 
     def __str__(self) -> str:
-        return f"Review of {self.postmortem.incident.reference} at {self.starts_at:%Y-%m-%d %H:%M} UTC"
+        return f"Review of {self.postmortem.incident.reference} at {self.starts_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
     @property
     def ends_at(self):

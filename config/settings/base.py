@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "incidents.timezones.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -115,6 +116,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The languages a user may choose in their preferences (blank: the browser's).
+LANGUAGES = [("en", "English"), ("it", "Italiano")]
+# Stored times are UTC; each admin user sees them in their own zone (My preferences), this one by default.
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -137,7 +141,8 @@ LOGIN_URL = "admin:login"
 # colleague out from elsewhere. API tokens never pass through the login form and are not counted.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the user's preferences (time zone) with the user.
+    "incidents.timezones.PreferenceModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 _axes_cooloff_minutes = env.float("AXES_COOLOFF_MINUTES", default=30.0)
@@ -302,6 +307,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="warroom@localhost")
 
 # Public status page.
 STATUS_PAGE_NAME = env("STATUS_PAGE_NAME", default="Warroom")
+# The zone the public status page shows its times in (visitors with JavaScript see their own).
+STATUS_PAGE_TIME_ZONE = env("STATUS_PAGE_TIME_ZONE", default=TIME_ZONE)
 # Hosts serving only the public status page, at their root (e.g. status.example.com); comma-separated.
 STATUS_PAGE_HOSTS = [host.lower() for host in env.list("STATUS_PAGE_HOST", default=[])]
 STATUS_PAGE_URL = env(

@@ -30,6 +30,7 @@ from incidents.forms import IncidentDeclareForm, IncidentDetailsForm, NoteForm, 
 from incidents.models import OPEN_STATUSES, ChecklistItem, Incident, IncidentStatus, SeverityPolicy
 from incidents.roles import COMMAND_PERMISSION as COMMAND
 from incidents.severity import ImpactFacts, suggest_severity
+from incidents.timezones import time_html
 
 PERCENT = re.compile(r"[0-9]{1,3}")
 
@@ -91,7 +92,7 @@ MOVE_LABELS = {
 
 @admin.register(Incident)
 class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
-    list_display = ["reference", "title", "severity_display", "status", "age", "sla_display", "commander"]
+    list_display = ["reference", "title", "severity_display", "status", "started", "age", "sla_display", "commander"]
     list_display_links = ["reference", "title"]
     list_filter = [
         OpenFilter,
@@ -135,7 +136,7 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
         ("Status page", {"fields": ["public", "public_impact_override"]}),
         ("Links", {"fields": ["external_ticket", "chat_channel"]}),
         (
-            "Times (UTC)",
+            "Times",
             {
                 "classes": ["collapse"],
                 "fields": [
@@ -168,6 +169,10 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
     def severity_display(self, obj: Incident) -> str:
         return severity_badge(obj.severity)
 
+    @admin.display(description="started", ordering="started_at")
+    def started(self, obj: Incident) -> str:
+        return time_html(obj.started_at)
+
     @admin.display(description="age", ordering="started_at")
     def age(self, obj: Incident) -> str:
         return timesince(obj.started_at, obj.resolved_at or timezone.now())
@@ -180,7 +185,13 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
     def get_fieldsets(self, request: HttpRequest, obj: Incident | None = None) -> Any:
         if obj is None:
             return [(None, {"fields": IncidentDeclareForm.Meta.fields})]
-        return self.fieldsets
+        zone = timezone.get_current_timezone_name()
+        return [
+            (name, {**options, "description": f"In your time zone, {zone} (My preferences)."})
+            if name == "Times"
+            else (name, options)
+            for name, options in self.fieldsets
+        ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Incident | None = None) -> Any:
         return [] if obj is None else self.readonly_fields
@@ -289,6 +300,11 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
     def get_urls(self) -> list:
         info = self.opts.app_label, self.opts.model_name
         return [
+            path(
+                "<int:pk>/timeline.csv",
+                self.admin_site.admin_view(self.timeline_csv_view),
+                name=f"{info[0]}_{info[1]}_timeline_csv",
+            ),
             path(
                 "suggest-severity/",
                 self.admin_site.admin_view(self.suggest_severity_view),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC
 from typing import Any
 
 from django.template import (
@@ -27,6 +28,7 @@ from django.template import (
 )
 from django.template.base import Lexer, TokenType
 from django.template.defaulttags import CommentNode, ForNode, IfNode, SpacelessNode, WithNode
+from django.utils import timezone
 
 MAX_OUTPUT_CHARS = 64 * 1024  # a message, not a document
 MAX_LOOP_ITERATIONS = 10_000  # nested loops over a long text would otherwise run for hours
@@ -267,7 +269,10 @@ def render_template(source: str, values: Mapping[str, Any]) -> str:
     """Render a stored template from plain values, or raise `TemplateRefused` (never anything else)."""
     template = compile_template(source)
     try:
-        output = template.render(MeteredContext(values))
+        # Messages go to many readers and the shipped templates say "UTC": dates render in UTC whatever
+        # zone the composing user reads the admin in.
+        with timezone.override(UTC):
+            output = template.render(MeteredContext(values))
     except TemplateRefused:
         raise
     except Exception as error:  # a filter given a bad argument (ljust:"x"), a failed lookup, ...: the editor's to fix

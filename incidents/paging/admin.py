@@ -32,6 +32,7 @@ from incidents.paging.models import (
     format_offset,
 )
 from incidents.paging.services import RowChange
+from incidents.timezones import zoned_text
 
 
 class EscalationStepForm(forms.ModelForm):
@@ -161,7 +162,13 @@ class EscalationPolicyAdmin(ServiceAdmin):
             targets = step_targets(step, at)
             who = "; ".join(f"{t.label} ({t.reason})" for t in targets) or "nobody (add people or URLs)"
             rows.append(
-                (f"+{format_offset(step.offset)}", f"{at:%H:%M} UTC", step.tier, who, step.get_stop_condition_display())
+                (
+                    f"+{format_offset(step.offset)}",
+                    zoned_text(at, "H:i"),
+                    step.tier,
+                    who,
+                    step.get_stop_condition_display(),
+                )
             )
         if not rows:
             return "No steps yet."

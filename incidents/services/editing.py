@@ -23,6 +23,7 @@ from incidents.models import (
 from incidents.services.lifecycle import incident_change_severity, incident_move_status, lock_incident
 from incidents.services.versioning import count_change
 from incidents.timeline import Actor, acting_user, timeline_append
+from incidents.timezones import zoned_text
 
 
 @transaction.atomic
@@ -42,7 +43,9 @@ def checklist_item_tick(item: ChecklistItem, *, by: Actor) -> ChecklistItem:
     item = ChecklistItem.objects.select_for_update().select_related("incident").get(pk=item.pk)
     if item.done_at is not None:
         who = f" by {item.done_by.get_username()}" if item.done_by is not None else ""
-        raise ValidationError(f"“{item.label}” was already ticked{who} at {item.done_at:%H:%M} UTC.", code="conflict")
+        raise ValidationError(
+            f"“{item.label}” was already ticked{who} at {zoned_text(item.done_at, 'H:i')}.", code="conflict"
+        )
     now = timezone.now()
     item.done_at = now
     item.done_by = acting_user(by)

@@ -30,6 +30,7 @@ from incidents.models import (
 from incidents.services.versioning import check_version, count_change
 from incidents.severity import ImpactFacts, suggest_severity
 from incidents.timeline import Actor, acting_user, timeline_append
+from incidents.timezones import zoned_text
 
 # Legal status moves. Resolved incidents may be reopened; closed is final.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -200,7 +201,9 @@ def incident_declare(
 def incident_acknowledge(incident: Incident, *, by: Actor, expected_version: int | None = None) -> Incident:
     incident = lock_incident(incident, expected_version=expected_version)
     if incident.acknowledged_at is not None:
-        raise ValidationError(f"{incident.reference} was already acknowledged at {incident.acknowledged_at:%H:%M} UTC.")
+        raise ValidationError(
+            f"{incident.reference} was already acknowledged at {zoned_text(incident.acknowledged_at, 'H:i')}."
+        )
     if not incident.is_open:
         raise ValidationError(
             f"{incident.reference} is {incident.get_status_display().lower()}; nothing to acknowledge."

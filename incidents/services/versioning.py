@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from incidents.models import Incident
 from incidents.timeline import Actor, acting_user
+from incidents.timezones import zoned_text
 
 VERSION_FIELDS = ["version", "changed_at", "changed_by"]
 
@@ -35,7 +36,7 @@ class IncidentConflict(ValidationError):
         self.current_version = incident.version
         self.changed_by = changed_by_text(incident)
         self.changed_at: datetime | None = incident.changed_at
-        at = f" at {incident.changed_at:%H:%M} UTC" if incident.changed_at else ""
+        at = f" at {zoned_text(incident.changed_at, 'H:i')}" if incident.changed_at else ""
         super().__init__(
             f"{incident.reference} was changed by {self.changed_by}{at}, review and resubmit.", code="conflict"
         )

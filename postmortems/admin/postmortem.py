@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from incidents.admin.refusals import ServiceAdmin, active_users_only, error_text
+from incidents.timezones import zoned_text
 from postmortems import exports, services
 from postmortems.attachments import validate_attachment
 from postmortems.models import (
@@ -150,7 +151,7 @@ class PostMortemAdmin(ReportViews, ServiceAdmin):
             obj.incident.severity.level,
             obj.duration_minutes,
             obj.sla_impact_minutes,
-            format_html(" &middot; due {} UTC", f"{obj.due_at:%Y-%m-%d %H:%M}") if obj.due_at else "",
+            format_html(" &middot; due {}", zoned_text(obj.due_at)) if obj.due_at else "",
         )
 
     def save_model(self, request: HttpRequest, obj: PostMortem, form: Any, change: bool) -> None:

@@ -262,3 +262,31 @@ def test_an_smtp_failure_on_an_invite_leaves_a_failed_outbox_row_and_the_page_an
     assert all(row.last_error for row in rows)
     meeting.refresh_from_db()
     assert meeting.invite_sent_at is not None
+
+
+def test_ics_carries_utc_whatever_the_viewers_zone(written, commander):
+    """A calendar invite names the moment in UTC ("Z"), not in the zone of whoever downloads it."""
+    from django.utils import timezone
+
+    meeting = schedule(written, commander)
+    with timezone.override("Europe/Rome"):
+        ics = exports.meeting_ics(meeting).decode()
+    assert "DTSTART:20260305T140000Z" in ics
+    assert "TZID" not in ics
+
+
+def test_a_meeting_typed_in_rome_is_logged_in_utc(written, commander):
+    """The admin's form gives the start in the user's zone; the timeline text names it in UTC."""
+    from zoneinfo import ZoneInfo
+
+    rome_afternoon = datetime(2026, 3, 5, 15, 0, tzinfo=ZoneInfo("Europe/Rome"))  # 14:00 UTC
+    meeting = meetings.review_meeting_schedule(
+        postmortem=written,
+        starts_at=rome_afternoon,
+        attendees=[(commander, AttendeeRole.INCIDENT_COMMANDER)],
+        by=commander,
+    )
+    assert str(meeting) == f"Review of {written.incident.reference} at 2026-03-05 14:00 UTC"
+    assert written.incident.timeline.filter(
+        text__startswith="Review meeting scheduled for 2026-03-05 14:00 UTC"
+    ).exists()

@@ -39,6 +39,19 @@ def test_internal_notification_renders_the_runbook_template(severities, commande
     assert "&" not in message.body  # plain text, not HTML-escaped
 
 
+def test_messages_render_in_utc_whatever_the_composers_zone(severities, commander):
+    from datetime import UTC, datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(datetime(2026, 3, 29, 0, 30, tzinfo=UTC), tick=False):
+        incident = IncidentFactory.create(by=commander, level="P1", title="API down")
+    with timezone.override("Europe/Rome"):
+        message = render_message(CommunicationTemplate.objects.get(name="Internal notification"), incident)
+    assert "Started: 2026-03-29 00:30 UTC" in message.body
+
+
 def test_template_with_syntax_error_is_refused_on_save():
     template = CommunicationTemplate(name="Broken", kind="internal", subject="x", body="{% if %}")
     with pytest.raises(ValidationError) as refused:
