@@ -72,3 +72,77 @@ def test_managers_report_has_no_wcag_violations(a11y_page, live_server, axe_viol
     a11y_page.goto(f"{live_server.url}/admin/postmortems/postmortem/report/")
     a11y_page.wait_for_selector("#wr-report")
     assert_accessible(a11y_page, axe_violations, "managers' report")
+
+
+FOCUS_STYLE = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+  return {
+    visible: outline || style.boxShadow !== "none",
+    describe: el.outerHTML.slice(0, 160),
+  };
+}"""
+
+
+def tab_to(page, selector: str, *, limit: int = 120) -> list[str]:
+    """Tab (forward only) until `selector` has the focus; every control passed on the way shows its focus."""
+    passed: list[str] = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS_STYLE)
+        if focus is None:
+            continue
+        assert focus["visible"], f"{focus['describe']} has the keyboard focus but no visible focus style"
+        passed.append(focus["describe"])
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return passed
+    raise AssertionError(f"Tab never reached {selector}; passed {passed}")
+
+
+def test_declare_acknowledge_publish_by_keyboard_alone(page, live_server, login, commander, severities):
+    """No palette and no mouse: Tab, Space, Enter and typing, each focused control visibly focused."""
+    from incidents.models import Incident, TimelineKind
+    from incidents.statuspage.models import StatusUpdate
+    from tests.e2e.test_p1_story import Story
+
+    login(commander.username)
+    story = Story(page)
+    story.start_counting()
+    keyboard = page.keyboard
+
+    tab_to(page, "a.addlink[href$='/incidents/incident/add/']")
+    with page.expect_navigation():
+        keyboard.press("Enter")
+    tab_to(page, "#id_title")
+    keyboard.type("Search returns no results")
+    tab_to(page, "#id_service_down")
+    keyboard.press("Space")
+    page.wait_for_selector("#wr-suggestion:has-text('Suggested severity: P1')")
+    tab_to(page, "input[name=_save]")
+    with page.expect_navigation():
+        keyboard.press("Enter")
+    page.wait_for_selector(".wr-cockpit")
+    incident = Incident.objects.get(title="Search returns no results")
+
+    tab_to(page, ".wr-actions form[action*='acknowledge'] button")
+    with page.expect_navigation():
+        keyboard.press("Enter")
+    page.wait_for_selector(".wr-entry-acknowledged")
+
+    tab_to(page, "#wr-update-body")
+    keyboard.press("Control+a")
+    keyboard.type("Search returns no results. We are investigating.")
+    tab_to(page, ".wr-publish-form button[type=submit]")
+    with page.expect_navigation():
+        keyboard.press("Enter")
+    page.wait_for_selector("text=status update published")
+
+    story.settle()
+    assert story.counts["click"] == 0
+    assert story.loads == 4  # the declare form, the cockpit, acknowledged, published
+    incident.refresh_from_db()
+    assert incident.acknowledged_by == commander
+    assert TimelineKind.STATUS_UPDATE in incident.timeline.values_list("kind", flat=True)
+    assert StatusUpdate.objects.get(incident=incident).body.startswith("Search returns no results.")
