@@ -152,3 +152,24 @@ def test_declare_acknowledge_publish_by_keyboard_alone(page, live_server, login,
     assert incident.acknowledged_by == commander
     assert TimelineKind.STATUS_UPDATE in incident.timeline.values_list("kind", flat=True)
     assert StatusUpdate.objects.get(incident=incident).body.startswith("Search returns no results.")
+
+
+def test_cockpit_clocks_announce_a_deadline_passing_not_every_second(page, live_server, login, commander, severities):
+    from datetime import UTC, datetime
+
+    incident = IncidentFactory.create(by=commander, level="P1", title="Queue stuck")
+    login(commander.username)
+    page.clock.install(time=datetime.now(UTC))
+    page.goto(f"{live_server.url}/admin/incidents/incident/{incident.pk}/change/")
+    region = page.locator("[data-clock-announce]")
+    assert region.get_attribute("aria-live") == "polite"
+    countdown = page.locator(".wr-clocks .wr-countdown").first
+    assert countdown.evaluate("(el) => el.closest('[aria-live]')") is None  # the ticking seconds are not live
+
+    left_ms = (incident.acknowledge_due_at - datetime.now(UTC)).total_seconds() * 1000
+    page.clock.run_for(int(left_ms) - 5_000)
+    assert "left" in countdown.inner_text()
+    assert region.inner_text() == ""  # minutes went by, nothing was announced
+    page.clock.run_for(10_000)
+    assert "overdue" in countdown.inner_text()
+    assert region.inner_text() == "Acknowledge by: deadline passed."
