@@ -48,6 +48,9 @@ def test_public_pages_have_no_wcag_violations(a11y_page, live_server, axe_violat
         path = f"incidents/{open_incident.public_id}"
     a11y_page.goto(f"{live_server.url}/status/{path}")
     assert_accessible(a11y_page, axe_violations, f"/status/{path}")
+    if path == "":
+        # A component's status is said in words beside its coloured dot.
+        assert a11y_page.locator(".component .state").first.inner_text().strip() != ""
 
 
 @pytest.mark.parametrize("page_name", ["dashboard", "incident list", "cockpit"])
@@ -62,6 +65,10 @@ def test_admin_pages_have_no_wcag_violations(a11y_page, live_server, axe_violati
     if page_name == "cockpit":
         a11y_page.wait_for_selector(".wr-cockpit")
     assert_accessible(a11y_page, axe_violations, page_name)
+    # Severity and SLA state are said in words, not only in colour.
+    assert a11y_page.locator(".wr-badge, .wr-level").first.inner_text() == "P1"
+    if page_name == "incident list":
+        assert a11y_page.locator(".wr-sla").first.inner_text().strip() != ""
 
 
 def test_managers_report_has_no_wcag_violations(a11y_page, live_server, axe_violations, commander, manager, severities):
