@@ -246,8 +246,11 @@ def data_table(
     """The numbers a chart draws, as a table (WCAG 1.1.1: a text equivalent), folded under the chart."""
     header = format_html_join("", '<th scope="col">{}</th>', ((name,) for name, _ in columns))
 
+    def cell(value: float | None) -> str:
+        return "no data" if value is None else _fmt(value)
+
     def cells(i: int) -> SafeString:
-        return format_html_join("", "<td>{}</td>", (("no data" if v[i] is None else _fmt(v[i]),) for _, v in columns))
+        return format_html_join("", "<td>{}</td>", ((cell(values[i]),) for _, values in columns))
 
     rows = format_html_join(
         "", '<tr><th scope="row">{}</th>{}</tr>', ((label, cells(i)) for i, label in enumerate(labels))
