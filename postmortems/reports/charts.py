@@ -240,6 +240,36 @@ def severity_series(rows: Sequence[dict], levels: Sequence[tuple[str, str]]) -> 
     return [Series(level, colour, [row.get(level, 0) for row in rows]) for level, colour in levels]
 
 
+def data_table(
+    title: str, heading: str, labels: Sequence[str], columns: Sequence[tuple[str, Sequence[float | None]]]
+) -> SafeString:
+    """The numbers a chart draws, as a table (WCAG 1.1.1: a text equivalent), folded under the chart."""
+    header = format_html_join("", '<th scope="col">{}</th>', ((name,) for name, _ in columns))
+
+    def cell(value: float | None) -> str:
+        return "no data" if value is None else _fmt(value)
+
+    def cells(i: int) -> SafeString:
+        return format_html_join("", "<td>{}</td>", ((cell(values[i]),) for _, values in columns))
+
+    rows = format_html_join(
+        "", '<tr><th scope="row">{}</th>{}</tr>', ((label, cells(i)) for i, label in enumerate(labels))
+    )
+    return format_html(
+        '<details class="wr-chart-data"><summary>{} (table)</summary><table><caption>{}</caption>'
+        '<thead><tr><th scope="col">{}</th>{}</tr></thead><tbody>{}</tbody></table></details>',
+        title,
+        title,
+        heading,
+        header,
+        rows,
+    )
+
+
+def columns(series: Sequence[Series]) -> list[tuple[str, Sequence[float | None]]]:
+    return [(s.name, s.values) for s in series]
+
+
 def report_charts(report: Report) -> dict[str, Any]:
     levels = [(row["severity"], row["colour"]) for row in report.incidents["by_severity"]]
     weeks = report.incidents["per_week"][-26:]
@@ -261,6 +291,24 @@ def report_charts(report: Report) -> dict[str, Any]:
             [row["month"] for row in completion],
             [row["completion_pct"] for row in completion],
             title="Action items done, by month due (%)",
+        ),
+        "per_week_table": data_table(
+            "Incidents per week by severity",
+            "Week",
+            [row["period"] for row in weeks],
+            columns(severity_series(weeks, levels)),
+        ),
+        "per_month_table": data_table(
+            "Incidents per month by severity",
+            "Month",
+            [row["period"] for row in months],
+            columns(severity_series(months, levels)),
+        ),
+        "completion_table": data_table(
+            "Action items done, by month due",
+            "Month due",
+            [row["month"] for row in completion],
+            [("Done (%)", [row["completion_pct"] for row in completion])],
         ),
         "by_owner": horizontal_bars(
             [(row["owner_name"], [row["open"], row["overdue"]]) for row in owners],

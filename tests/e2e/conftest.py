@@ -54,3 +54,46 @@ def login(page, live_server):
         return page
 
     return login_as
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture
+def axe_script():
+    """axe-core from npm, unchanged; `.ci/run` installs it under var/npm (skip without it, unless required)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from tests.conftest import REQUIRE_BROWSER
+
+    script = Path(settings.BASE_DIR) / "var/npm/node_modules/axe-core/axe.min.js"
+    if not script.exists():
+        message = f"axe-core is not installed at {script} (.ci/run fetches it from the npm registry)"
+        if REQUIRE_BROWSER:
+            pytest.fail(message)
+        pytest.skip(message)
+    return script
+
+
+@pytest.fixture
+def axe_violations(axe_script):
+    """Run axe-core on the page as it is now, at the WCAG 2.1 A/AA tags; a readable list of what fails.
+
+    The page's Content-Security-Policy forbids injected scripts, so pages checked this way come from a
+    context opened with `bypass_csp=True` (the policy itself is tested elsewhere)."""
+
+    def run(page) -> list[str]:
+        page.add_script_tag(path=str(axe_script))
+        results = page.evaluate(
+            "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+            AXE_TAGS,
+        )
+        return [
+            f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
+            + ", ".join(" ".join(map(str, node["target"])) for node in violation["nodes"][:8])
+            for violation in results["violations"]
+        ]
+
+    return run

@@ -9,11 +9,24 @@
     const text = (h ? h + "h " : "") + m + "m " + s + "s";
     return late ? text + " overdue" : text + " left";
   }
+  // The countdowns change every second; a screen reader hears only a deadline passing, through the
+  // page's polite clock region (never the seconds themselves).
+  function announce(el) {
+    const region = document.querySelector("[data-clock-announce]");
+    if (!region) return;
+    const term = el.closest("dd") && el.closest("dd").previousElementSibling;
+    const cell = el.closest("td");
+    const what = term ? term.textContent : cell ? cell.dataset.label : "A deadline";
+    region.textContent = (what || "A deadline").trim() + ": deadline passed.";
+  }
   function tick() {
     document.querySelectorAll(".wr-countdown[data-due]").forEach(function (el) {
       const left = new Date(el.dataset.due) - new Date();
+      const state = left < 0 ? "overdue" : "left";
       el.textContent = formatLeft(left);
       el.classList.toggle("wr-breached", left < 0);
+      if (el.dataset.state === "left" && state === "overdue") announce(el);
+      el.dataset.state = state;
     });
   }
   function suggest() {
