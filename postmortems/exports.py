@@ -3,9 +3,6 @@ the review meeting's calendar invite, and spreadsheet-safe CSV."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -199,22 +196,3 @@ def meeting_ics(meeting: ReviewMeeting) -> bytes:
         event.add("attendee", address, encode=False)
     calendar.add_component(event)
     return calendar.to_ical()
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """A cell a spreadsheet will not run: text starting like a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([spreadsheet_safe(h) for h in header])
-    for row in rows:
-        writer.writerow([spreadsheet_safe("" if value is None else value) for value in row])
-    return buffer.getvalue()

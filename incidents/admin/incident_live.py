@@ -21,6 +21,7 @@ from django.utils.cache import get_conditional_response
 from incidents import live, selectors
 from incidents.models import Incident
 from incidents.roles import COMMAND_PERMISSION as COMMAND
+from incidents.spreadsheets import spreadsheet_safe
 
 # The cockpit shows the latest entries of the timeline; the rest is a click away, a page at a time.
 TIMELINE_SHOWN = 50
@@ -161,13 +162,8 @@ class LiveCockpitViews:
                     local.tzname(),
                     entry.at.astimezone(UTC).isoformat(),
                     entry.get_kind_display(),
-                    _spreadsheet_safe(str(entry.author or "")),
-                    _spreadsheet_safe(entry.text),
+                    spreadsheet_safe(str(entry.author or "")),
+                    spreadsheet_safe(entry.text),
                 ]
             )
         return response
-
-
-def _spreadsheet_safe(text: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; a quote makes them text."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

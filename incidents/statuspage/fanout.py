@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,12 +67,13 @@ def _tell_each(
     *,
     dedupe: str,
     subject: str,
+    state: selectors.PageState,
     webhook_event: dict[str, Any],
-    email_text: Callable[[Subscriber], str],
+    email_text: str,
 ) -> int:
     """One outbox row per subscriber (a webhook gets the event after `meta` and `page`, an address the
-    text), in chunks of FANOUT_CHUNK per transaction. Returns the number of rows written."""
-    state = selectors.page_state()
+    text and its own manage and unsubscribe links), in chunks of FANOUT_CHUNK per transaction. Returns the
+    number of rows written."""
     written = 0
     subscribers = subscribers.order_by("pk")
     for start in range(0, subscribers.count(), FANOUT_CHUNK):
@@ -83,7 +83,7 @@ def _tell_each(
                     body = json.dumps({**v2.webhook_head(state, link(subscriber, "unsubscribe")), **webhook_event})
                     target, headers = WEBHOOK_PREFIX + subscriber.endpoint, _webhook_headers(subscriber, body)
                 else:
-                    body = email_text(subscriber)
+                    body = email_text + _links(subscriber)
                     target, headers = f"email:{subscriber.email}", _email_headers(subscriber)
                 enqueue(target=target, subject=subject, body=body, about=subscriber, dedupe_key=dedupe, headers=headers)
                 written += 1
@@ -92,6 +92,17 @@ def _tell_each(
 
 def _links(subscriber: Subscriber) -> str:
     return f"Manage your subscription: {link(subscriber, 'manage')}\nUnsubscribe: {link(subscriber, 'unsubscribe')}\n"
+
+
+def _email_text(label: str, body: str, components: list[Component], public_id: str, scheduled: str = "") -> str:
+    """An update as an email, before the subscriber's own links."""
+    affected = ", ".join(c.name for c in components)
+    return (
+        f"{label}: {body}\n\n"
+        + (f"Scheduled: {scheduled}\n" if scheduled else "")
+        + (f"Affected: {affected}\n" if affected else "")
+        + f"Details: {v2.shortlink(public_id)}\n\n"
+    )
 
 
 def status_update_fanout(update_id: int) -> int:
@@ -103,22 +114,14 @@ def status_update_fanout(update_id: int) -> int:
     incident = selectors.public_incidents().get(pk=update.incident_id)
     components = list(incident.components.all())
     label = PublicIncidentStatus(update.status).label
-    affected = ", ".join(c.name for c in components)
-
-    def email_text(subscriber: Subscriber) -> str:
-        return (
-            f"{label}: {update.body}\n\n"
-            + (f"Affected: {affected}\n" if affected else "")
-            + f"Details: {v2.shortlink(incident.public_id)}\n\n"
-            + _links(subscriber)
-        )
-
+    state = selectors.page_state()
     written = _tell_each(
         audience([c.pk for c in components]),
         dedupe=f"status-update:{update.pk}",
         subject=f"[{settings.STATUS_PAGE_NAME}] {incident.title}: {label}",
-        webhook_event={"incident": v2.webhook_incident(incident, selectors.page_state())},
-        email_text=email_text,
+        state=state,
+        webhook_event={"incident": v2.webhook_incident(incident, state)},
+        email_text=_email_text(label, update.body, components, incident.public_id),
     )
     StatusUpdate.objects.filter(pk=update.pk).update(subscribers_told_at=timezone.now())
     return written
@@ -133,24 +136,15 @@ def maintenance_update_fanout(update_id: int) -> int:
     maintenance = update.maintenance
     components = list(maintenance.components.all())
     label = MaintenanceStatus(update.status).label
-    affected = ", ".join(c.name for c in components)
     window = f"{maintenance.scheduled_for:%Y-%m-%d %H:%M} to {maintenance.scheduled_until:%Y-%m-%d %H:%M} UTC"
-
-    def email_text(subscriber: Subscriber) -> str:
-        return (
-            f"{label}: {update.body}\n\n"
-            f"Scheduled: {window}\n"
-            + (f"Affected: {affected}\n" if affected else "")
-            + f"Details: {v2.shortlink(maintenance.public_id)}\n\n"
-            + _links(subscriber)
-        )
-
+    state = selectors.page_state()
     written = _tell_each(
         audience([c.pk for c in components]),
         dedupe=f"maintenance-update:{update.pk}",
         subject=f"[{settings.STATUS_PAGE_NAME}] Maintenance: {maintenance.name}: {label}",
-        webhook_event={"incident": v2.webhook_maintenance(maintenance, selectors.page_state())},
-        email_text=email_text,
+        state=state,
+        webhook_event={"incident": v2.webhook_maintenance(maintenance, state)},
+        email_text=_email_text(label, update.body, components, maintenance.public_id, scheduled=window),
     )
     MaintenanceUpdate.objects.filter(pk=update.pk).update(subscribers_told_at=timezone.now())
     return written

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from postmortems.exports import csv_text
+from incidents.spreadsheets import csv_text
 from postmortems.reports.figures import Report
 
 # name → (header, row function) of each CSV table.

@@ -11,6 +11,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from incidents import services as incident_services
+from incidents import spreadsheets
 from postmortems import exports, meetings, services
 from postmortems.models import AttendeeRole, PostMortem
 from tests.factories import ActionItemFactory, ComponentFactory, IncidentFactory, UserFactory
@@ -227,7 +228,7 @@ def test_attendance_is_recorded(written, commander):
 
 
 def test_spreadsheet_safe_cells():
-    text = exports.csv_text(["a"], [["=1+1"], ["+cmd"], ["-2"], ["@SUM(A1)"], ["plain"], [3]])
+    text = spreadsheets.csv_text(["a"], [["=1+1"], ["+cmd"], ["-2"], ["@SUM(A1)"], ["plain"], [3]])
     assert text.splitlines() == ["a", "'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "plain", "3"]
 
 

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from incidents.admin.refusals import ServiceAdmin
+from incidents.spreadsheets import spreadsheet_safe
 from incidents.statuspage import subscribers
 from incidents.statuspage.models import Subscriber, SubscriberState
 
@@ -61,9 +62,9 @@ class SubscriberAdmin(ServiceAdmin):
             writer.writerow(
                 [
                     subscriber.kind,
-                    _csv_safe(str(subscriber)),
+                    spreadsheet_safe(str(subscriber)),
                     subscriber.state,
-                    _csv_safe(self.component_names(subscriber)),
+                    spreadsheet_safe(self.component_names(subscriber)),
                     subscriber.created_at.isoformat(),
                     subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else "",
                 ]
@@ -91,8 +92,3 @@ class SubscriberAdmin(ServiceAdmin):
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
         subscribers.subscribers_delete(queryset)
-
-
-def _csv_safe(text: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; a quote makes them text."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
