@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run serve test lint install install-dev setup e2e-browser clean format
+.PHONY: run serve test lint install install-dev setup messages translations e2e-browser clean format
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Warroom needs Python 3.11 or newer; set PYTHON=python3.x") if sys.version_info < (3, 11) else None'
@@ -22,8 +22,16 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Migrate, load the runbook defaults and demo data, make sure an admin login exists. Idempotent.
-setup: install
+# Compile the translation catalogues (locale/*/LC_MESSAGES/*.po to .mo; pure Python, no GNU gettext).
+messages: install
+	$(BIN)/python manage.py compile_translations
+
+# For translators: extract new and changed strings into every catalogue (needs GNU gettext's xgettext).
+translations: install
+	$(BIN)/python manage.py update_translations
+
+# Migrate, load the runbook defaults (in WARROOM_LANGUAGE) and demo data, make sure an admin login exists.
+setup: install messages
 	@mkdir -p var/static var/media var/broker/queue var/broker/processed var/broker/control
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
@@ -36,10 +44,10 @@ run: setup
 # The production stack on this machine: preflight (names what is missing), migrate, collectstatic, then
 # gunicorn (production settings, whitenoise), worker, clock worker and beat under honcho.
 serve: export DJANGO_SETTINGS_MODULE := config.settings.production
-serve: install
+serve: install messages
 	$(BIN)/python -m config.serve
 
-test: install-dev
+test: install-dev messages
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
 
 lint: install-dev

@@ -59,10 +59,13 @@ MIDDLEWARE = [
     "incidents.statuspage.hosts.StatusHostMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language); a user's own choice and the status page's switcher follow.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "incidents.timezones.UserTimeZoneMiddleware",
+    "incidents.languages.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -115,9 +118,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
-# The languages a user may choose in their preferences (blank: the browser's).
+# The languages Warroom speaks. Each admin user picks theirs in My preferences (blank: the browser's); the
+# status page follows Accept-Language or its switcher. Each name is written in its own language.
 LANGUAGES = [("en", "English"), ("it", "Italiano")]
+# The site's language (WARROOM_LANGUAGE): the runbook defaults are seeded in it, and it is used where no
+# one's language is known (a browser asking for none of LANGUAGES, emails to addresses without one).
+LANGUAGE_CODE = env("WARROOM_LANGUAGE", default="en")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"WARROOM_LANGUAGE={LANGUAGE_CODE!r}: choose one of {', '.join(dict(LANGUAGES))}.")
+# Catalogues: locale/<language>/LC_MESSAGES/django.po (and djangojs.po), compiled by `make` at install.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # Stored times are UTC; each admin user sees them in their own zone (My preferences), this one by default.
 TIME_ZONE = "UTC"
 USE_I18N = True
