@@ -59,8 +59,9 @@ def main() -> int:
     if not settings.REDIS_URL:
         for key in ("data_folder_in", "processed_folder", "control_folder"):
             Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]).mkdir(parents=True, exist_ok=True)
-    call_command("migrate", interactive=False, verbosity=1)
+    # Before migrate: a first migrate seeds the runbook defaults in WARROOM_LANGUAGE.
     call_command("compile_translations", verbosity=0)
+    call_command("migrate", interactive=False, verbosity=1)
     call_command("collectstatic", interactive=False, verbosity=0)
     print(f"Warroom (production settings) on http://{web_bind()}/admin/; Ctrl-C stops every process.", file=sys.stderr)
     sys.stderr.flush()
