@@ -48,6 +48,17 @@ def is_postgres() -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _site_language_again():
+    """A request leaves its language active in the thread (LocaleMiddleware activates, nothing deactivates);
+    each test starts and ends in the site's language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _no_remembered_faults():
     """Each test starts with no cache or broker failure remembered (they make a process skip Redis awhile)."""
     from incidents import faults

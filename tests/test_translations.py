@@ -144,29 +144,39 @@ def words_left(text: str) -> list[str]:
     return [word for word in WORD.findall(text) if word not in UNTRANSLATED_WORDS]
 
 
-def untranslated_template_text(path: Path) -> list[str]:
-    source = path.read_text()
-    found = []
-    skipping = 0  # inside blocktranslate or comment
+def text_outside_translation(source: str) -> str:
+    """The template's own text with every tag and variable replaced by "0" and everything inside
+    {% blocktranslate %} / {% comment %} dropped; newlines are kept, so line numbers stay right. An HTML tag
+    holding a template tag (`<a href="{% url 'x' %}">`) stays one tag."""
+    kept: list[str] = []
+    skipping = 0
     for token in Lexer(source).tokenize():
+        raw = token.contents
         if token.token_type == TokenType.BLOCK:
-            tag = token.contents.split()[0] if token.contents else ""
+            tag = raw.split()[0] if raw else ""
             if tag in {"blocktranslate", "blocktrans", "comment"}:
                 skipping += 1
             elif tag in {"endblocktranslate", "endblocktrans", "endcomment"}:
                 skipping -= 1
-            continue
-        if token.token_type != TokenType.TEXT or skipping:
-            continue
-        text = blank_out(HTML_COMMENT, token.contents)
-        for match in READ_ATTRIBUTE.finditer(text):
-            if words_left(match.group(2)):
-                line = token.lineno + text.count("\n", 0, match.start())
-                found.append(f"{shown_path(path)}:{line}: {match.group(1)}={match.group(2)!r}")
-        visible = ENTITY.sub(" ", blank_out(TAG, text))
-        for offset, line_text in enumerate(visible.split("\n")):
-            if words_left(line_text):
-                found.append(f"{shown_path(path)}:{token.lineno + offset}: {' '.join(line_text.split())[:70]!r}")
+        if token.token_type == TokenType.TEXT and not skipping:
+            kept.append(raw)
+        else:
+            newlines = raw.count("\n")
+            kept.append("0" + "\n" * newlines if token.token_type != TokenType.TEXT else "\n" * newlines)
+    return "".join(kept)
+
+
+def untranslated_template_text(path: Path) -> list[str]:
+    text = blank_out(HTML_COMMENT, text_outside_translation(path.read_text()))
+    found = []
+    for match in READ_ATTRIBUTE.finditer(text):
+        if words_left(match.group(2)):
+            line = 1 + text.count("\n", 0, match.start())
+            found.append(f"{shown_path(path)}:{line}: {match.group(1)}={match.group(2)!r}")
+    visible = ENTITY.sub(" ", blank_out(TAG, text))
+    for offset, line_text in enumerate(visible.split("\n")):
+        if words_left(line_text):
+            found.append(f"{shown_path(path)}:{1 + offset}: {' '.join(line_text.split())[:70]!r}")
     return found
 
 
@@ -179,10 +189,11 @@ def test_the_template_check_catches_bare_text(tmp_path: Path) -> None:
     probe = tmp_path / "probe.html"
     probe.write_text(
         '{% load i18n %}<h1>{% translate "Status" %}</h1>\n<p>All systems go</p>\n'
-        '<a title="Open it" href="/">{% blocktranslate %}Open {{ name }}{% endblocktranslate %}</a>'
+        '<a title="Open it" href="/">{% blocktranslate %}Open {{ name }}{% endblocktranslate %}</a>\n'
+        '<a href="{% url "admin:index" %}"\n class="x">{{ name }} {% translate "Home" %}</a> Back'
     )
     found = untranslated_template_text(probe)
-    assert found == ["probe.html:3: title='Open it'", "probe.html:2: 'All systems go'"]
+    assert found == ["probe.html:3: title='Open it'", "probe.html:2: 'All systems go'", "probe.html:5: '0 0 Back'"]
 
 
 def gettext_tools_present() -> bool:
