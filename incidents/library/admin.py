@@ -26,6 +26,9 @@ from incidents.library.models import CommunicationTemplate, Playbook, QuickRefer
 from incidents.library.selectors import templates_for
 from incidents.selectors import incidents_with_sla
 
+# As Django stores field names in change messages: untranslated, translated when the history is read.
+REVIEWED_FIELD = "last reviewed at"
+
 
 @admin.register(Playbook)
 class PlaybookAdmin(SimpleHistoryAdmin, ServiceAdmin):
@@ -57,7 +60,8 @@ class PlaybookAdmin(SimpleHistoryAdmin, ServiceAdmin):
     def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[Playbook]) -> None:
         for playbook in queryset:
             services.playbook_mark_reviewed(playbook, by=request.user)
-            self.log_change(request, playbook, "reviewed")
+            # Django's structured change message, which the history page shows in each reader's language.
+            self.log_change(request, playbook, [{"changed": {"fields": [REVIEWED_FIELD]}}])
         count = queryset.count()
         self.message_user(
             request,

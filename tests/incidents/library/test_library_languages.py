@@ -246,6 +246,20 @@ def test_the_cockpit_panels_and_library_admin_in_italian(client, commander, seve
     add = client.get(reverse("admin:library_communicationtemplate_add")).content.decode()
     assert "Variabili: incident.reference" in add
     assert "Proposto per queste gravità" in add
+    playbook = Playbook.objects.get(title="SSL certificate expiry")
+    done = client.post(
+        reverse("admin:library_playbook_changelist"),
+        {"action": "mark_reviewed", "_selected_action": [playbook.pk]},
+        follow=True,
+    )
+    assert "1 playbook segnato come revisionato." in done.content.decode()
+    from django.contrib.admin.models import LogEntry
+
+    logged = LogEntry.objects.filter(object_id=str(playbook.pk)).latest("action_time")
+    with translation.override("it"):
+        assert "ultima revisione" in logged.get_change_message()
+    with translation.override("en"):
+        assert "last reviewed at" in logged.get_change_message()
     index = client.get(reverse("admin:index")).content.decode()
     assert "Libreria del runbook" in index
 
