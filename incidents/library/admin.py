@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -23,6 +25,9 @@ from incidents.library.message_values import VARIABLES_HELP
 from incidents.library.models import CommunicationTemplate, Playbook, QuickReferenceLink
 from incidents.library.selectors import templates_for
 from incidents.selectors import incidents_with_sla
+
+# As Django stores field names in change messages: untranslated, translated when the history is read.
+REVIEWED_FIELD = "last reviewed at"
 
 
 @admin.register(Playbook)
@@ -42,19 +47,28 @@ class PlaybookAdmin(SimpleHistoryAdmin, ServiceAdmin):
     def delete_model(self, request: HttpRequest, obj: Playbook) -> None:
         services.playbook_delete(obj, by=request.user)
 
-    @admin.display(description="review")
+    @admin.display(description=_("review"))
     def review_state(self, obj: Playbook) -> str:
         due = obj.review_due_at
         if due is None:
-            return "never reviewed"
-        return f"overdue since {due:%Y-%m-%d}" if due < timezone.now() else f"due {due:%Y-%m-%d}"
+            return gettext("never reviewed")
+        if due < timezone.now():
+            return gettext("overdue since %(date)s") % {"date": f"{due:%Y-%m-%d}"}
+        return gettext("due %(date)s") % {"date": f"{due:%Y-%m-%d}"}
 
-    @admin.action(description="Mark selected playbooks as reviewed today", permissions=["change"])
+    @admin.action(description=_("Mark selected playbooks as reviewed today"), permissions=["change"])
     def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[Playbook]) -> None:
         for playbook in queryset:
             services.playbook_mark_reviewed(playbook, by=request.user)
-            self.log_change(request, playbook, "reviewed")
-        self.message_user(request, f"Marked {queryset.count()} playbook(s) as reviewed.", messages.SUCCESS)
+            # Django's structured change message, which the history page shows in each reader's language.
+            self.log_change(request, playbook, [{"changed": {"fields": [REVIEWED_FIELD]}}])
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("Marked %(count)d playbook as reviewed.", "Marked %(count)d playbooks as reviewed.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     def get_urls(self) -> list:
         return [
@@ -79,7 +93,7 @@ class PlaybookAdmin(SimpleHistoryAdmin, ServiceAdmin):
         if chosen.isascii() and chosen.isdigit() and len(chosen) <= 18:
             playbook = Playbook.objects.filter(pk=int(chosen)).first()
         if playbook is None:
-            self.message_user(request, "Choose one of the suggested playbooks to apply.", messages.ERROR)
+            self.message_user(request, gettext("Choose one of the suggested playbooks to apply."), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
         try:
             added = services.playbook_apply(incident, playbook=playbook, by=request.user)
@@ -88,7 +102,12 @@ class PlaybookAdmin(SimpleHistoryAdmin, ServiceAdmin):
         else:
             self.message_user(
                 request,
-                f"{incident.reference}: {len(added)} step(s) of “{playbook}” added to the checklist.",
+                ngettext(
+                    "%(reference)s: %(count)d step of “%(playbook)s” added to the checklist.",
+                    "%(reference)s: %(count)d steps of “%(playbook)s” added to the checklist.",
+                    len(added),
+                )
+                % {"reference": incident.reference, "count": len(added), "playbook": playbook},
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
@@ -146,7 +165,11 @@ class CommunicationTemplateAdmin(SimpleHistoryAdmin, ServiceAdmin):
                 except ValidationError as error:
                     form.add_error(None, error_text(error))
                 else:
-                    self.message_user(request, f"{incident.reference}: message queued for sending.", messages.SUCCESS)
+                    self.message_user(
+                        request,
+                        gettext("%(reference)s: message queued for sending.") % {"reference": incident.reference},
+                        messages.SUCCESS,
+                    )
                     return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
         else:
             initial = {}
@@ -160,7 +183,7 @@ class CommunicationTemplateAdmin(SimpleHistoryAdmin, ServiceAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Communicate: {incident.reference}",
+            "title": gettext("Communicate: %(reference)s") % {"reference": incident.reference},
             "incident": incident,
             "templates": templates,
             "chosen": chosen,

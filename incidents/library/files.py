@@ -17,6 +17,7 @@ import yaml
 from django.utils.dateparse import parse_datetime, parse_duration
 from django.utils.duration import duration_string
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from incidents.library.models import Playbook
 
@@ -93,12 +94,14 @@ def render(playbook: Playbook, component_names: list[str]) -> str:
 def _split(path: str, content: str) -> tuple[str, str]:
     """(front matter, body) of a file that starts with a `---` line and has a closing `---` line."""
     if not content.startswith(FENCE + "\n"):
-        raise PlaybookFileError(f"{path}:1: the file must start with a '---' line opening the front matter")
+        raise PlaybookFileError(
+            _("%(where)s: the file must start with a '---' line opening the front matter") % {"where": f"{path}:1"}
+        )
     closing = content.find(f"\n{FENCE}\n", len(FENCE))
     if closing == -1 and content.endswith(f"\n{FENCE}"):
         closing = len(content) - len(FENCE) - 1
     if closing == -1:
-        raise PlaybookFileError(f"{path}:1: the front matter is not closed by a '---' line")
+        raise PlaybookFileError(_("%(where)s: the front matter is not closed by a '---' line") % {"where": f"{path}:1"})
     front = content[len(FENCE) + 1 : closing + 1]
     body = content[closing + len(FENCE) + 2 :]
     return front, body.removeprefix("\n")
@@ -112,12 +115,19 @@ def _front_matter(path: str, front: str) -> tuple[dict[str, Any], dict[str, int]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 2 if mark else 2
-        raise PlaybookFileError(f"{path}:{line}: bad front matter: {error.problem or error}") from error
+        raise PlaybookFileError(
+            _("%(where)s: bad front matter: %(problem)s")
+            % {"where": f"{path}:{line}", "problem": error.problem or error}
+        ) from error
     except yaml.YAMLError as error:
-        raise PlaybookFileError(f"{path}: bad front matter: {error}") from error
+        raise PlaybookFileError(
+            _("%(where)s: bad front matter: %(problem)s") % {"where": path, "problem": error}
+        ) from error
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        raise PlaybookFileError(f"{path}:2: the front matter must be a mapping of 'key: value' lines")
-    lines = {str(key.value): key.start_mark.line + 2 for key, _ in node.value}
+        raise PlaybookFileError(
+            _("%(where)s: the front matter must be a mapping of 'key: value' lines") % {"where": f"{path}:2"}
+        )
+    lines = {str(key.value): key.start_mark.line + 2 for key, _value in node.value}
     return data, lines
 
 
@@ -126,15 +136,17 @@ def _body(path: str, body: str, first_line: int) -> dict[str, str]:
     parts = SECTION_LINE.split(body)
     if parts[0].strip():
         raise PlaybookFileError(
-            f"{path}:{first_line}: text outside a section; start it with one of: "
-            + ", ".join(f"'## {heading}'" for heading in SECTIONS)
+            _("%(where)s: text outside a section; start it with one of: %(headings)s")
+            % {"where": f"{path}:{first_line}", "headings": ", ".join(f"'## {heading}'" for heading in SECTIONS)}
         )
     texts: dict[str, str] = {}
     pairs = list(zip(parts[1::2], parts[2::2], strict=True))
     for index, (heading, chunk) in enumerate(pairs):
         name = SECTIONS[heading]
         if name in texts:
-            raise PlaybookFileError(f"{path}: the section '## {heading}' appears twice")
+            raise PlaybookFileError(
+                _("%(where)s: the section '%(heading)s' appears twice") % {"where": path, "heading": f"## {heading}"}
+            )
         # Written as: blank line, text, newline, and a blank line before the next section.
         text = chunk.removeprefix("\n")
         text = text.removesuffix("\n\n") if index < len(pairs) - 1 else text.removesuffix("\n")
@@ -153,22 +165,32 @@ def parse(path: str, content: str) -> PlaybookDocument:
     if unknown:
         key = str(unknown[0])
         raise PlaybookFileError(
-            f"{path}:{lines.get(key, 2)}: unknown field '{key}' (known: {', '.join(FRONT_MATTER_KEYS)})"
+            _("%(where)s: unknown field '%(field)s' (known: %(known)s)")
+            % {"where": f"{path}:{lines.get(key, 2)}", "field": key, "known": ", ".join(FRONT_MATTER_KEYS)}
         )
     doc = PlaybookDocument(path=path, title="", lines=lines)
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise PlaybookFileError(f"{doc.where('title')}: field 'title': a playbook needs a title")
+        raise PlaybookFileError(
+            _("%(where)s: field '%(field)s': a playbook needs a title")
+            % {"where": doc.where("title"), "field": "title"}
+        )
     doc.title = title
     keywords = data.get("keywords") or ""
     if isinstance(keywords, list) and all(isinstance(word, str) for word in keywords):
         keywords = ", ".join(keywords)
     if not isinstance(keywords, str):
-        raise PlaybookFileError(f"{doc.where('keywords')}: field 'keywords': comma-separated words or a list of words")
+        raise PlaybookFileError(
+            _("%(where)s: field '%(field)s': comma-separated words or a list of words")
+            % {"where": doc.where("keywords"), "field": "keywords"}
+        )
     doc.keywords = keywords
     components = data.get("components") or []
     if not isinstance(components, list) or not all(isinstance(name, str) for name in components):
-        raise PlaybookFileError(f"{doc.where('components')}: field 'components': a list of component names")
+        raise PlaybookFileError(
+            _("%(where)s: field '%(field)s': a list of component names")
+            % {"where": doc.where("components"), "field": "components"}
+        )
     doc.components = components
     if data.get("review_interval") is not None:
         doc.review_interval = _parse_interval(doc, data["review_interval"])
@@ -187,7 +209,8 @@ def _parse_interval(doc: PlaybookDocument, value: Any) -> timedelta:
     interval = timedelta(days=int(days.group(1))) if days else parse_duration(text)
     if interval is None or interval <= timedelta(0):
         raise PlaybookFileError(
-            f"{doc.where('review_interval')}: field 'review_interval': {value!r} is not a duration like '91 days'"
+            _("%(where)s: field '%(field)s': %(value)s is not a duration like '91 days'")
+            % {"where": doc.where("review_interval"), "field": "review_interval", "value": repr(value)}
         )
     return interval
 
@@ -196,8 +219,13 @@ def _parse_moment(doc: PlaybookDocument, value: Any) -> datetime:
     moment = value if isinstance(value, datetime) else parse_datetime(str(value).strip())
     if moment is None or moment.tzinfo is None:
         raise PlaybookFileError(
-            f"{doc.where('last_reviewed_at')}: field 'last_reviewed_at': {value!r} is not a date and time "
-            "with a time zone, like 2026-01-31T09:00:00Z"
+            _("%(where)s: field '%(field)s': %(value)s is not a date and time with a time zone, like %(example)s")
+            % {
+                "where": doc.where("last_reviewed_at"),
+                "field": "last_reviewed_at",
+                "value": repr(value),
+                "example": "2026-01-31T09:00:00Z",
+            }
         )
     return moment
 
@@ -210,7 +238,7 @@ def read_directory(directory: Path) -> tuple[list[PlaybookDocument], list[str]]:
         try:
             documents.append(parse(str(path), path.read_text(encoding="utf-8")))
         except UnicodeDecodeError:
-            problems.append(f"{path}: not a UTF-8 text file")
+            problems.append(_("%(where)s: not a UTF-8 text file") % {"where": path})
         except PlaybookFileError as error:
             problems.append(str(error))
     return documents, problems

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incidents.models import Incident
 
@@ -16,13 +18,14 @@ DEFAULT_UPDATE_MINUTES = 30  # the runbook's "Next Update: +30 minutes"
 
 
 def impact_text(incident: Incident) -> str:
+    """In the active language (the message's: see `communications.render_message`)."""
     facts = []
     if incident.users_affected_pct is not None:
-        facts.append(f"{incident.users_affected_pct}% of users affected")
+        facts.append(_("%(percent)s%% of users affected") % {"percent": incident.users_affected_pct})
     if incident.data_impact:
-        facts.append("data loss or corruption")
+        facts.append(_("data loss or corruption"))
     if incident.security_breach:
-        facts.append("security breach")
+        facts.append(_("security breach"))
     return "; ".join(facts) or incident.severity.name
 
 
@@ -31,10 +34,12 @@ def _person(user: Any) -> str:
 
 
 def message_values(incident: Incident) -> dict[str, Any]:
+    """The words Warroom supplies (status, impact, "unassigned") are in the active language: call it
+    inside `in_language()` of the message."""
     severity = incident.severity
     cadence = severity.update_cadence
     components = [component.name for component in incident.components.all()]
-    status_display = incident.get_status_display()
+    status_display = str(incident.get_status_display())
     return {
         "incident": {
             "reference": incident.reference,
@@ -64,7 +69,7 @@ def message_values(incident: Incident) -> dict[str, Any]:
         "checklist": [
             {"label": item.label, "done": item.done, "done_at": item.done_at} for item in incident.checklist.all()
         ],
-        "commander_name": _person(incident.commander) or "unassigned",
+        "commander_name": _person(incident.commander) or _("unassigned"),
         "next_update_minutes": int(cadence.total_seconds() // 60) if cadence else DEFAULT_UPDATE_MINUTES,
         "status_page_url": settings.STATUS_PAGE_URL,
     }
@@ -107,7 +112,7 @@ EXAMPLE: dict[str, Any] = {
     "status_page_url": "https://status.example.com/",
 }
 
-VARIABLES_HELP = (
+VARIABLES_HELP = gettext_lazy(
     "Variables: incident.reference, .title, .summary, .status, .status_display, .severity.level, "
     ".severity.name, .started_at, .detected_at, .declared_at, .acknowledged_at, .resolved_at, .closed_at, "
     ".users_affected_pct, .data_impact, .security_breach, .public, .external_ticket, .chat_channel, "

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from incidents.library.message_values import EXAMPLE
@@ -16,21 +18,28 @@ from incidents.models import Component, SeverityPolicy
 class Playbook(models.Model):
     """A common-incident playbook (runbook sections 2.2 and 5): symptoms, diagnosis, resolution."""
 
-    title = models.CharField(max_length=200, unique=True)
-    symptoms = models.TextField(blank=True, help_text="One symptom per line.")
-    diagnosis = models.TextField(blank=True, help_text="Commands and checks, shown as written.")
-    resolution = models.TextField(blank=True, help_text="One step per line, in order.")
-    prevention = models.TextField(blank=True, help_text="One measure per line.")
+    title = models.CharField(_("title"), max_length=200, unique=True)
+    symptoms = models.TextField(_("symptoms"), blank=True, help_text=_("One symptom per line."))
+    diagnosis = models.TextField(_("diagnosis"), blank=True, help_text=_("Commands and checks, shown as written."))
+    resolution = models.TextField(_("resolution"), blank=True, help_text=_("One step per line, in order."))
+    prevention = models.TextField(_("prevention"), blank=True, help_text=_("One measure per line."))
     keywords = models.CharField(
-        max_length=300, blank=True, help_text="Comma-separated words that suggest this playbook for an incident."
+        _("keywords"),
+        max_length=300,
+        blank=True,
+        help_text=_("Comma-separated words that suggest this playbook for an incident."),
     )
-    components = models.ManyToManyField(Component, blank=True, related_name="playbooks")
-    review_interval = models.DurationField(default=timedelta(days=91), help_text="The runbook is reviewed quarterly.")
-    last_reviewed_at = models.DateTimeField(null=True, blank=True)
+    components = models.ManyToManyField(Component, blank=True, related_name="playbooks", verbose_name=_("components"))
+    review_interval = models.DurationField(
+        _("review interval"), default=timedelta(days=91), help_text=_("The runbook is reviewed quarterly.")
+    )
+    last_reviewed_at = models.DateTimeField(_("last reviewed at"), null=True, blank=True)
     history = HistoricalRecords(m2m_fields=[components])
 
     class Meta:
         ordering = ["title"]
+        verbose_name = _("playbook")
+        verbose_name_plural = _("playbooks")
 
     def __str__(self) -> str:
         return self.title
@@ -45,26 +54,31 @@ class Playbook(models.Model):
 
 
 class CommunicationKind(models.TextChoices):
-    INTERNAL = "internal", "Internal notification"
-    CUSTOMER = "customer", "Customer notification"
-    STATUS_PAGE = "status_page", "Status page update"
-    POST_INCIDENT = "post_incident", "Post-incident communication"
+    INTERNAL = "internal", _("Internal notification")
+    CUSTOMER = "customer", _("Customer notification")
+    STATUS_PAGE = "status_page", _("Status page update")
+    POST_INCIDENT = "post_incident", _("Post-incident communication")
 
 
 class CommunicationTemplate(models.Model):
     """A message template of runbook section 3, rendered from an incident (Django template syntax)."""
 
-    name = models.CharField(max_length=100, unique=True)
-    kind = models.CharField(max_length=20, choices=CommunicationKind.choices)
-    subject = models.CharField(max_length=300, blank=True)
-    body = models.TextField(help_text="Django template syntax; see the variables listed in the README.")
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=CommunicationKind.choices)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("body"), help_text=_("Django template syntax; see the variables listed in the README."))
     severities = models.ManyToManyField(
-        SeverityPolicy, blank=True, help_text="Offered for these severities; none means all."
+        SeverityPolicy,
+        blank=True,
+        verbose_name=_("severities"),
+        help_text=_("Offered for these severities; none means all."),
     )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["kind", "name"]
+        verbose_name = _("communication template")
+        verbose_name_plural = _("communication templates")
 
     def __str__(self) -> str:
         return self.name
@@ -77,7 +91,7 @@ class CommunicationTemplate(models.Model):
             try:
                 render_template(getattr(self, field), EXAMPLE)
             except TemplateRefused as error:
-                errors[field] = f"Template error: {error}"
+                errors[field] = gettext("Template error: %(error)s") % {"error": error}
         if errors:
             raise ValidationError(errors)
 
@@ -85,12 +99,14 @@ class CommunicationTemplate(models.Model):
 class QuickReferenceLink(models.Model):
     """The runbook's quick reference: links and commands shown on the dashboard and in the cockpit."""
 
-    label = models.CharField(max_length=100)
-    target = models.CharField(max_length=500, help_text="A URL, a console path or a command.")
-    position = models.PositiveSmallIntegerField(default=0)
+    label = models.CharField(_("label"), max_length=100)
+    target = models.CharField(_("target"), max_length=500, help_text=_("A URL, a console path or a command."))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["position", "label"]
+        verbose_name = _("quick reference link")
+        verbose_name_plural = _("quick reference links")
 
     def __str__(self) -> str:
         return self.label

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incidents import roles
+from incidents.languages import in_language, user_language
 from incidents.library.models import Playbook
 from incidents.outbox import services as outbox
 from incidents.timers.engine import register_kind, schedule
@@ -32,15 +37,15 @@ def fire_playbook_review(timer: Timer, playbook: Playbook) -> str:
     # An absolute link: the reader opens it from their mail client, not from Warroom.
     link = settings.SITE_URL.rstrip("/") + reverse("admin:library_playbook_change", args=[playbook.pk])
     for user in managers:
-        outbox.enqueue(
-            dedupe_key=timer.notification_key,
-            about=playbook,
-            target=user,
-            subject=f"Playbook due for review: {playbook.title}",
-            body=f"The playbook “{playbook.title}” is due for its review. Review it and mark it reviewed: {link}",
-        )
+        with in_language(user_language(user)):  # each manager reads it in their own language
+            subject = _("Playbook due for review: %(playbook)s") % {"playbook": playbook.title}
+            body = _("The playbook “%(playbook)s” is due for its review. Review it and mark it reviewed: %(link)s") % {
+                "playbook": playbook.title,
+                "link": link,
+            }
+        outbox.enqueue(dedupe_key=timer.notification_key, about=playbook, target=user, subject=subject, body=body)
     return f"reminded {len(managers)} manager(s)"
 
 
 def register() -> None:
-    register_kind(PLAYBOOK_REVIEW, fire_playbook_review, label="Playbook review")
+    register_kind(PLAYBOOK_REVIEW, fire_playbook_review, label=cast(str, gettext_lazy("Playbook review")))

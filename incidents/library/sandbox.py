@@ -29,6 +29,7 @@ from django.template import (
 from django.template.base import Lexer, TokenType
 from django.template.defaulttags import CommentNode, ForNode, IfNode, SpacelessNode, WithNode
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 MAX_OUTPUT_CHARS = 64 * 1024  # a message, not a document
 MAX_LOOP_ITERATIONS = 10_000  # nested loops over a long text would otherwise run for hours
@@ -72,14 +73,17 @@ for _name, _compile in ALLOWED_TAGS.items():
 
 def _capped(text: Any) -> Any:
     if isinstance(text, str | list) and len(text) > MAX_OUTPUT_CHARS:
-        raise TemplateRefused(f"A filter produced more than {MAX_OUTPUT_CHARS} characters.")
+        raise TemplateRefused(_("A filter produced more than %(limit)d characters.") % {"limit": MAX_OUTPUT_CHARS})
     return text
 
 
 def _width(arg: Any) -> int:
     width = int(arg)
     if width > MAX_OUTPUT_CHARS:
-        raise TemplateRefused(f"A width of {width} is more than the {MAX_OUTPUT_CHARS} characters a message may have.")
+        raise TemplateRefused(
+            _("A width of %(width)d is more than the %(limit)d characters a message may have.")
+            % {"width": width, "limit": MAX_OUTPUT_CHARS}
+        )
     return width
 
 
@@ -91,19 +95,23 @@ def _check_join(value: Any, arg: Any = None) -> None:
     if isinstance(value, list | tuple | str):
         size = sum(len(str(item)) for item in value) + len(str(arg)) * max(len(value) - 1, 0)
         if size > MAX_OUTPUT_CHARS:
-            raise TemplateRefused(f"A join would produce more than {MAX_OUTPUT_CHARS} characters.")
+            raise TemplateRefused(
+                _("A join would produce more than %(limit)d characters.") % {"limit": MAX_OUTPUT_CHARS}
+            )
 
 
 def _check_add(value: Any, arg: Any = None) -> None:
     sized = isinstance(value, str | list | tuple) and isinstance(arg, str | list | tuple)
     if sized and len(value) + len(arg) > MAX_OUTPUT_CHARS:
-        raise TemplateRefused(f"An add would produce more than {MAX_OUTPUT_CHARS} characters.")
+        raise TemplateRefused(_("An add would produce more than %(limit)d characters.") % {"limit": MAX_OUTPUT_CHARS})
 
 
 def _check_precision(value: Any, arg: Any = -1) -> None:
     digits = str(arg).rstrip("gu")
     if digits.lstrip("-").isdigit() and abs(int(digits)) > MAX_FLOAT_PRECISION:
-        raise TemplateRefused(f"floatformat allows at most {MAX_FLOAT_PRECISION} decimal places.")
+        raise TemplateRefused(
+            _("floatformat allows at most %(limit)d decimal places.") % {"limit": MAX_FLOAT_PRECISION}
+        )
 
 
 def _guarded(function: Callable[..., Any], check: Callable[..., None] | None) -> Callable[..., Any]:
@@ -199,7 +207,9 @@ class _Meter(Node):
         if isinstance(context, MeteredContext):
             context.output_chars += len(output)
             if context.output_chars > MAX_OUTPUT_CHARS:
-                raise TemplateRefused(f"The message is longer than {MAX_OUTPUT_CHARS} characters.")
+                raise TemplateRefused(
+                    _("The message is longer than %(limit)d characters.") % {"limit": MAX_OUTPUT_CHARS}
+                )
         return output
 
 
@@ -212,7 +222,7 @@ class _LoopCounter(Node):
         if isinstance(context, MeteredContext):
             context.loop_iterations += 1
             if context.loop_iterations > MAX_LOOP_ITERATIONS:
-                raise TemplateRefused(f"The loops ran more than {MAX_LOOP_ITERATIONS} times.")
+                raise TemplateRefused(_("The loops ran more than %(limit)d times.") % {"limit": MAX_LOOP_ITERATIONS})
         return ""
 
 
@@ -248,7 +258,8 @@ def _check_tags(source: str) -> None:
         word = token.contents.split()[0] if token.contents.split() else ""
         if word not in TAG_WORDS:
             raise TemplateRefused(
-                f"{{% {word} %}} is not available in message templates; the tags are: {', '.join(ALLOWED_TAGS)}."
+                _("{%% %(tag)s %%} is not available in message templates; the tags are: %(tags)s.")
+                % {"tag": word, "tags": ", ".join(ALLOWED_TAGS)}
             )
 
 
@@ -261,7 +272,7 @@ def compile_template(source: str) -> Template:
     except TemplateSyntaxError as error:
         raise TemplateRefused(str(error)) from error
     except RecursionError as error:
-        raise TemplateRefused("The tags are nested too deeply.") from error
+        raise TemplateRefused(_("The tags are nested too deeply.")) from error
     return template
 
 
@@ -278,5 +289,5 @@ def render_template(source: str, values: Mapping[str, Any]) -> str:
     except Exception as error:  # a filter given a bad argument (ljust:"x"), a failed lookup, ...: the editor's to fix
         raise TemplateRefused(f"{type(error).__name__}: {error}") from error
     if len(output) > MAX_OUTPUT_CHARS:
-        raise TemplateRefused(f"The message is longer than {MAX_OUTPUT_CHARS} characters.")
+        raise TemplateRefused(_("The message is longer than %(limit)d characters.") % {"limit": MAX_OUTPUT_CHARS})
     return output

@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from incidents.languages import in_language, site_language
 from incidents.library.files import SECTIONS, PlaybookDocument
 from incidents.library.models import CommunicationTemplate, Playbook, QuickReferenceLink
 from incidents.library.reviews import plan_playbook_review
@@ -39,21 +41,25 @@ def communication_send(
     server outage is retried by the outbox instead of failing the commander's request."""
     addresses = [address.strip() for address in recipients if address.strip()]
     if not addresses:
-        raise ValidationError({"recipients": "Name at least one recipient."})
+        raise ValidationError({"recipients": _("Name at least one recipient.")})
     for address in addresses:
         try:
             validate_email(address)
         except ValidationError as error:
-            raise ValidationError({"recipients": f"{address!r} is not an email address."}) from error
+            raise ValidationError(
+                {"recipients": _("%(address)s is not an email address.") % {"address": repr(address)}}
+            ) from error
     if not subject.strip() or not body.strip():
-        raise ValidationError({"body": "A message needs a subject and a body."})
+        raise ValidationError({"body": _("A message needs a subject and a body.")})
     incident = lock_incident(incident)
     for address in addresses:
         outbox.enqueue(target=f"email:{address}", subject=subject, body=body, about=incident)
+    with in_language(site_language()):  # the timeline is the incident's record, kept in the site's language
+        text = _("Emailed “%(subject)s” to %(recipients)s") % {"subject": subject, "recipients": ", ".join(addresses)}
     return timeline_append(
         incident,
         kind=TimelineKind.COMMUNICATION,
-        text=f"Emailed “{subject}” to {', '.join(addresses)}",
+        text=text,
         by=by,
         data={"template": getattr(template, "name", None), "recipients": addresses, "subject": subject, "body": body},
     )
@@ -66,12 +72,19 @@ def playbook_apply(incident: Incident, *, playbook: Playbook, by: Actor) -> list
     incident = lock_incident(incident)
     if not incident.is_open:
         raise ValidationError(
-            {"playbook": f"{incident.reference} is {incident.status}; apply playbooks while it is open."}
+            {
+                "playbook": _("%(reference)s is %(status)s; apply playbooks while it is open.")
+                % {"reference": incident.reference, "status": str(incident.get_status_display()).lower()}
+            }
         )
     steps = [line.strip() for line in playbook.resolution.splitlines() if line.strip()]
     if not steps:
-        raise ValidationError({"playbook": f"“{playbook.title}” has no resolution steps to add."})
-    return checklist_items_add(incident, labels=steps, by=by, source=f"playbook “{playbook.title}”")
+        raise ValidationError(
+            {"playbook": _("“%(playbook)s” has no resolution steps to add.") % {"playbook": playbook.title}}
+        )
+    with in_language(site_language()):
+        source = _("playbook “%(playbook)s”") % {"playbook": playbook.title}
+    return checklist_items_add(incident, labels=steps, by=by, source=source)
 
 
 @transaction.atomic
@@ -163,21 +176,26 @@ def _import_problems(documents: list[PlaybookDocument], components: dict[str, Co
         if document.title in seen:
             other = seen[document.title]
             problems.append(
-                f"{document.where('title')}: field 'title': {document.title!r} is also the title in {other}"
+                _("%(where)s: field 'title': %(title)s is also the title in %(other)s")
+                % {"where": document.where("title"), "title": repr(document.title), "other": other}
             )
         seen.setdefault(document.title, document.path)
         missing = [name for name in document.components if name not in components]
         if missing:
             problems.append(
-                f"{document.where('components')}: field 'components': no component named "
-                + ", ".join(repr(name) for name in missing)
+                _("%(where)s: field 'components': no component named %(names)s")
+                % {"where": document.where("components"), "names": ", ".join(repr(name) for name in missing)}
             )
         try:
             # Field checks only: the title's uniqueness is this import's own business (matched, then updated).
             _playbook_from(document, Playbook()).full_clean(validate_unique=False)
         except ValidationError as error:
             for name, messages in error.message_dict.items():
-                problems.extend(f"{document.where(name)}: field '{name}': {message}" for message in messages)
+                problems.extend(
+                    _("%(where)s: field '%(field)s': %(message)s")
+                    % {"where": document.where(name), "field": name, "message": message}
+                    for message in messages
+                )
     return problems
 
 

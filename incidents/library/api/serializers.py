@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from incidents.api.checklist import ChecklistItemSerializer
@@ -10,7 +11,7 @@ from incidents.library.models import CommunicationTemplate, Playbook
 
 class CommunicationTemplateSerializer(serializers.ModelSerializer):
     severities: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="level", many=True, read_only=True, help_text="Offered for these severities; empty means all."
+        slug_field="level", many=True, read_only=True, help_text=_("Offered for these severities; empty means all.")
     )
 
     class Meta:
@@ -20,7 +21,7 @@ class CommunicationTemplateSerializer(serializers.ModelSerializer):
 
 
 class PreviewQuerySerializer(serializers.Serializer):
-    template = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="A communication template's id.")
+    template = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text=_("A communication template's id."))
 
 
 class RenderedMessageSerializer(serializers.Serializer):
@@ -35,10 +36,10 @@ class CommunicationSendSerializer(serializers.Serializer):
         max_value=2**63 - 1,
         required=False,
         allow_null=True,
-        help_text="Render from this template; `subject` and `body`, when given, replace the rendered text.",
+        help_text=_("Render from this template; `subject` and `body`, when given, replace the rendered text."),
     )
     recipients = serializers.ListField(
-        child=serializers.CharField(max_length=254), allow_empty=False, max_length=1000, help_text="Email addresses."
+        child=serializers.CharField(max_length=254), allow_empty=False, max_length=1000, help_text=_("Email addresses.")
     )
     subject = serializers.CharField(max_length=300, required=False)
     body = serializers.CharField(max_length=65_536, required=False)
@@ -46,7 +47,9 @@ class CommunicationSendSerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("template") is None:
             missing = {
-                name: "Give it, or a template to render it from." for name in ("subject", "body") if not attrs.get(name)
+                name: _("Give it, or a template to render it from.")
+                for name in ("subject", "body")
+                if not attrs.get(name)
             }
             if missing:
                 raise serializers.ValidationError(missing)
@@ -88,9 +91,9 @@ class PlaybookSerializer(serializers.ModelSerializer):
 
 class PlaybookMatchSerializer(serializers.Serializer):
     playbook = PlaybookSerializer(read_only=True)
-    score = serializers.IntegerField(read_only=True, help_text="2 per matching component, 1 per keyword found.")
+    score = serializers.IntegerField(read_only=True, help_text=_("2 per matching component, 1 per keyword found."))
     matched_keywords = serializers.ListField(
-        child=serializers.CharField(), read_only=True, help_text="Keywords found in the title or summary."
+        child=serializers.CharField(), read_only=True, help_text=_("Keywords found in the title or summary.")
     )
     matched_components = serializers.ListField(child=serializers.CharField(), read_only=True)
 
@@ -101,4 +104,4 @@ class PlaybookApplySerializer(serializers.Serializer):
 
 class PlaybookAppliedSerializer(serializers.Serializer):
     playbook = serializers.IntegerField(read_only=True)
-    added = ChecklistItemSerializer(many=True, read_only=True, help_text="The checklist items added.")
+    added = ChecklistItemSerializer(many=True, read_only=True, help_text=_("The checklist items added."))

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
@@ -49,7 +51,10 @@ def offered_template(incident: Incident, template_id: int) -> CommunicationTempl
         if template.pk == template_id:
             return template
     raise ValidationError(
-        {"template": f"No template {template_id} is offered for {incident.severity.level} incidents."}
+        {
+            "template": _("No template %(template)s is offered for %(level)s incidents.")
+            % {"template": template_id, "level": incident.severity.level}
+        }
     )
 
 
@@ -64,7 +69,9 @@ class IncidentCommunicationViewSet(IncidentScopedViewSet):
     @extend_schema(
         parameters=[
             REFERENCE_PARAMETER,
-            OpenApiParameter("template", int, required=True, description="A communication template's id."),
+            OpenApiParameter(
+                "template", int, required=True, description=gettext_lazy("A communication template's id.")
+            ),
         ],
         responses=s.RenderedMessageSerializer,
     )
