@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext as _
 
 from postmortems.reports.charts import report_charts
 from postmortems.reports.figures import Report, build_report
@@ -39,7 +40,7 @@ class ReportViews:
         report, errors = self._report(request)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Managers' report",
+            "title": _("Managers' report"),
             "report": report,
             "errors": errors,
             "charts": report_charts(report),
@@ -52,7 +53,9 @@ class ReportViews:
     def report_csv_view(self, request: HttpRequest, table: str) -> HttpResponse:
         report, _ = self._report(request)
         if table not in CSV_TABLES:
-            return HttpResponse(f"Unknown table {table!r}.", status=404, content_type="text/plain")
+            return HttpResponse(
+                _("Unknown table %(table)r.") % {"table": table}, status=404, content_type="text/plain; charset=utf-8"
+            )
         response = HttpResponse(report_csv(report, table), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="warroom-{table}.csv"'
         return response
