@@ -51,7 +51,7 @@ class ReportViews:
         return TemplateResponse(request, "admin/postmortems/report.html", context)
 
     def report_csv_view(self, request: HttpRequest, table: str) -> HttpResponse:
-        report, _ = self._report(request)
+        report, _errors = self._report(request)
         if table not in CSV_TABLES:
             return HttpResponse(
                 _("Unknown table %(table)r.") % {"table": table}, status=404, content_type="text/plain; charset=utf-8"
