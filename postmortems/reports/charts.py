@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -167,7 +168,8 @@ def line_chart(
 
 
 def _fmt(value: float) -> str:
-    return f"{value:g}"
+    """A number as shown (not a coordinate), with the active language's decimal separator."""
+    return f"{value:g}".replace(".", str(formats.get_format("DECIMAL_SEPARATOR")))
 
 
 def _legend(series: Sequence[Series], x: int, y: int) -> SafeString:

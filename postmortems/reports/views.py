@@ -36,6 +36,10 @@ class ReportViews:
         filterset = ReportFilterSet(request.GET)
         return build_report(filterset.report_filters()), filterset.error_messages()
 
+    @staticmethod
+    def _filter_labels() -> dict[str, str]:
+        return {"start": _("From"), "end": _("To"), "severity": _("Severity"), "component": _("Component")}
+
     def report_view(self, request: HttpRequest) -> TemplateResponse:
         report, errors = self._report(request)
         context = {
@@ -43,6 +47,8 @@ class ReportViews:
             "title": _("Managers' report"),
             "report": report,
             "errors": errors,
+            # Each refused parameter by the label of its field on the page.
+            "error_rows": [(self._filter_labels().get(name, name), message) for name, message in errors.items()],
             "charts": report_charts(report),
             "choices": filter_choices(),
             "query": report.filters.as_query(),

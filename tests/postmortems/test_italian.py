@@ -214,3 +214,13 @@ def test_postmortem_admin_labels_in_italian(client, commander, written):  # noqa
     changelist = client.get(reverse("admin:postmortems_actionitem_changelist")).content.decode()
     assert "Segna le selezionate come completate" in changelist
     assert "Mark selected as done" not in changelist
+
+
+def test_report_filter_refusals_in_italian(client, manager, severities):
+    client.force_login(manager)
+    page = client.get(
+        reverse("admin:postmortems_report"), {"start": "ieri", "severity": "P9"}, HTTP_ACCEPT_LANGUAGE="it"
+    ).content.decode()
+    assert "Dal: Usa una data nel formato AAAA-MM-GG." in page
+    assert "Gravità: Gravità sconosciuta “P9”." in page
+    assert "Use a date" not in page
