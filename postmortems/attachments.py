@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "log", "csv", "json")
@@ -74,19 +75,30 @@ def validate_attachment(file: Any) -> None:
     allowed = allowed_extensions()
     if extension not in allowed:
         raise ValidationError(
-            {"file": f"“{name}”: files of this type cannot be attached; allowed: {', '.join(allowed)}."}
+            {
+                "file": _("“%(name)s”: files of this type cannot be attached; allowed: %(allowed)s.")
+                % {"name": name, "allowed": ", ".join(allowed)}
+            }
         )
     size = getattr(file, "size", None)
     if size is not None and size > max_bytes():
         raise ValidationError(
-            {"file": f"“{name}” is {filesizeformat(size)}; attachments may be at most {filesizeformat(max_bytes())}."}
+            {
+                "file": _("“%(name)s” is %(size)s; attachments may be at most %(limit)s.")
+                % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(max_bytes())}
+            }
         )
     declared = str(getattr(file, "content_type", "") or "").split(";", 1)[0].strip().lower()
     if any(kind in declared for kind in NEVER_TYPES) or (
         declared not in UNKNOWN_TYPE and declared not in declared_types(extension)
     ):
         raise ValidationError(
-            {"file": f"“{name}” was sent as {declared}, which is not allowed for .{extension} files."}
+            {
+                "file": _("“%(name)s” was sent as %(type)s, which is not allowed for .%(extension)s files.")
+                % {"name": name, "type": declared, "extension": extension}
+            }
         )
     if _first_bytes(file).lstrip().lower().startswith(PAGE_SIGNATURES):
-        raise ValidationError({"file": f"“{name}” contains HTML or SVG, which cannot be attached."})
+        raise ValidationError(
+            {"file": _("“%(name)s” contains HTML or SVG, which cannot be attached.") % {"name": name}}
+        )

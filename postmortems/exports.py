@@ -1,11 +1,14 @@
 """Renderings of a post-mortem: Markdown (runbook 4.1), the post-incident communication (3.4),
-the review meeting's calendar invite, and spreadsheet-safe CSV."""
+the review meeting's calendar invite, and spreadsheet-safe CSV. Written in the active language (the
+request's for downloads, the recipient's for invites); dates and times stay UTC."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from postmortems.models import ActionItem, PostMortem, ReviewMeeting
 
@@ -52,9 +55,23 @@ def _sla_impact(postmortem: PostMortem) -> str:
     minutes = postmortem.sla_impact_minutes
     target = postmortem.incident.severity.resolution_target
     if minutes == 0:
-        return "None" if target is not None else "None (best effort)"
+        return _("None") if target is not None else _("None (best effort)")
     hours = int(target.total_seconds() // 3600) if target else 0
-    return f"{minutes} minutes beyond the {hours}-hour resolution target"
+    return ngettext(
+        "%(minutes)d minute beyond the %(hours)d-hour resolution target",
+        "%(minutes)d minutes beyond the %(hours)d-hour resolution target",
+        minutes,
+    ) % {"minutes": minutes, "hours": hours}
+
+
+def _users_affected(postmortem: PostMortem) -> str:
+    pct = postmortem.users_affected_pct
+    return f"{pct}%" if pct is not None else _("unknown")
+
+
+def _field(label: str, value: Any) -> str:
+    """A Markdown metadata line: `- **Label:** value`."""
+    return f"- **{label}:** {value}"
 
 
 def postmortem_markdown(postmortem: PostMortem) -> str:
@@ -62,60 +79,63 @@ def postmortem_markdown(postmortem: PostMortem) -> str:
     incident = postmortem.incident
     severity = incident.severity
     reviewers = ", ".join(_name(u) for u in postmortem.reviewers.all()) or "-"
+    minutes = postmortem.duration_minutes
+    none = _("None")
     out = [
-        f"# Post-Mortem: {incident.reference}",
+        "# " + _("Post-Mortem: %(reference)s") % {"reference": incident.reference},
         "",
-        "## Metadata",
-        f"- **Incident ID:** {incident.reference}",
-        f"- **Date:** {postmortem.date:%Y-%m-%d}",
-        f"- **Severity:** {severity.level} - {severity.name}",
-        f"- **Duration:** {postmortem.duration_minutes} minutes",
-        f"- **Reporter:** {_name(postmortem.author)}",
-        f"- **Reviewers:** {reviewers}",
-        f"- **Status:** {postmortem.get_status_display()}",
+        "## " + _("Metadata"),
+        _field(_("Incident ID"), incident.reference),
+        _field(_("Date"), f"{postmortem.date:%Y-%m-%d}"),
+        _field(_("Severity"), f"{severity.level} - {severity.name}"),
+        _field(_("Duration"), ngettext("%(minutes)d minute", "%(minutes)d minutes", minutes) % {"minutes": minutes}),
+        _field(_("Reporter"), _name(postmortem.author)),
+        _field(_("Reviewers"), reviewers),
+        _field(_("Status"), postmortem.get_status_display()),
         "",
-        "## Summary",
+        "## " + _("Summary"),
         postmortem.summary.strip() or incident.title,
         "",
-        "## Timeline",
-        "| Time (UTC) | Event |",
+        "## " + _("Timeline"),
+        "| " + _("Time (UTC)") + " | " + _("Event") + " |",
         "|-----------|-------|",
     ]
     out += [f"| {entry.at:%Y-%m-%d %H:%M} | {_cell(entry.text)} |" for entry in _kept_timeline(postmortem)]
     out += [
         "",
-        "## Root Cause Analysis",
-        "### What happened?",
+        "## " + _("Root Cause Analysis"),
+        "### " + _("What happened?"),
         postmortem.what_happened.strip() or "-",
         "",
-        "### Why did it happen?",
+        "### " + _("Why did it happen?"),
     ]
     whys = list(postmortem.whys.all())
     out += [f"{w.position}. **{w.question.strip()}** {w.answer.strip()}".rstrip() for w in whys] or ["-"]
     out += [
         "",
-        "### How did we detect it?",
+        "### " + _("How did we detect it?"),
         postmortem.detection.strip() or "-",
         "",
-        "## Impact Assessment",
-        "- **Users affected:** "
-        + (f"{postmortem.users_affected_pct}%" if postmortem.users_affected_pct is not None else "unknown"),
-        "- **Features affected:** " + (", ".join(_lines(postmortem.features_affected)) or "None"),
-        "- **Data impact:** " + (" ".join(postmortem.data_impact.split()) or "None"),
-        f"- **SLA impact:** {_sla_impact(postmortem)}",
+        "## " + _("Impact Assessment"),
+        _field(_("Users affected"), _users_affected(postmortem)),
+        _field(_("Features affected"), ", ".join(_lines(postmortem.features_affected)) or none),
+        _field(_("Data impact"), " ".join(postmortem.data_impact.split()) or none),
+        _field(_("SLA impact"), _sla_impact(postmortem)),
         "",
-        "## Response Assessment",
-        "### What went well?",
+        "## " + _("Response Assessment"),
+        "### " + _("What went well?"),
         *_numbered(postmortem.went_well),
         "",
-        "### What could have gone better?",
+        "### " + _("What could have gone better?"),
         *_numbered(postmortem.could_be_better),
         "",
-        "### What did we learn?",
+        "### " + _("What did we learn?"),
         *_numbered(postmortem.learned),
         "",
-        "## Action Items",
-        "| ID | Action | Owner | Priority | Due Date |",
+        "## " + _("Action Items"),
+        "| "
+        + " | ".join(_cell(heading) for heading in (_("ID"), _("Action"), _("Owner"), _("Priority"), _("Due Date")))
+        + " |",
         "|----|--------|-------|----------|----------|",
     ]
     out += [
@@ -123,10 +143,10 @@ def postmortem_markdown(postmortem: PostMortem) -> str:
         f"{item.due_date:%Y-%m-%d} |"
         for n, item in enumerate(_sorted_actions(postmortem), start=1)
     ]
-    out += ["", "## Attachments"]
+    out += ["", "## " + _("Attachments")]
     base = settings.SITE_URL.rstrip("/")
     attachments = [f"- [{a.get_kind_display()}] [{a}]({base}{a.file.url})" for a in postmortem.attachments.all()]
-    out += attachments or ["- None"]
+    out += attachments or ["- " + none]
     return "\n".join(out) + "\n"
 
 
@@ -134,33 +154,35 @@ def communication_draft(postmortem: PostMortem) -> tuple[str, str]:
     """Runbook 3.4, the post-incident communication: (subject, body)."""
     incident = postmortem.incident
     kept = _kept_timeline(postmortem)
-    data_loss = " ".join(postmortem.data_impact.split()) or "None"
+    data_loss = " ".join(postmortem.data_impact.split()) or _("None")
+    minutes = postmortem.duration_minutes
     body = [
-        "Summary:",
+        _("Summary:"),
         postmortem.summary.strip() or incident.title,
         "",
-        "Timeline:",
+        _("Timeline:"),
         *[f"- {entry.at:%H:%M} - {' '.join(entry.text.split())}" for entry in kept],
         "",
-        "Root Cause:",
+        _("Root Cause:"),
         postmortem.what_happened.strip() or "-",
         "",
-        "Impact:",
-        f"- Duration: {postmortem.duration_minutes} minutes",
-        "- Users affected: "
-        + (f"{postmortem.users_affected_pct}%" if postmortem.users_affected_pct is not None else "unknown"),
-        f"- Data loss: {data_loss}",
+        _("Impact:"),
+        "- "
+        + _("Duration: %(duration)s")
+        % {"duration": ngettext("%(minutes)d minute", "%(minutes)d minutes", minutes) % {"minutes": minutes}},
+        "- " + _("Users affected: %(users)s") % {"users": _users_affected(postmortem)},
+        "- " + _("Data loss: %(data_loss)s") % {"data_loss": data_loss},
         "",
-        "Lessons Learned:",
+        _("Lessons Learned:"),
         *_numbered(postmortem.learned),
         "",
-        "Action Items:",
+        _("Action Items:"),
         *[
             f"{n}. {_name(item.owner)} - {item.action} - {item.due_date:%Y-%m-%d}"
             for n, item in enumerate(_sorted_actions(postmortem), start=1)
         ],
     ]
-    return f"Post-Incident Review: {incident.reference}", "\n".join(body) + "\n"
+    return _("Post-Incident Review: %(reference)s") % {"reference": incident.reference}, "\n".join(body) + "\n"
 
 
 def meeting_ics(meeting: ReviewMeeting) -> bytes:
@@ -178,9 +200,18 @@ def meeting_ics(meeting: ReviewMeeting) -> bytes:
     event.add("dtstamp", meeting.created_at)
     event.add("dtstart", meeting.starts_at)
     event.add("duration", meeting.duration)
-    event.add("summary", f"Post-incident review: {incident.reference} {incident.title}")
-    agenda = "\n".join(f"{item.position}. {item.title} ({item.minutes} min)" for item in meeting.agenda.all())
-    event.add("description", f"Agenda ({int(meeting.duration.total_seconds() // 60)} minutes):\n{agenda}")
+    event.add(
+        "summary",
+        _("Post-incident review: %(reference)s %(title)s") % {"reference": incident.reference, "title": incident.title},
+    )
+    agenda = "\n".join(
+        _("%(position)s. %(title)s (%(minutes)s min)")
+        % {"position": item.position, "title": item.title, "minutes": item.minutes}
+        for item in meeting.agenda.all()
+    )
+    minutes = int(meeting.duration.total_seconds() // 60)
+    heading = ngettext("Agenda (%(minutes)d minute):", "Agenda (%(minutes)d minutes):", minutes) % {"minutes": minutes}
+    event.add("description", f"{heading}\n{agenda}")
     if meeting.location:
         event.add("location", meeting.location)
     organizer = meeting.created_by

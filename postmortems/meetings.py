@@ -9,7 +9,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from incidents.languages import in_language, site_language, user_language
 from incidents.models import TimelineKind
 from incidents.outbox import services as outbox
 from incidents.timeline import Actor, acting_user, timeline_append
@@ -26,13 +29,13 @@ from postmortems.models import (
 def _clean_attendees(attendees: Iterable[tuple[Any, str]]) -> list[tuple[Any, str]]:
     rows = list(attendees)
     if not rows:
-        raise ValidationError({"attendees": "A review meeting needs attendees."})
+        raise ValidationError({"attendees": _("A review meeting needs attendees.")})
     seen: set[int] = set()
     for user, role in rows:
         if role not in AttendeeRole.values:
-            raise ValidationError({"attendees": f"Unknown attendee role {role!r}."})
+            raise ValidationError({"attendees": _("Unknown attendee role %(role)r.") % {"role": role}})
         if user.pk in seen:
-            raise ValidationError({"attendees": f"{user} is listed twice."})
+            raise ValidationError({"attendees": _("%(user)s is listed twice.") % {"user": user}})
         seen.add(user.pk)
     return rows
 
@@ -49,7 +52,7 @@ def review_meeting_schedule(
 ) -> ReviewMeeting:
     """Create the meeting with its attendees (user, role) and the runbook's five timed agenda items."""
     if starts_at is None:
-        raise ValidationError({"starts_at": "Choose when the review starts."})
+        raise ValidationError({"starts_at": _("Choose when the review starts.")})
     rows = _clean_attendees(attendees)
     meeting = ReviewMeeting.objects.create(
         postmortem=postmortem,
@@ -59,17 +62,17 @@ def review_meeting_schedule(
         created_by=acting_user(by),
     )
     MeetingAttendee.objects.bulk_create(MeetingAttendee(meeting=meeting, user=u, role=r) for u, r in rows)
-    AgendaItem.objects.bulk_create(
-        AgendaItem(meeting=meeting, position=n, title=title, minutes=minutes)
-        for n, (title, minutes) in enumerate(REVIEW_AGENDA, start=1)
-    )
-    timeline_append(
-        postmortem.incident,
-        kind=TimelineKind.POSTMORTEM,
-        text=f"Review meeting scheduled for {starts_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC with {len(rows)} attendees",
-        by=by,
-        data={"meeting": meeting.pk},
-    )
+    with in_language(site_language()):  # stored text: the site's language, whoever schedules
+        AgendaItem.objects.bulk_create(
+            AgendaItem(meeting=meeting, position=n, title=_(title), minutes=minutes)
+            for n, (title, minutes) in enumerate(REVIEW_AGENDA, start=1)
+        )
+        text = ngettext(
+            "Review meeting scheduled for %(starts)s UTC with %(count)d attendee",
+            "Review meeting scheduled for %(starts)s UTC with %(count)d attendees",
+            len(rows),
+        ) % {"starts": f"{starts_at.astimezone(UTC):%Y-%m-%d %H:%M}", "count": len(rows)}
+    timeline_append(postmortem.incident, kind=TimelineKind.POSTMORTEM, text=text, by=by, data={"meeting": meeting.pk})
     return meeting
 
 
@@ -119,7 +122,7 @@ def review_meeting_update(
 def _set_agenda_notes(meeting: ReviewMeeting, notes: Mapping[int, str]) -> None:
     items = {item.pk: item for item in meeting.agenda.select_for_update()}
     if set(notes) - set(items):
-        raise ValidationError({"agenda": "These agenda items are not this meeting's."})
+        raise ValidationError({"agenda": _("These agenda items are not this meeting's.")})
     for pk, text in notes.items():
         items[pk].notes = text
     AgendaItem.objects.bulk_update([items[pk] for pk in notes], ["notes"])
@@ -131,7 +134,7 @@ def review_meeting_record_attendance(meeting: ReviewMeeting, *, attended: Mappin
     attendees = {a.user_id: a for a in meeting.attendees.select_for_update()}
     unknown = set(attended) - set(attendees)
     if unknown:
-        raise ValidationError({"attendees": "Some of these people were not invited."})
+        raise ValidationError({"attendees": _("Some of these people were not invited.")})
     for user_id, present in attended.items():
         attendees[user_id].attended = present
     MeetingAttendee.objects.bulk_update([attendees[uid] for uid in attended], ["attended"])
@@ -141,37 +144,46 @@ def review_meeting_record_attendance(meeting: ReviewMeeting, *, attended: Mappin
 @transaction.atomic
 def review_meeting_send_invite(meeting: ReviewMeeting, *, by: Actor) -> int:
     """Email the .ics invite to every attendee with an address, through the outbox (stored here, sent and
-    retried after commit). Returns the recipient count."""
+    retried after commit). Returns the recipient count. Each invite (subject, body and the .ics texts) is
+    written in its recipient's language, fixed when it is queued; the times stay UTC."""
     from postmortems.exports import meeting_ics
 
     meeting = ReviewMeeting.objects.select_for_update().select_related("postmortem__incident").get(pk=meeting.pk)
-    users = {a.user.pk: a.user for a in meeting.attendees.select_related("user") if a.user.email}
+    users = {a.user.pk: a.user for a in meeting.attendees.select_related("user__preference") if a.user.email}
     recipients = sorted(users.values(), key=lambda user: user.email)
     if not recipients:
-        raise ValidationError({"attendees": "No attendee has an email address."})
+        raise ValidationError({"attendees": _("No attendee has an email address.")})
     meeting.invite_sent_at = timezone.now()
     meeting.save(update_fields=["invite_sent_at"])
     incident = meeting.postmortem.incident
     reference = incident.reference
     starts = f"{meeting.starts_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-    invite = {
-        "filename": f"review-{reference}.ics",
-        "content": meeting_ics(meeting).decode(),
-        "mimetype": "text/calendar; method=REQUEST",
-    }
+    minutes = int(meeting.duration.total_seconds() // 60)
+    invites: dict[str, dict[str, str]] = {}  # one .ics rendering per language
     for user in recipients:
-        outbox.enqueue(
-            target=user,
-            subject=f"Post-incident review: {reference}",
-            body=f"Review of the post-mortem of {reference}, {starts}, 30 minutes.",
-            attachments=[invite],
-            about=incident,
-        )
+        language = user_language(user)
+        with in_language(language):
+            if language not in invites:
+                invites[language] = {
+                    "filename": f"review-{reference}.ics",
+                    "content": meeting_ics(meeting).decode(),
+                    "mimetype": "text/calendar; method=REQUEST",
+                }
+            outbox.enqueue(
+                target=user,
+                subject=_("Post-incident review: %(reference)s") % {"reference": reference},
+                body=_("Review of the post-mortem of %(reference)s, %(starts)s, %(minutes)s minutes.")
+                % {"reference": reference, "starts": starts, "minutes": minutes},
+                attachments=[invites[language]],
+                about=incident,
+            )
+    with in_language(site_language()):
+        text = ngettext(
+            "Review meeting invite sent to %(count)d attendee",
+            "Review meeting invite sent to %(count)d attendees",
+            len(recipients),
+        ) % {"count": len(recipients)}
     timeline_append(
-        meeting.postmortem.incident,
-        kind=TimelineKind.POSTMORTEM,
-        text=f"Review meeting invite sent to {len(recipients)} attendees",
-        by=by,
-        data={"meeting": meeting.pk},
+        meeting.postmortem.incident, kind=TimelineKind.POSTMORTEM, text=text, by=by, data={"meeting": meeting.pk}
     )
     return len(recipients)

@@ -10,69 +10,87 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident, TimelineEntry
 
 
 class PostMortemStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    PUBLISHED = "published", _("Published")
 
 
 class PostMortem(models.Model):
     """Runbook 4.1: one per incident. Date, severity, duration and SLA impact derive from the incident."""
 
-    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="postmortem")
-    status = models.CharField(max_length=10, choices=PostMortemStatus.choices, default=PostMortemStatus.DRAFT)
+    incident = models.OneToOneField(
+        Incident, on_delete=models.CASCADE, related_name="postmortem", verbose_name=_("incident")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=PostMortemStatus.choices, default=PostMortemStatus.DRAFT
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="authored_postmortems",
-        help_text="The reporter of the template; reminders go to this person.",
+        verbose_name=_("author"),
+        help_text=_("The reporter of the template; reminders go to this person."),
     )
-    reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_postmortems")
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_postmortems", verbose_name=_("reviewers")
+    )
 
-    summary = models.TextField(blank=True, help_text="Two or three sentences.")
-    what_happened = models.TextField(blank=True, verbose_name="what happened?")
+    summary = models.TextField(_("summary"), blank=True, help_text=_("Two or three sentences."))
+    what_happened = models.TextField(blank=True, verbose_name=_("what happened?"))
     detection = models.TextField(
-        blank=True, verbose_name="how did we detect it?", help_text="Monitoring/alert details."
+        blank=True, verbose_name=_("how did we detect it?"), help_text=_("Monitoring/alert details.")
     )
 
     users_affected_pct = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        verbose_name="users affected (%)",
+        verbose_name=_("users affected (%)"),
     )
-    features_affected = models.TextField(blank=True, help_text="One per line.")
-    data_impact = models.TextField(blank=True, help_text="Empty means none.")
+    features_affected = models.TextField(_("features affected"), blank=True, help_text=_("One per line."))
+    data_impact = models.TextField(_("data impact"), blank=True, help_text=_("Empty means none."))
 
-    went_well = models.TextField(blank=True, verbose_name="what went well?", help_text="One per line.")
+    went_well = models.TextField(blank=True, verbose_name=_("what went well?"), help_text=_("One per line."))
     could_be_better = models.TextField(
-        blank=True, verbose_name="what could have gone better?", help_text="One per line."
+        blank=True, verbose_name=_("what could have gone better?"), help_text=_("One per line.")
     )
-    learned = models.TextField(blank=True, verbose_name="what did we learn?", help_text="One per line.")
+    learned = models.TextField(blank=True, verbose_name=_("what did we learn?"), help_text=_("One per line."))
 
-    due_at = models.DateTimeField(null=True, blank=True, help_text="When the post-mortem is due (set on resolve).")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    due_at = models.DateTimeField(
+        _("due at"), null=True, blank=True, help_text=_("When the post-mortem is due (set on resolve).")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("published by"),
     )
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "post-mortem"
-        permissions = [("view_reports", "Can view the managers' report")]
+        verbose_name = _("post-mortem")
+        verbose_name_plural = _("post-mortems")
+        permissions = [("view_reports", _("Can view the managers' report"))]
         indexes = [models.Index(fields=["status", "due_at"])]
 
     def __str__(self) -> str:
-        return f"Post-mortem: {self.incident.reference}"
+        return gettext("Post-mortem: %(reference)s") % {"reference": self.incident.reference}
 
     @property
     def is_published(self) -> bool:
@@ -99,15 +117,27 @@ class PostMortem(models.Model):
 class PostMortemTimelineEntry(models.Model):
     """A line of the post-mortem timeline, copied from the incident log; the author keeps or drops it."""
 
-    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="timeline")
-    source = models.ForeignKey(TimelineEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField()
-    text = models.TextField()
-    included = models.BooleanField(default=True, help_text="Shown in the post-mortem and its exports.")
+    postmortem = models.ForeignKey(
+        PostMortem, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("post-mortem")
+    )
+    source = models.ForeignKey(
+        TimelineEntry,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("incident log entry"),
+    )
+    at = models.DateTimeField(_("at"))
+    text = models.TextField(_("text"))
+    included = models.BooleanField(
+        _("included"), default=True, help_text=_("Shown in the post-mortem and its exports.")
+    )
 
     class Meta:
         ordering = ["postmortem", "at", "id"]
-        verbose_name_plural = "post-mortem timeline entries"
+        verbose_name = _("post-mortem timeline entry")
+        verbose_name_plural = _("post-mortem timeline entries")
         constraints = [
             models.UniqueConstraint(
                 fields=["postmortem", "source"],
@@ -123,15 +153,17 @@ class PostMortemTimelineEntry(models.Model):
 class FiveWhy(models.Model):
     """One step of the 5 whys, in order."""
 
-    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="whys")
-    position = models.PositiveSmallIntegerField()
-    question = models.CharField(max_length=300, help_text="Why ...?")
-    answer = models.TextField(blank=True)
+    postmortem = models.ForeignKey(
+        PostMortem, on_delete=models.CASCADE, related_name="whys", verbose_name=_("post-mortem")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    question = models.CharField(_("question"), max_length=300, help_text=_("Why ...?"))
+    answer = models.TextField(_("answer"), blank=True)
 
     class Meta:
         ordering = ["postmortem", "position"]
-        verbose_name = "why"
-        verbose_name_plural = "5 whys"
+        verbose_name = _("why")
+        verbose_name_plural = _("5 whys")
         constraints = [models.UniqueConstraint(fields=["postmortem", "position"], name="fivewhy_unique_position")]
 
     def __str__(self) -> str:
@@ -139,22 +171,28 @@ class FiveWhy(models.Model):
 
 
 class AttachmentKind(models.TextChoices):
-    LOGS = "logs", "Logs"
-    METRICS = "metrics", "Metrics"
-    SCREENSHOT = "screenshot", "Screenshot"
-    OTHER = "other", "Other"
+    LOGS = "logs", _("Logs")
+    METRICS = "metrics", _("Metrics")
+    SCREENSHOT = "screenshot", _("Screenshot")
+    OTHER = "other", _("Other")
 
 
 class Attachment(models.Model):
-    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="attachments")
-    kind = models.CharField(max_length=12, choices=AttachmentKind.choices, default=AttachmentKind.LOGS)
-    file = models.FileField(upload_to="postmortems/%Y/%m/")
-    caption = models.CharField(max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+    postmortem = models.ForeignKey(
+        PostMortem, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("post-mortem")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=AttachmentKind.choices, default=AttachmentKind.LOGS)
+    file = models.FileField(_("file"), upload_to="postmortems/%Y/%m/")
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["postmortem", "kind", "uploaded_at"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
         return self.caption or self.filename
@@ -166,16 +204,16 @@ class Attachment(models.Model):
 
 
 class ActionPriority(models.TextChoices):
-    HIGH = "high", "High"
-    MEDIUM = "medium", "Medium"
-    LOW = "low", "Low"
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
 
 
 class ActionStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    IN_PROGRESS = "in_progress", "In progress"
-    DONE = "done", "Done"
-    WONT_DO = "wont_do", "Won't do"
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    WONT_DO = "wont_do", _("Won't do")
 
 
 OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
@@ -183,8 +221,8 @@ CLOSED_ACTION_STATUSES = (ActionStatus.DONE, ActionStatus.WONT_DO)
 
 
 class ActionSource(models.TextChoices):
-    POSTMORTEM = "postmortem", "Post-mortem"
-    REVIEW_MEETING = "review_meeting", "Review meeting"
+    POSTMORTEM = "postmortem", _("Post-mortem")
+    REVIEW_MEETING = "review_meeting", _("Review meeting")
 
 
 # A due date's reminders and overdue notice are days around it: the calendar's own ends (0001-01-01,
@@ -196,29 +234,51 @@ LATEST_DUE_DATE = date(9998, 12, 31)
 def due_date_problem(due: date | None) -> str | None:
     """Why a due date cannot be used, or None."""
     if due is not None and not EARLIEST_DUE_DATE <= due <= LATEST_DUE_DATE:
-        return f"Give a due date between {EARLIEST_DUE_DATE:%Y-%m-%d} and {LATEST_DUE_DATE:%Y-%m-%d}."
+        return gettext("Give a due date between %(earliest)s and %(latest)s.") % {
+            "earliest": f"{EARLIEST_DUE_DATE:%Y-%m-%d}",
+            "latest": f"{LATEST_DUE_DATE:%Y-%m-%d}",
+        }
     return None
 
 
 class ActionItem(models.Model):
-    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="action_items")
+    postmortem = models.ForeignKey(
+        PostMortem, on_delete=models.CASCADE, related_name="action_items", verbose_name=_("post-mortem")
+    )
     meeting = models.ForeignKey(
-        "ReviewMeeting", null=True, blank=True, on_delete=models.SET_NULL, related_name="action_items"
+        "ReviewMeeting",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_items",
+        verbose_name=_("review meeting"),
     )
-    action = models.CharField(max_length=300)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="action_items")
-    priority = models.CharField(max_length=6, choices=ActionPriority.choices, default=ActionPriority.MEDIUM)
-    due_date = models.DateField()
-    status = models.CharField(max_length=12, choices=ActionStatus.choices, default=ActionStatus.OPEN)
-    source = models.CharField(max_length=14, choices=ActionSource.choices, default=ActionSource.POSTMORTEM)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    action = models.CharField(_("action"), max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="action_items", verbose_name=_("owner")
+    )
+    priority = models.CharField(
+        _("priority"), max_length=6, choices=ActionPriority.choices, default=ActionPriority.MEDIUM
+    )
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=12, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    source = models.CharField(_("source"), max_length=14, choices=ActionSource.choices, default=ActionSource.POSTMORTEM)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
     )
-    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["due_date", "id"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
         indexes = [
             models.Index(fields=["status", "due_date"]),
             models.Index(fields=["owner", "status"]),
@@ -246,24 +306,41 @@ class ReviewMeeting(models.Model):
 
     DEFAULT_DURATION = timedelta(minutes=30)
 
-    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="meetings")
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Calendar invite identity.")
-    starts_at = models.DateTimeField()
-    duration = models.DurationField(default=DEFAULT_DURATION, editable=False)
-    location = models.CharField(max_length=300, blank=True, help_text="Room or video call link.")
-    notes = models.TextField(blank=True)
-    sequence = models.PositiveIntegerField(default=0, editable=False, help_text="Invite revision (iCalendar).")
-    invite_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    postmortem = models.ForeignKey(
+        PostMortem, on_delete=models.CASCADE, related_name="meetings", verbose_name=_("post-mortem")
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    uid = models.UUIDField(
+        _("UID"), default=uuid.uuid4, unique=True, editable=False, help_text=_("Calendar invite identity.")
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    duration = models.DurationField(_("duration"), default=DEFAULT_DURATION, editable=False)
+    location = models.CharField(_("location"), max_length=300, blank=True, help_text=_("Room or video call link."))
+    notes = models.TextField(_("notes"), blank=True)
+    sequence = models.PositiveIntegerField(
+        _("sequence"), default=0, editable=False, help_text=_("Invite revision (iCalendar).")
+    )
+    invite_sent_at = models.DateTimeField(_("invite sent at"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-starts_at"]
+        verbose_name = _("review meeting")
+        verbose_name_plural = _("review meetings")
 
     def __str__(self) -> str:
-        return f"Review of {self.postmortem.incident.reference} at {self.starts_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        return gettext("Review of %(reference)s at %(starts)s UTC") % {
+            "reference": self.postmortem.incident.reference,
+            "starts": f"{self.starts_at.astimezone(UTC):%Y-%m-%d %H:%M}",
+        }
 
     @property
     def ends_at(self):
@@ -271,24 +348,32 @@ class ReviewMeeting(models.Model):
 
 
 class AttendeeRole(models.TextChoices):
-    INCIDENT_COMMANDER = "incident_commander", "Incident commander"
-    ENGINEER = "engineer", "Engineer involved"
-    ENGINEERING_MANAGER = "engineering_manager", "Engineering manager"
-    PRODUCT_MANAGER = "product_manager", "Product manager (optional)"
-    CUSTOMER_SUCCESS = "customer_success", "Customer success (optional)"
+    INCIDENT_COMMANDER = "incident_commander", _("Incident commander")
+    ENGINEER = "engineer", _("Engineer involved")
+    ENGINEERING_MANAGER = "engineering_manager", _("Engineering manager")
+    PRODUCT_MANAGER = "product_manager", _("Product manager (optional)")
+    CUSTOMER_SUCCESS = "customer_success", _("Customer success (optional)")
 
 
 OPTIONAL_ROLES = (AttendeeRole.PRODUCT_MANAGER, AttendeeRole.CUSTOMER_SUCCESS)
 
 
 class MeetingAttendee(models.Model):
-    meeting = models.ForeignKey(ReviewMeeting, on_delete=models.CASCADE, related_name="attendees")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    role = models.CharField(max_length=20, choices=AttendeeRole.choices)
-    attended = models.BooleanField(null=True, blank=True, help_text="Empty until the meeting took place.")
+    meeting = models.ForeignKey(
+        ReviewMeeting, on_delete=models.CASCADE, related_name="attendees", verbose_name=_("review meeting")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=AttendeeRole.choices)
+    attended = models.BooleanField(
+        _("attended"), null=True, blank=True, help_text=_("Empty until the meeting took place.")
+    )
 
     class Meta:
         ordering = ["meeting", "role", "id"]
+        verbose_name = _("attendee")
+        verbose_name_plural = _("attendees")
         constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="attendee_unique_user")]
 
     def __str__(self) -> str:
@@ -299,26 +384,31 @@ class MeetingAttendee(models.Model):
         return self.role in OPTIONAL_ROLES
 
 
-# Runbook 4.2 agenda: (title, minutes), 30 minutes in all.
+# Runbook 4.2 agenda: (title, minutes), 30 minutes in all. The titles are stored with each meeting, in the
+# site's language (translated when the meeting is scheduled).
 REVIEW_AGENDA = (
-    ("Timeline review", 5),
-    ("Root cause discussion", 10),
-    ("Response assessment", 5),
-    ("Action item assignment", 5),
-    ("Lessons learned", 5),
+    (gettext_noop("Timeline review"), 5),
+    (gettext_noop("Root cause discussion"), 10),
+    (gettext_noop("Response assessment"), 5),
+    (gettext_noop("Action item assignment"), 5),
+    (gettext_noop("Lessons learned"), 5),
 )
 
 
 class AgendaItem(models.Model):
-    meeting = models.ForeignKey(ReviewMeeting, on_delete=models.CASCADE, related_name="agenda")
-    position = models.PositiveSmallIntegerField()
-    title = models.CharField(max_length=200)
-    minutes = models.PositiveSmallIntegerField()
-    notes = models.TextField(blank=True)
+    meeting = models.ForeignKey(
+        ReviewMeeting, on_delete=models.CASCADE, related_name="agenda", verbose_name=_("review meeting")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    title = models.CharField(_("title"), max_length=200)
+    minutes = models.PositiveSmallIntegerField(_("minutes"))
+    notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
         ordering = ["meeting", "position"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda")
         constraints = [models.UniqueConstraint(fields=["meeting", "position"], name="agenda_unique_position")]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.minutes} min)"
+        return gettext("%(title)s (%(minutes)s min)") % {"title": self.title, "minutes": self.minutes}

@@ -1,18 +1,23 @@
 """The post-incident clocks: post-mortem due, action item reminder and overdue notice, weekly digest.
 
 Planning functions are called by the services inside their transaction; handlers are called by the
-timer engine's tick with the claimed Timer and its locked subject, and return a short outcome.
+timer engine's tick with the claimed Timer and its locked subject, and return a short outcome (for the
+log, in English). Each reminder is written in its recipient's language (their preference, else the site's),
+fixed when it is queued.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from incidents.languages import in_language, user_language
 from incidents.outbox import services as outbox
 from incidents.timers import engine as timers
 
@@ -91,7 +96,7 @@ def next_digest_at(now: datetime) -> datetime:
 def plan_digest(owner: Any, after: datetime | None = None) -> None:
     """One digest timer per owner and week; scheduling the same week again changes nothing."""
     due = next_digest_at(after or timezone.now())
-    year, week, _ = due.isocalendar()
+    year, week, _weekday = due.isocalendar()
     timers.schedule(subject=owner, kind=ACTION_ITEM_DIGEST, step=f"{year}-W{week:02d}", due_at=due)
 
 
@@ -104,18 +109,29 @@ def handle_postmortem_due(timer: Any, postmortem: Any) -> str:
     author = postmortem.author or postmortem.incident.commander
     if author is None:
         return "no author to remind"
-    phase, _, _ = timer.step.partition(":")
+    phase = timer.step.partition(":")[0]
     reference = postmortem.incident.reference
     url = _link("admin:postmortems_postmortem_change", postmortem.pk)
-    if phase == "reminder":
-        subject = f"Post-mortem of {reference} due {postmortem.due_at:%Y-%m-%d %H:%M} UTC"
-        body = f"The post-mortem of {reference} is {postmortem.get_status_display().lower()} and due soon.\n{url}"
-    else:
-        subject = f"Post-mortem of {reference} is overdue"
-        body = (
-            f"The post-mortem of {reference} was due {postmortem.due_at:%Y-%m-%d %H:%M} UTC and is still "
-            f"{postmortem.get_status_display().lower()}. Customers were promised it.\n{url}"
-        )
+    with in_language(user_language(author)):
+        values = {
+            "reference": reference,
+            "due": f"{postmortem.due_at:%Y-%m-%d %H:%M}",
+            "status": postmortem.get_status_display().lower(),
+        }
+        if phase == "reminder":
+            subject = _("Post-mortem of %(reference)s due %(due)s UTC") % values
+            body = _("The post-mortem of %(reference)s is %(status)s and due soon.") % values + f"\n{url}"
+        else:
+            subject = _("Post-mortem of %(reference)s is overdue") % values
+            body = (
+                _(
+                    "The post-mortem of %(reference)s was due %(due)s UTC and is still %(status)s. "
+                    "Customers were promised it."
+                )
+                % values
+                + f"\n{url}"
+            )
+    if phase != "reminder":
         repeat = int(phase.removeprefix("overdue").lstrip("-") or 1) if phase.startswith("overdue") else 1
         if repeat < POSTMORTEM_OVERDUE_REPEATS:
             timers.schedule(
@@ -133,20 +149,28 @@ def handle_postmortem_due(timer: Any, postmortem: Any) -> str:
 def handle_action_item_due(timer: Any, item: Any) -> str:
     if not item.is_open:
         return f"{item.get_status_display().lower()} already"
-    phase, _, stamp = timer.step.partition(":")
+    phase, _sep, stamp = timer.step.partition(":")
     if stamp != item.due_date.isoformat():
         return "due date changed"
     reference = item.postmortem.incident.reference
     url = _link("admin:postmortems_actionitem_change", item.pk)
-    if phase == "reminder":
-        subject = f"Action item due {item.due_date:%Y-%m-%d}: {item.action}"
-        body = f"Your action item from {reference} ({item.get_priority_display()}) is due {item.due_date}.\n{url}"
-    else:
-        subject = f"Overdue action item: {item.action}"
-        body = (
-            f"Your action item from {reference} ({item.get_priority_display()}) was due {item.due_date} and is "
-            f"{item.get_status_display().lower()}.\n{url}"
-        )
+    with in_language(user_language(item.owner)):
+        values = {
+            "reference": reference,
+            "action": item.action,
+            "due": f"{item.due_date:%Y-%m-%d}",
+            "priority": item.get_priority_display(),
+            "status": item.get_status_display().lower(),
+        }
+        if phase == "reminder":
+            subject = _("Action item due %(due)s: %(action)s") % values
+            body = _("Your action item from %(reference)s (%(priority)s) is due %(due)s.") % values + f"\n{url}"
+        else:
+            subject = _("Overdue action item: %(action)s") % values
+            body = (
+                _("Your action item from %(reference)s (%(priority)s) was due %(due)s and is %(status)s.") % values
+                + f"\n{url}"
+            )
     outbox.enqueue(
         dedupe_key=timer.notification_key, target=item.owner, subject=subject, body=body, about=item.postmortem.incident
     )
@@ -165,25 +189,40 @@ def handle_action_item_digest(timer: Any, owner: Any) -> str:
         return "nothing open"  # the next action item plans the next digest
     today = timezone.now().date()
     overdue = sum(1 for item in items if item.due_date < today)
-    lines = [
-        f"- [{item.get_priority_display()}] {item.action} ({item.postmortem.incident.reference}), due "
-        f"{item.due_date}{' OVERDUE' if item.due_date < today else ''}"
-        for item in items
-    ]
-    subject = f"Your open action items: {len(items)} open, {overdue} overdue"
+    with in_language(user_language(owner)):
+        lines = [
+            (
+                _("- [%(priority)s] %(action)s (%(reference)s), due %(due)s OVERDUE")
+                if item.due_date < today
+                else _("- [%(priority)s] %(action)s (%(reference)s), due %(due)s")
+            )
+            % {
+                "priority": item.get_priority_display(),
+                "action": item.action,
+                "reference": item.postmortem.incident.reference,
+                "due": f"{item.due_date:%Y-%m-%d}",
+            }
+            for item in items
+        ]
+        subject = ngettext(
+            "Your open action items: %(open)d open, %(overdue)d overdue",
+            "Your open action items: %(open)d open, %(overdue)d overdue",
+            len(items),
+        ) % {"open": len(items), "overdue": overdue}
     outbox.enqueue(dedupe_key=timer.notification_key, target=owner, subject=subject, body="\n".join(lines))
     plan_digest(owner, after=timezone.now())
     return f"digest of {len(items)} sent to {owner}"
 
 
 HANDLERS = {
-    POSTMORTEM_DUE: (handle_postmortem_due, "Post-mortem due"),
-    ACTION_ITEM_DUE: (handle_action_item_due, "Action item due"),
-    ACTION_ITEM_DIGEST: (handle_action_item_digest, "Action items weekly digest"),
+    POSTMORTEM_DUE: (handle_postmortem_due, gettext_lazy("Post-mortem due")),
+    ACTION_ITEM_DUE: (handle_action_item_due, gettext_lazy("Action item due")),
+    ACTION_ITEM_DIGEST: (handle_action_item_digest, gettext_lazy("Action items weekly digest")),
 }
 
 
 def register() -> None:
     """Called once from PostmortemsConfig.ready(), so web, worker and beat all know the kinds."""
     for kind, (handler, label) in HANDLERS.items():
-        timers.register_kind(kind, handler, label=label)
+        # A lazy label: each reader sees it in their language where the timers are listed.
+        timers.register_kind(kind, handler, label=cast(str, label))

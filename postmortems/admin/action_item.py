@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from incidents.admin.refusals import ServiceAdmin, error_text
 from postmortems import services
@@ -16,11 +18,11 @@ from postmortems.models import OPEN_ACTION_STATUSES, ActionItem, ActionStatus
 
 
 class OverdueFilter(admin.SimpleListFilter):
-    title = "overdue"
+    title = gettext_lazy("overdue")
     parameter_name = "overdue"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Overdue"), ("no", "Not overdue")]
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         overdue = Q(status__in=OPEN_ACTION_STATUSES, due_date__lt=timezone.now().date())
@@ -46,11 +48,11 @@ class ActionItemAdmin(ServiceAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: ActionItem | None = None) -> Any:
         return [*self.readonly_fields, "postmortem", "meeting"] if obj else self.readonly_fields
 
-    @admin.display(description="incident", ordering="postmortem__incident__reference")
+    @admin.display(description=gettext_lazy("incident"), ordering="postmortem__incident__reference")
     def incident(self, obj: ActionItem) -> str:
         return obj.postmortem.incident.reference
 
-    @admin.display(description="overdue", boolean=True)
+    @admin.display(description=gettext_lazy("overdue"), boolean=True)
     def overdue(self, obj: ActionItem) -> bool:
         return obj.is_overdue
 
@@ -83,18 +85,22 @@ class ActionItemAdmin(ServiceAdmin):
                 done += 1
                 self.log_change(request, item, f"status {status}")
         if done:
-            self.message_user(request, f"{done} action item(s) updated.", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)d action item updated.", "%(count)d action items updated.", done) % {"count": done},
+                messages.SUCCESS,
+            )
         for reason in refused:
-            self.message_user(request, f"Refused: {reason}", messages.WARNING)
+            self.message_user(request, _("Refused: %(reason)s") % {"reason": reason}, messages.WARNING)
 
-    @admin.action(description="Mark selected as in progress", permissions=["change"])
+    @admin.action(description=gettext_lazy("Mark selected as in progress"), permissions=["change"])
     def mark_in_progress(self, request: HttpRequest, queryset: QuerySet[ActionItem]) -> None:
         self._set_status(request, queryset, ActionStatus.IN_PROGRESS)
 
-    @admin.action(description="Mark selected as done", permissions=["change"])
+    @admin.action(description=gettext_lazy("Mark selected as done"), permissions=["change"])
     def mark_done(self, request: HttpRequest, queryset: QuerySet[ActionItem]) -> None:
         self._set_status(request, queryset, ActionStatus.DONE)
 
-    @admin.action(description="Mark selected as won't do", permissions=["change"])
+    @admin.action(description=gettext_lazy("Mark selected as won't do"), permissions=["change"])
     def mark_wont_do(self, request: HttpRequest, queryset: QuerySet[ActionItem]) -> None:
         self._set_status(request, queryset, ActionStatus.WONT_DO)

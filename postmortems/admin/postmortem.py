@@ -14,7 +14,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from incidents.admin.refusals import ServiceAdmin, active_users_only, error_text
@@ -47,7 +49,7 @@ class TimelineInline(admin.TabularInline):
     fields = ["at", "text", "included"]
     readonly_fields = ["at", "text"]
     can_delete = False
-    verbose_name_plural = "timeline (from the incident log; untick what to leave out)"
+    verbose_name_plural = gettext_lazy("timeline (from the incident log; untick what to leave out)")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -85,7 +87,7 @@ class AttachmentInline(admin.TabularInline):
     fields = ["kind", "file", "caption", "download"]
     readonly_fields = ["download"]
 
-    @admin.display(description="download")
+    @admin.display(description=gettext_lazy("download"))
     def download(self, obj: Attachment) -> str:
         # Attachments (logs, screenshots) are internal: served through a permission-checked view, never /media/.
         if not obj.pk or not obj.file:
@@ -105,11 +107,11 @@ class PostMortemAdmin(ReportViews, ServiceAdmin):
     inlines = [TimelineInline, FiveWhyInline, ActionItemInline, AttachmentInline]
     change_form_template = "admin/postmortems/postmortem/change_form.html"
     fieldsets = [
-        ("Metadata", {"fields": ["incident", "metadata", "status", "author", "reviewers"]}),
-        ("Summary", {"fields": ["summary"]}),
-        ("Root cause analysis", {"fields": ["what_happened", "detection"]}),
-        ("Impact assessment", {"fields": ["users_affected_pct", "features_affected", "data_impact"]}),
-        ("Response assessment", {"fields": ["went_well", "could_be_better", "learned"]}),
+        (gettext_lazy("Metadata"), {"fields": ["incident", "metadata", "status", "author", "reviewers"]}),
+        (gettext_lazy("Summary"), {"fields": ["summary"]}),
+        (gettext_lazy("Root cause analysis"), {"fields": ["what_happened", "detection"]}),
+        (gettext_lazy("Impact assessment"), {"fields": ["users_affected_pct", "features_affected", "data_impact"]}),
+        (gettext_lazy("Response assessment"), {"fields": ["went_well", "could_be_better", "learned"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PostMortem]:
@@ -125,34 +127,35 @@ class PostMortemAdmin(ReportViews, ServiceAdmin):
     def get_inlines(self, request: HttpRequest, obj: PostMortem | None) -> Any:
         return self.inlines if obj else []
 
-    @admin.display(description="incident", ordering="incident__reference")
+    @admin.display(description=gettext_lazy("incident"), ordering="incident__reference")
     def incident_reference(self, obj: PostMortem) -> str:
         return obj.incident.reference
 
-    @admin.display(description="title")
+    @admin.display(description=gettext_lazy("title"))
     def incident_title(self, obj: PostMortem) -> str:
         return obj.incident.title
 
-    @admin.display(description="severity", ordering="incident__severity__level")
+    @admin.display(description=gettext_lazy("severity"), ordering="incident__severity__level")
     def severity(self, obj: PostMortem) -> str:
         return obj.incident.severity.level
 
-    @admin.display(description="open actions", ordering="open_action_count")
+    @admin.display(description=gettext_lazy("open actions"), ordering="open_action_count")
     def open_actions(self, obj: PostMortem) -> int:
         return getattr(obj, "open_action_count", 0)
 
-    @admin.display(description="derived")
+    @admin.display(description=gettext_lazy("derived"))
     def metadata(self, obj: PostMortem) -> str:
         if obj.pk is None:
             return "-"
-        return format_html(
-            "Date {} &middot; Severity {} &middot; Duration {} minutes &middot; SLA impact {} minutes{}",
-            f"{obj.date:%Y-%m-%d}",
-            obj.incident.severity.level,
-            obj.duration_minutes,
-            obj.sla_impact_minutes,
-            format_html(" &middot; due {}", zoned_text(obj.due_at)) if obj.due_at else "",
-        )
+        parts = [
+            _("Date %(date)s") % {"date": f"{obj.date:%Y-%m-%d}"},
+            _("Severity %(level)s") % {"level": obj.incident.severity.level},
+            _("Duration %(minutes)s minutes") % {"minutes": obj.duration_minutes},
+            _("SLA impact %(minutes)s minutes") % {"minutes": obj.sla_impact_minutes},
+        ]
+        if obj.due_at:
+            parts.append(_("due %(due)s") % {"due": zoned_text(obj.due_at)})
+        return format_html_join(" \u00b7 ", "{}", ((part,) for part in parts))
 
     def save_model(self, request: HttpRequest, obj: PostMortem, form: Any, change: bool) -> None:
         """Saved with its inlines in save_related, by one service call."""
@@ -232,8 +235,8 @@ class PostMortemAdmin(ReportViews, ServiceAdmin):
         postmortem = PostMortem.objects.filter(pk=object_id).select_related("incident").first()
         if postmortem is not None:
             moves = {
-                PostMortemStatus.DRAFT: [("submit", "Submit for review")],
-                PostMortemStatus.IN_REVIEW: [("publish", "Publish"), ("draft", "Back to draft")],
+                PostMortemStatus.DRAFT: [("submit", _("Submit for review"))],
+                PostMortemStatus.IN_REVIEW: [("publish", _("Publish")), ("draft", _("Back to draft"))],
                 PostMortemStatus.PUBLISHED: [],
             }[PostMortemStatus(postmortem.status)]
             extra_context.update(
@@ -271,7 +274,7 @@ class PostMortemAdmin(ReportViews, ServiceAdmin):
         try:
             handle = attachment.file.open("rb")
         except FileNotFoundError as missing:
-            raise Http404("The attached file is missing from storage.") from missing
+            raise Http404(_("The attached file is missing from storage.")) from missing
         # Always a download, never a page: the browser neither renders nor sniffs what a user uploaded.
         response = FileResponse(
             handle, as_attachment=True, filename=attachment.filename, content_type="application/octet-stream"
@@ -290,7 +293,7 @@ class PostMortemAdmin(ReportViews, ServiceAdmin):
         subject, body = exports.communication_draft(postmortem)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Post-incident communication (draft)",
+            "title": _("Post-incident communication (draft)"),
             "subject": subject,
             "body": body,
             "postmortem": postmortem,
@@ -305,21 +308,34 @@ class PostMortemAdmin(ReportViews, ServiceAdmin):
         postmortem = get_object_or_404(PostMortem, pk=pk)
         if not self.has_change_permission(request, postmortem):
             raise PermissionDenied
-        actions: dict[str, tuple[Callable[..., Any], str]] = {
-            "submit": (services.postmortem_submit, "submitted for review"),
-            "publish": (services.postmortem_publish, "published"),
-            "draft": (services.postmortem_return_to_draft, "sent back to draft"),
-            "refresh": (lambda pm, by: services.postmortem_refresh_timeline(pm), "timeline refreshed"),
+        # service, the admin log's (English) change message, what the user is told
+        actions: dict[str, tuple[Callable[..., Any], str, str]] = {
+            "submit": (
+                services.postmortem_submit,
+                "submitted for review",
+                _("Post-mortem of %(reference)s submitted for review."),
+            ),
+            "publish": (services.postmortem_publish, "published", _("Post-mortem of %(reference)s published.")),
+            "draft": (
+                services.postmortem_return_to_draft,
+                "sent back to draft",
+                _("Post-mortem of %(reference)s sent back to draft."),
+            ),
+            "refresh": (
+                lambda pm, by: services.postmortem_refresh_timeline(pm),
+                "timeline refreshed",
+                _("Post-mortem of %(reference)s: timeline refreshed."),
+            ),
         }
         if move not in actions:
-            self.message_user(request, f"Unknown action {move!r}.", messages.ERROR)
+            self.message_user(request, _("Unknown action %(move)r.") % {"move": move}, messages.ERROR)
         else:
-            service, done = actions[move]
+            service, done, told = actions[move]
             try:
                 service(postmortem, by=request.user)
             except ValidationError as error:
                 self.message_user(request, error_text(error), messages.ERROR)
             else:
                 self.log_change(request, postmortem, done)
-                self.message_user(request, f"Post-mortem of {postmortem.incident.reference} {done}.", messages.SUCCESS)
+                self.message_user(request, told % {"reference": postmortem.incident.reference}, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:postmortems_postmortem_change", args=[pk]))

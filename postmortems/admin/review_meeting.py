@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from incidents.admin.refusals import ServiceAdmin, active_users_only, error_text
@@ -56,7 +57,7 @@ class ReviewMeetingAdmin(ServiceAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReviewMeeting]:
         return super().get_queryset(request).annotate(attendee_total=Count("attendees"))
 
-    @admin.display(description="attendees", ordering="attendee_total")
+    @admin.display(description=gettext_lazy("attendees"), ordering="attendee_total")
     def attendee_count(self, obj: ReviewMeeting) -> int:
         return getattr(obj, "attendee_total", 0)
 
@@ -139,5 +140,10 @@ class ReviewMeetingAdmin(ServiceAdmin):
             self.message_user(request, error_text(error), messages.ERROR)
         else:
             self.log_change(request, meeting, "invite sent")
-            self.message_user(request, f"Invite sent to {sent} attendee(s).", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("Invite sent to %(count)d attendee.", "Invite sent to %(count)d attendees.", sent)
+                % {"count": sent},
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(reverse("admin:postmortems_reviewmeeting_change", args=[pk]))

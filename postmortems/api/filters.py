@@ -6,6 +6,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from incidents.api.fields import UTCIsoDateTimeFilter
 from postmortems.models import (
@@ -24,8 +25,8 @@ class ActionItemFilter(django_filters.FilterSet):
     owner_username = django_filters.CharFilter(field_name="owner__username")
     priority = django_filters.MultipleChoiceFilter(choices=ActionPriority.choices)
     status = django_filters.MultipleChoiceFilter(choices=ActionStatus.choices)
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Open and past the due date")
-    incident = django_filters.CharFilter(field_name="postmortem__incident__reference", label="Incident reference")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Open and past the due date"))
+    incident = django_filters.CharFilter(field_name="postmortem__incident__reference", label=_("Incident reference"))
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
 

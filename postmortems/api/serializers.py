@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from incidents.api.fields import MAX_LIST_ITEMS, BulkPrimaryKeyRelatedField
@@ -22,8 +23,8 @@ from postmortems.models import (
 )
 
 User = get_user_model()
-NEEDS_OWNER = "An action item needs an owner."
-NEEDS_DUE_DATE = "An action item needs a due date."
+NEEDS_OWNER = _("An action item needs an owner.")
+NEEDS_DUE_DATE = _("An action item needs a due date.")
 
 
 class UserRefSerializer(serializers.ModelSerializer):
@@ -203,5 +204,5 @@ class ReviewMeetingSerializer(serializers.ModelSerializer):
 
     def validate_attendees(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not value:
-            raise serializers.ValidationError("A review meeting needs attendees.")
+            raise serializers.ValidationError(_("A review meeting needs attendees."))
         return value

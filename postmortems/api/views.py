@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -120,7 +122,9 @@ class PostMortemViewSet(
         services.postmortem_set_whys(postmortem, whys=rows, by=request.user)
         return Response(serializers.PostMortemSerializer(self.get_queryset().get(pk=postmortem.pk)).data)
 
-    @extend_schema(responses={(200, "text/markdown"): OpenApiResponse(description="The runbook 4.1 document")})
+    @extend_schema(
+        responses={(200, "text/markdown"): OpenApiResponse(description=gettext_lazy("The runbook 4.1 document"))}
+    )
     @action(detail=True, methods=["get"])
     def markdown(self, request: Request, pk: str) -> HttpResponse:
         postmortem = exports.postmortem_for_export(self.get_object().pk)
@@ -128,7 +132,7 @@ class PostMortemViewSet(
         response["Content-Disposition"] = f'inline; filename="postmortem-{postmortem.incident.reference}.md"'
         return response
 
-    @extend_schema(responses={200: OpenApiResponse(description='{"subject": "...", "body": "..."}')})
+    @extend_schema(responses={200: OpenApiResponse(description=gettext_lazy("The draft's subject and body"))})
     @action(detail=True, methods=["get"])
     def communication(self, request: Request, pk: str) -> Response:
         """The post-incident communication (runbook 3.4) drafted from the post-mortem."""
@@ -201,7 +205,7 @@ class ReviewMeetingViewSet(
         )
         serializer.instance = self.get_queryset().get(pk=meeting.pk)
 
-    @extend_schema(responses={(200, "text/calendar"): OpenApiResponse(description="iCalendar invite")})
+    @extend_schema(responses={(200, "text/calendar"): OpenApiResponse(description=gettext_lazy("iCalendar invite"))})
     @action(detail=True, methods=["get"])
     def ics(self, request: Request, pk: str) -> HttpResponse:
         meeting = self.get_object()
@@ -209,7 +213,10 @@ class ReviewMeetingViewSet(
         response["Content-Disposition"] = f'attachment; filename="review-{meeting.postmortem.incident.reference}.ics"'
         return response
 
-    @extend_schema(request=None, responses={202: OpenApiResponse(description='{"sent_to": n}')})
+    @extend_schema(
+        request=None,
+        responses={202: OpenApiResponse(description=gettext_lazy("How many attendees the invite was sent to"))},
+    )
     @action(detail=True, methods=["post"], url_path="send-invite")
     def send_invite(self, request: Request, pk: str) -> Response:
         sent = meetings.review_meeting_send_invite(self.get_object(), by=request.user)
@@ -217,7 +224,7 @@ class ReviewMeetingViewSet(
 
 
 class CanViewReports(permissions.BasePermission):
-    message = "The managers' report needs the “Can view the managers' report” permission (Manager group)."
+    message = gettext_lazy("The managers' report needs the “Can view the managers' report” permission (Manager group).")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return bool(request.user and request.user.has_perm(REPORT_PERMISSION))
@@ -239,10 +246,13 @@ class ReportView(APIView):
             raise translate_validation(filterset.errors)
         return reports.build_report(filterset.report_filters())
 
-    @extend_schema(responses={200: OpenApiResponse(description="Report figures")})
+    @extend_schema(responses={200: OpenApiResponse(description=gettext_lazy("Report figures"))})
     def get(self, request: Request, section: str) -> Response:
         if section not in self.sections:
-            raise NotFound(f"Unknown report {section!r}; use one of {', '.join(self.sections)}.")
+            raise NotFound(
+                _("Unknown report %(section)r; use one of %(sections)s.")
+                % {"section": section, "sections": ", ".join(self.sections)}
+            )
         report = self._report(request)
         body: dict[str, Any] = {"generated_at": report.generated_at, "filters": report.filters.as_query()}
         if section in ("action-items", "all"):
@@ -253,10 +263,15 @@ class ReportView(APIView):
 
 
 class ReportCsvView(ReportView):
-    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="CSV table, formulas escaped")})
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(description=gettext_lazy("CSV table, formulas escaped"))}
+    )
     def get(self, request: Request, section: str) -> Response:  # type: ignore[override]
         if section not in CSV_TABLES:
-            raise NotFound(f"Unknown table {section!r}; use one of {', '.join(CSV_TABLES)}.")
+            raise NotFound(
+                _("Unknown table %(section)r; use one of %(tables)s.")
+                % {"section": section, "tables": ", ".join(CSV_TABLES)}
+            )
         response = HttpResponse(report_csv(self._report(request), section), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="warroom-{section}.csv"'
         return response  # type: ignore[return-value]

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from postmortems.reports.figures import Report
 
@@ -166,7 +168,8 @@ def line_chart(
 
 
 def _fmt(value: float) -> str:
-    return f"{value:g}"
+    """A number as shown (not a coordinate), with the active language's decimal separator."""
+    return f"{value:g}".replace(".", str(formats.get_format("DECIMAL_SEPARATOR")))
 
 
 def _legend(series: Sequence[Series], x: int, y: int) -> SafeString:
@@ -247,7 +250,7 @@ def data_table(
     header = format_html_join("", '<th scope="col">{}</th>', ((name,) for name, _ in columns))
 
     def cell(value: float | None) -> str:
-        return "no data" if value is None else _fmt(value)
+        return _("no data") if value is None else _fmt(value)
 
     def cells(i: int) -> SafeString:
         return format_html_join("", "<td>{}</td>", ((cell(values[i]),) for _, values in columns))
@@ -256,9 +259,9 @@ def data_table(
         "", '<tr><th scope="row">{}</th>{}</tr>', ((label, cells(i)) for i, label in enumerate(labels))
     )
     return format_html(
-        '<details class="wr-chart-data"><summary>{} (table)</summary><table><caption>{}</caption>'
+        '<details class="wr-chart-data"><summary>{}</summary><table><caption>{}</caption>'
         '<thead><tr><th scope="col">{}</th>{}</tr></thead><tbody>{}</tbody></table></details>',
-        title,
+        _("%(title)s (table)") % {"title": title},
         title,
         heading,
         header,
@@ -280,39 +283,39 @@ def report_charts(report: Report) -> dict[str, Any]:
         "per_week": stacked_bars(
             [row["period"][5:] for row in weeks],
             severity_series(weeks, levels),
-            title="Incidents per week by severity (last 26 weeks shown)",
+            title=_("Incidents per week by severity (last 26 weeks shown)"),
         ),
         "per_month": stacked_bars(
             [row["period"] for row in months],
             severity_series(months, levels),
-            title="Incidents per month by severity",
+            title=_("Incidents per month by severity"),
         ),
         "completion": line_chart(
             [row["month"] for row in completion],
             [row["completion_pct"] for row in completion],
-            title="Action items done, by month due (%)",
+            title=_("Action items done, by month due (%)"),
         ),
         "per_week_table": data_table(
-            "Incidents per week by severity",
-            "Week",
+            _("Incidents per week by severity"),
+            _("Week"),
             [row["period"] for row in weeks],
             columns(severity_series(weeks, levels)),
         ),
         "per_month_table": data_table(
-            "Incidents per month by severity",
-            "Month",
+            _("Incidents per month by severity"),
+            _("Month"),
             [row["period"] for row in months],
             columns(severity_series(months, levels)),
         ),
         "completion_table": data_table(
-            "Action items done, by month due",
-            "Month due",
+            _("Action items done, by month due"),
+            _("Month due"),
             [row["month"] for row in completion],
-            [("Done (%)", [row["completion_pct"] for row in completion])],
+            [(_("Done (%)"), [row["completion_pct"] for row in completion])],
         ),
         "by_owner": horizontal_bars(
             [(row["owner_name"], [row["open"], row["overdue"]]) for row in owners],
-            [("open", "#2563eb"), ("overdue", "#b91c1c")],
-            title="Open and overdue action items by owner",
+            [(_("open"), "#2563eb"), (_("overdue"), "#b91c1c")],
+            title=_("Open and overdue action items by owner"),
         ),
     }

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Min, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from incidents.models import Incident, SeverityPolicy
 from incidents.selectors import with_sla_due
@@ -18,7 +19,12 @@ from postmortems.models import OPEN_ACTION_STATUSES, ActionItem, ActionPriority,
 from postmortems.reports.filters import ReportFilters
 
 # Age buckets of open action items: (label, lower bound in days, upper bound or None).
-AGE_BUCKETS = (("0-7 days", 0, 7), ("8-30 days", 8, 30), ("31-90 days", 31, 90), ("over 90 days", 91, None))
+AGE_BUCKETS = (
+    (gettext_lazy("0-7 days"), 0, 7),
+    (gettext_lazy("8-30 days"), 8, 30),
+    (gettext_lazy("31-90 days"), 31, 90),
+    (gettext_lazy("over 90 days"), 91, None),
+)
 FOLLOW_UP_LIMIT = 25
 
 

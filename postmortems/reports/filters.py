@@ -9,6 +9,8 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incidents.models import Component, Incident, SeverityPolicy
 from postmortems.models import ActionItem
@@ -55,16 +57,16 @@ class ReportFilterForm(forms.Form):
         cleaned = super().clean() or {}
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and end < start:
-            self.add_error("end", "The end date is before the start date.")
+            self.add_error("end", _("The end date is before the start date."))
         return cleaned
 
 
-def _day(label: str) -> django_filters.DateFilter:
+def _day(label: Any) -> django_filters.DateFilter:
     return django_filters.DateFilter(
         field_name="started_at",
         label=label,
         input_formats=[ISO_DATE],
-        error_messages={"invalid": "Use a date as YYYY-MM-DD."},
+        error_messages={"invalid": gettext_lazy("Use a date as YYYY-MM-DD.")},
     )
 
 
@@ -73,18 +75,20 @@ class ReportFilterSet(django_filters.FilterSet):
     incident's start), severity (level, e.g. P1) and component (id). An invalid one is left out of
     report_filters() and named in error_messages() (admin page) or errors (API 400)."""
 
-    start = _day("Incidents started on or after")
-    end = _day("Incidents started on or before")
+    start = _day(gettext_lazy("Incidents started on or after"))
+    end = _day(gettext_lazy("Incidents started on or before"))
     severity = django_filters.ModelChoiceFilter(
         field_name="severity",
+        label=gettext_lazy("Severity"),
         to_field_name="level",
         queryset=SeverityPolicy.objects.all(),
-        error_messages={"invalid_choice": "Unknown severity “%(value)s”."},
+        error_messages={"invalid_choice": gettext_lazy("Unknown severity “%(value)s”.")},
     )
     component = django_filters.ModelChoiceFilter(
         field_name="components",
+        label=gettext_lazy("Component"),
         queryset=Component.objects.all(),
-        error_messages={"invalid_choice": "Unknown component “%(value)s”; give the component's id."},
+        error_messages={"invalid_choice": gettext_lazy("Unknown component “%(value)s”; give the component's id.")},
     )
 
     class Meta:

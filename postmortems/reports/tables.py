@@ -4,41 +4,51 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from incidents.spreadsheets import csv_text
 from postmortems.reports.figures import Report
 
-# name → (header, row function) of each CSV table.
-CSV_TABLES: dict[str, tuple[list[str], Any]] = {
+# name → (header, row function) of each CSV table; the headers are in the request's language.
+CSV_TABLES: dict[str, tuple[list[Any], Any]] = {
     "action-items-by-owner": (
-        ["owner", "open", "overdue", "oldest open (days)"],
+        [_("owner"), _("open"), _("overdue"), _("oldest open (days)")],
         lambda r: [
             [row["owner_name"], row["open"], row["overdue"], row["oldest_open_days"]]
             for row in r.action_items["by_owner"]
         ],
     ),
     "action-items-by-priority": (
-        ["priority", "open", "overdue", "done", "oldest open (days)"],
+        [_("priority"), _("open"), _("overdue"), _("done"), _("oldest open (days)")],
         lambda r: [
             [row["label"], row["open"], row["overdue"], row["done"], row["oldest_open_days"]]
             for row in r.action_items["by_priority"]
         ],
     ),
     "action-item-completion": (
-        ["month due", "due", "done", "done on time", "completion %", "on time %"],
+        [_("month due"), _("due"), _("done"), _("done on time"), _("completion %"), _("on time %")],
         lambda r: [
             [row["month"], row["due"], row["done"], row["done_on_time"], row["completion_pct"], row["on_time_pct"]]
             for row in r.action_items["completion"]
         ],
     ),
     "follow-up": (
-        ["incident", "title", "action items", "done", "open", "overdue", "progress %"],
+        [_("incident"), _("title"), _("action items"), _("done"), _("open"), _("overdue"), _("progress %")],
         lambda r: [
             [row["incident"], row["title"], row["total"], row["done"], row["open"], row["overdue"], row["progress_pct"]]
             for row in r.action_items["follow_up"]
         ],
     ),
     "incidents-by-severity": (
-        ["severity", "incidents", "MTTA (min)", "MTTR (min)", "response SLA %", "resolution SLA %"],
+        [
+            _("severity"),
+            _("incidents"),
+            _("MTTA (min)"),
+            _("MTTR (min)"),
+            _("response SLA %"),
+            _("resolution SLA %"),
+        ],
         lambda r: [
             [
                 row["severity"],
@@ -56,4 +66,6 @@ CSV_TABLES: dict[str, tuple[list[str], Any]] = {
 
 def report_csv(report: Report, table: str) -> str:
     header, rows = CSV_TABLES[table]
-    return csv_text(header, rows(report))
+    return csv_text(
+        [str(name) for name in header], [[str(v) if isinstance(v, Promise) else v for v in row] for row in rows(report)]
+    )

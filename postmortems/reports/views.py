@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext as _
 
 from postmortems.reports.charts import report_charts
 from postmortems.reports.figures import Report, build_report
@@ -35,13 +36,19 @@ class ReportViews:
         filterset = ReportFilterSet(request.GET)
         return build_report(filterset.report_filters()), filterset.error_messages()
 
+    @staticmethod
+    def _filter_labels() -> dict[str, str]:
+        return {"start": _("From"), "end": _("To"), "severity": _("Severity"), "component": _("Component")}
+
     def report_view(self, request: HttpRequest) -> TemplateResponse:
         report, errors = self._report(request)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Managers' report",
+            "title": _("Managers' report"),
             "report": report,
             "errors": errors,
+            # Each refused parameter by the label of its field on the page.
+            "error_rows": [(self._filter_labels().get(name, name), message) for name, message in errors.items()],
             "charts": report_charts(report),
             "choices": filter_choices(),
             "query": report.filters.as_query(),
@@ -50,9 +57,11 @@ class ReportViews:
         return TemplateResponse(request, "admin/postmortems/report.html", context)
 
     def report_csv_view(self, request: HttpRequest, table: str) -> HttpResponse:
-        report, _ = self._report(request)
+        report, _errors = self._report(request)
         if table not in CSV_TABLES:
-            return HttpResponse(f"Unknown table {table!r}.", status=404, content_type="text/plain")
+            return HttpResponse(
+                _("Unknown table %(table)r.") % {"table": table}, status=404, content_type="text/plain; charset=utf-8"
+            )
         response = HttpResponse(report_csv(report, table), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="warroom-{table}.csv"'
         return response

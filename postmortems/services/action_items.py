@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from incidents.timeline import Actor, acting_user
 from postmortems import timers
@@ -27,15 +28,17 @@ from postmortems.services.common import lock_postmortem, log_to_incident, refuse
 def _validate_action(*, action: str, owner: Any, priority: str, due_date: date | None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not (action or "").strip():
-        errors["action"] = "Describe the action."
+        errors["action"] = _("Describe the action.")
     if owner is None:
-        errors["owner"] = "An action item needs an owner."
+        errors["owner"] = _("An action item needs an owner.")
     if due_date is None:
-        errors["due_date"] = "An action item needs a due date."
+        errors["due_date"] = _("An action item needs a due date.")
     elif problem := due_date_problem(due_date):
         errors["due_date"] = problem
     if priority not in ActionPriority.values:
-        errors["priority"] = f"Priority must be one of {', '.join(ActionPriority.labels)}."
+        errors["priority"] = _("Priority must be one of %(priorities)s.") % {
+            "priorities": ", ".join(str(label) for label in ActionPriority.labels)
+        }
     return errors
 
 
@@ -54,9 +57,9 @@ def action_item_create(
     """A new action item with its timers; created with another status than open, it then moves to it."""
     errors = _validate_action(action=action, owner=owner, priority=priority, due_date=due_date)
     if meeting is not None and meeting.postmortem_id != postmortem.pk:
-        errors["meeting"] = "The meeting reviews another post-mortem."
+        errors["meeting"] = _("The meeting reviews another post-mortem.")
     if status not in ActionStatus.values:
-        errors["status"] = f"Unknown status {status!r}."
+        errors["status"] = _("Unknown status %(status)r.") % {"status": status}
     if errors or due_date is None:
         raise ValidationError(errors)
     postmortem = lock_postmortem(postmortem)
@@ -73,7 +76,15 @@ def action_item_create(
     timers.plan_action_item(item)
     log_to_incident(
         postmortem.incident,
-        f"Action item: {item.action} ({owner}, {item.get_priority_display()}, due {due_date:%Y-%m-%d})",
+        lambda: (
+            _("Action item: %(action)s (%(owner)s, %(priority)s, due %(due)s)")
+            % {
+                "action": item.action,
+                "owner": owner,
+                "priority": item.get_priority_display(),
+                "due": f"{due_date:%Y-%m-%d}",
+            }
+        ),
         by=by,
         action_item=item.pk,
     )
@@ -97,7 +108,7 @@ def action_item_update(item: ActionItem, *, by: Actor, status: str | None = None
     merged = {name: changes.get(name, getattr(item, name)) for name in ACTION_EDITABLE_FIELDS}
     errors = _validate_action(**merged)
     if status is not None and status not in ActionStatus.values:
-        errors["status"] = f"Unknown status {status!r}."
+        errors["status"] = _("Unknown status %(status)r.") % {"status": status}
     if errors:
         raise ValidationError(errors)
     changed = [name for name in ACTION_EDITABLE_FIELDS if name in changes and getattr(item, name) != changes[name]]
@@ -115,17 +126,19 @@ def action_item_update(item: ActionItem, *, by: Actor, status: str | None = None
 @transaction.atomic
 def action_item_set_status(item: ActionItem, *, status: str, by: Actor) -> ActionItem:
     if status not in ActionStatus.values:
-        raise ValidationError({"status": f"Unknown status {status!r}."})
+        raise ValidationError({"status": _("Unknown status %(status)r.") % {"status": status}})
     item = _lock_action_item(item)
     if item.status == status:
-        raise ValidationError({"status": f"The action item is already {item.get_status_display().lower()}."})
+        raise ValidationError(
+            {"status": _("The action item is already %(status)s.") % {"status": item.get_status_display().lower()}}
+        )
     _apply_status(item, status, by=by)
     return item
 
 
 def _apply_status(item: ActionItem, status: str, *, by: Actor) -> None:
     """Move a locked item to another (valid) status: completion time, timers and the incident log."""
-    old = item.get_status_display().lower()
+    old = item.status
     item.status = status
     if status in OPEN_ACTION_STATUSES:
         item.completed_at = None
@@ -138,7 +151,14 @@ def _apply_status(item: ActionItem, status: str, *, by: Actor) -> None:
         timers.cancel_action_item(item)
     log_to_incident(
         item.postmortem.incident,
-        f"Action item {old} → {item.get_status_display().lower()}: {item.action}",
+        lambda: (
+            _("Action item %(old)s → %(new)s: %(action)s")
+            % {
+                "old": str(ActionStatus(old).label).lower(),
+                "new": item.get_status_display().lower(),
+                "action": item.action,
+            }
+        ),
         by=by,
         action_item=item.pk,
     )

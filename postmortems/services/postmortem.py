@@ -11,7 +11,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from incidents.languages import in_language, site_language
 from incidents.models import Incident, TimelineKind
 from incidents.timeline import Actor, acting_user
 from postmortems import timers
@@ -44,6 +47,15 @@ EDITABLE_FIELDS = (
 )
 
 
+# Prefilled into a new draft's data impact (stored text, so in the site's language).
+DATA_IMPACT_PLACEHOLDER = gettext_noop("Data loss or corruption: to be described.")
+
+
+def _site_text(text: str) -> str:
+    with in_language(site_language()):
+        return _(text)
+
+
 # Answers to the incident hooks
 
 
@@ -69,17 +81,18 @@ def check_incident_can_close(incident: Incident) -> None:
         return
     postmortem = PostMortem.objects.filter(incident=incident).only("status").first()
     if postmortem is None:
-        state = "has none yet"
+        message = _("%(reference)s is %(severity)s: closing it requires a published post-mortem, and it has none yet.")
     elif not postmortem.is_published:
-        state = f"is {postmortem.get_status_display().lower()}"
+        message = _(
+            "%(reference)s is %(severity)s: closing it requires a published post-mortem, and its post-mortem "
+            "is %(status)s."
+        )
     else:
         return
-    raise ValidationError(
-        {
-            "status": f"{incident.reference} is {incident.severity.level}: closing it requires a published "
-            f"post-mortem, and its post-mortem {state}."
-        }
-    )
+    values = {"reference": incident.reference, "severity": incident.severity.level}
+    if postmortem is not None:
+        values["status"] = postmortem.get_status_display().lower()
+    raise ValidationError({"status": message % values})
 
 
 # Post-mortem
@@ -96,7 +109,9 @@ def postmortem_create(
     """
     refuse_unknown(content, EDITABLE_FIELDS)
     if PostMortem.objects.filter(incident=incident).exists():
-        raise ValidationError({"incident": f"{incident.reference} already has a post-mortem."})
+        raise ValidationError(
+            {"incident": _("%(reference)s already has a post-mortem.") % {"reference": incident.reference}}
+        )
     components = ", ".join(incident.components.order_by("name").values_list("name", flat=True))
     postmortem = PostMortem.objects.create(
         incident=incident,
@@ -104,12 +119,12 @@ def postmortem_create(
         summary=incident.summary,
         users_affected_pct=incident.users_affected_pct,
         features_affected="\n".join(name.strip() for name in components.split(",") if name.strip()),
-        data_impact="Data loss or corruption: to be described." if incident.data_impact else "",
+        data_impact=_site_text(DATA_IMPACT_PLACEHOLDER) if incident.data_impact else "",
     )
     _copy_timeline(postmortem)
     if content or reviewers is not None:
         _write_content(postmortem, changes=content, reviewers=reviewers)
-    log_to_incident(incident, "Post-mortem draft created", by=by, postmortem=postmortem.pk)
+    log_to_incident(incident, lambda: _("Post-mortem draft created"), by=by, postmortem=postmortem.pk)
     return postmortem
 
 
@@ -142,7 +157,10 @@ def postmortem_refresh_timeline(postmortem: PostMortem) -> int:
 
 def _refuse_if_published(postmortem: PostMortem) -> None:
     if postmortem.is_published:
-        raise ValidationError(f"The post-mortem of {postmortem.incident.reference} is published; it is final.")
+        raise ValidationError(
+            _("The post-mortem of %(reference)s is published; it is final.")
+            % {"reference": postmortem.incident.reference}
+        )
 
 
 def _write_content(postmortem: PostMortem, *, changes: dict[str, Any], reviewers: Iterable[Any] | None) -> None:
@@ -150,7 +168,7 @@ def _write_content(postmortem: PostMortem, *, changes: dict[str, Any], reviewers
     errors: dict[str, list[str]] = {}
     chosen = None if reviewers is None else list(reviewers)
     if chosen is not None and any(not user.is_active for user in chosen):
-        errors["reviewers"] = ["Reviewers must be active users."]
+        errors["reviewers"] = [_("Reviewers must be active users.")]
     changed = [name for name, value in changes.items() if getattr(postmortem, name) != value]
     for name in changed:
         setattr(postmortem, name, changes[name])
@@ -196,7 +214,7 @@ def postmortem_choose_timeline(postmortem: PostMortem, *, keep: Iterable[int], b
     entries = PostMortemTimelineEntry.objects.filter(postmortem=postmortem)
     unknown = keep_ids - set(entries.values_list("pk", flat=True))
     if unknown:
-        raise ValidationError({"timeline": "These entries are not in this post-mortem's timeline."})
+        raise ValidationError({"timeline": _("These entries are not in this post-mortem's timeline.")})
     entries.filter(pk__in=keep_ids).update(included=True)
     entries.exclude(pk__in=keep_ids).update(included=False)
     return len(keep_ids)
@@ -209,7 +227,7 @@ def postmortem_set_whys(postmortem: PostMortem, *, whys: Sequence[tuple[str, str
     _refuse_if_published(postmortem)
     rows = [(question.strip(), answer.strip()) for question, answer in whys if question.strip() or answer.strip()]
     if any(not question for question, _ in rows):
-        raise ValidationError({"whys": "Each why needs its question."})
+        raise ValidationError({"whys": _("Each why needs its question.")})
     FiveWhy.objects.filter(postmortem=postmortem).delete()
     return FiveWhy.objects.bulk_create(
         FiveWhy(postmortem=postmortem, position=n, question=q, answer=a) for n, (q, a) in enumerate(rows, start=1)
@@ -223,9 +241,9 @@ def attachment_add(
     postmortem = lock_postmortem(postmortem)
     _refuse_if_published(postmortem)
     if kind not in AttachmentKind.values:
-        raise ValidationError({"kind": f"Unknown attachment kind {kind!r}."})
+        raise ValidationError({"kind": _("Unknown attachment kind %(kind)r.") % {"kind": kind}})
     if not file:
-        raise ValidationError({"file": "Choose a file to attach."})
+        raise ValidationError({"file": _("Choose a file to attach.")})
     validate_attachment(file)
     return Attachment.objects.create(
         postmortem=postmortem, file=file, kind=kind, caption=caption, uploaded_by=acting_user(by)
@@ -237,7 +255,7 @@ def attachment_replace(attachment: Attachment, *, file: UploadedFile, by: Actor)
     """Put another file in an attachment's place; the old file leaves storage once this commits."""
     _refuse_if_published(lock_postmortem(attachment.postmortem))
     if not file:
-        raise ValidationError({"file": "Choose a file, or tick “Delete” to remove the attachment."})
+        raise ValidationError({"file": _("Choose a file, or tick “Delete” to remove the attachment.")})
     validate_attachment(file)
     attachment = Attachment.objects.select_for_update().get(pk=attachment.pk)
     old = attachment.file
@@ -272,9 +290,9 @@ def attachment_deleted(sender: Any, instance: Attachment, **kwargs: Any) -> None
 def _missing_for_review(postmortem: PostMortem) -> dict[str, str]:
     missing: dict[str, str] = {}
     if not postmortem.summary.strip():
-        missing["summary"] = "Write the summary first."
+        missing["summary"] = _("Write the summary first.")
     if not postmortem.what_happened.strip():
-        missing["what_happened"] = "Describe what happened first."
+        missing["what_happened"] = _("Describe what happened first.")
     return missing
 
 
@@ -284,7 +302,10 @@ def postmortem_submit(postmortem: PostMortem, *, by: Actor) -> PostMortem:
     postmortem = lock_postmortem(postmortem)
     if postmortem.status != PostMortemStatus.DRAFT:
         raise ValidationError(
-            {"status": f"The post-mortem is {postmortem.get_status_display().lower()}; only a draft can be submitted."}
+            {
+                "status": _("The post-mortem is %(status)s; only a draft can be submitted.")
+                % {"status": postmortem.get_status_display().lower()}
+            }
         )
     missing = _missing_for_review(postmortem)
     if missing:
@@ -292,7 +313,7 @@ def postmortem_submit(postmortem: PostMortem, *, by: Actor) -> PostMortem:
     postmortem.status = PostMortemStatus.IN_REVIEW
     postmortem.submitted_at = timezone.now()
     postmortem.save(update_fields=["status", "submitted_at", "updated_at"])
-    log_to_incident(postmortem.incident, "Post-mortem submitted for review", by=by, postmortem=postmortem.pk)
+    log_to_incident(postmortem.incident, lambda: _("Post-mortem submitted for review"), by=by, postmortem=postmortem.pk)
     return postmortem
 
 
@@ -300,12 +321,16 @@ def postmortem_submit(postmortem: PostMortem, *, by: Actor) -> PostMortem:
 def postmortem_return_to_draft(postmortem: PostMortem, *, by: Actor, reason: str = "") -> PostMortem:
     postmortem = lock_postmortem(postmortem)
     if postmortem.status != PostMortemStatus.IN_REVIEW:
-        raise ValidationError({"status": "Only a post-mortem in review can go back to draft."})
+        raise ValidationError({"status": _("Only a post-mortem in review can go back to draft.")})
     postmortem.status = PostMortemStatus.DRAFT
     postmortem.save(update_fields=["status", "updated_at"])
     log_to_incident(
         postmortem.incident,
-        "Post-mortem sent back to draft" + (f": {reason}" if reason else ""),
+        lambda: (
+            _("Post-mortem sent back to draft: %(reason)s") % {"reason": reason}
+            if reason
+            else _("Post-mortem sent back to draft")
+        ),
         by=by,
         postmortem=postmortem.pk,
     )
@@ -318,11 +343,14 @@ def postmortem_publish(postmortem: PostMortem, *, by: Actor) -> PostMortem:
     postmortem = lock_postmortem(postmortem)
     if postmortem.status != PostMortemStatus.IN_REVIEW:
         raise ValidationError(
-            {"status": f"The post-mortem is {postmortem.get_status_display().lower()}; submit it for review first."}
+            {
+                "status": _("The post-mortem is %(status)s; submit it for review first.")
+                % {"status": postmortem.get_status_display().lower()}
+            }
         )
     missing = _missing_for_review(postmortem)
     if not postmortem.timeline.filter(included=True).exists():
-        missing["timeline"] = "Keep at least one timeline entry."
+        missing["timeline"] = _("Keep at least one timeline entry.")
     if missing:
         raise ValidationError(missing)
     postmortem.status = PostMortemStatus.PUBLISHED
@@ -330,5 +358,5 @@ def postmortem_publish(postmortem: PostMortem, *, by: Actor) -> PostMortem:
     postmortem.published_by = acting_user(by)
     postmortem.save(update_fields=["status", "published_at", "published_by", "updated_at"])
     timers.cancel_postmortem_due(postmortem)
-    log_to_incident(postmortem.incident, "Post-mortem published", by=by, postmortem=postmortem.pk)
+    log_to_incident(postmortem.incident, lambda: _("Post-mortem published"), by=by, postmortem=postmortem.pk)
     return postmortem
