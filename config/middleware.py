@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
+from django.utils.translation import gettext as _
 
 NUL = "\x00"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -24,16 +25,16 @@ class RefuseNulCharactersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if NUL in request.path_info:
-            return HttpResponseNotFound("Not found.", content_type="text/plain")
+            return HttpResponseNotFound(_("Not found."), content_type="text/plain")
         if _has_nul(request.GET.lists()):
-            return _bad_request(request, "NUL characters are not allowed in the query string.")
+            return _bad_request(request, _("NUL characters are not allowed in the query string."))
         headers = ((name, [value]) for name, value in request.META.items() if name.startswith("HTTP_"))
         if _has_nul(headers) or _has_nul((name, [value]) for name, value in request.COOKIES.items()):
-            return _bad_request(request, "NUL characters are not allowed in headers or cookies.")
+            return _bad_request(request, _("NUL characters are not allowed in headers or cookies."))
         # POSTed form bodies only (Django parses no other method's body): JSON and the API's PATCH/PUT forms
         # are checked by the API's parsers, naming the field; files may hold any byte.
         if request.content_type in FORM_TYPES and _has_nul(request.POST.lists()):
-            return _bad_request(request, "NUL characters are not allowed in form fields.")
+            return _bad_request(request, _("NUL characters are not allowed in form fields."))
         return self.get_response(request)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.apps import apps as global_apps
 from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 # The permission that runs an incident: status moves, severity changes, resolving, public status updates.
 COMMAND_PERMISSION = "incidents.command_incident"
@@ -70,5 +71,5 @@ def active_members(groups: Iterable[Group]) -> list[User]:
 def person(user: User | None) -> str:
     """A user as the timeline and messages name them: full name, else username."""
     if user is None:
-        return "nobody"
+        return _("nobody")
     return user.get_full_name() or user.get_username()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class ImpactFacts:
@@ -23,15 +25,16 @@ class SeveritySuggestion:
 
 
 def suggest_severity(facts: ImpactFacts) -> SeveritySuggestion:
-    """Apply runbook section 1 from the most severe level down; the first level with a match wins."""
+    """Apply runbook section 1 from the most severe level down; the first level with a match wins. The reasons
+    are in the active language."""
     pct = facts.users_affected_pct
     p1 = [
         reason
         for matched, reason in (
-            (facts.service_down, "complete service unavailability"),
-            (facts.data_impact, "data loss or corruption"),
-            (facts.security_breach, "security breach"),
-            (pct is not None and pct > 50, f"{pct}% of users affected (>50%)"),
+            (facts.service_down, _("complete service unavailability")),
+            (facts.data_impact, _("data loss or corruption")),
+            (facts.security_breach, _("security breach")),
+            (pct is not None and pct > 50, _("%(pct)s%% of users affected (>50%%)") % {"pct": pct}),
         )
         if matched
     ]
@@ -40,9 +43,9 @@ def suggest_severity(facts: ImpactFacts) -> SeveritySuggestion:
     p2 = [
         reason
         for matched, reason in (
-            (facts.core_function_impaired, "core functionality impaired"),
-            (pct is not None and pct > 25, f"{pct}% of users affected (>25%)"),
-            (facts.severe_degradation, "performance severely degraded"),
+            (facts.core_function_impaired, _("core functionality impaired")),
+            (pct is not None and pct > 25, _("%(pct)s%% of users affected (>25%%)") % {"pct": pct}),
+            (facts.severe_degradation, _("performance severely degraded")),
         )
         if matched
     ]
@@ -51,11 +54,11 @@ def suggest_severity(facts: ImpactFacts) -> SeveritySuggestion:
     p3 = [
         reason
         for matched, reason in (
-            (facts.non_critical_affected, "non-critical features affected"),
-            (pct is not None and pct > 0, f"{pct}% of users affected (<25%)"),
+            (facts.non_critical_affected, _("non-critical features affected")),
+            (pct is not None and pct > 0, _("%(pct)s%% of users affected (<25%%)") % {"pct": pct}),
         )
         if matched
     ]
     if p3:
         return SeveritySuggestion("P3", p3)
-    return SeveritySuggestion("P4", ["minimal impact: questions, requests or cosmetic issues"])
+    return SeveritySuggestion("P4", [_("minimal impact: questions, requests or cosmetic issues")])

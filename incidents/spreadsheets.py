@@ -18,10 +18,11 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
+    """The header's texts may be lazy translations (gettext_lazy): each is written in the active language."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([spreadsheet_safe(h) for h in header])
+    writer.writerow([spreadsheet_safe(str(h)) for h in header])
     for row in rows:
         writer.writerow([spreadsheet_safe("" if value is None else value) for value in row])
     return buffer.getvalue()

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import IsoDateTimeFilter
 from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers
@@ -27,7 +29,7 @@ class UTCIsoDateTimeField(IsoDateTimeField):
         try:
             return parsed.astimezone(UTC)
         except (OverflowError, ValueError) as error:
-            raise forms.ValidationError("Enter a date and time between years 1 and 9999.", code="invalid") from error
+            raise forms.ValidationError(_("Enter a date and time between years 1 and 9999."), code="invalid") from error
 
 
 class UTCIsoDateTimeFilter(IsoDateTimeFilter):
@@ -36,7 +38,7 @@ class UTCIsoDateTimeFilter(IsoDateTimeFilter):
 
 # Lists in request bodies: at most this many items, so that a request cannot ask for thousands of lookups.
 MAX_LIST_ITEMS = 1000
-TOO_MANY = "Give at most {max_items} items."
+TOO_MANY = gettext_lazy("Give at most %(max_items)d items.")
 LARGEST_ID = 2**63 - 1  # a 64-bit primary key; larger numbers name no row (and would be a database error)
 
 
@@ -69,7 +71,7 @@ class BulkManyRelatedField(serializers.ManyRelatedField):
         if not items and not self.allow_empty:
             self.fail("empty")
         if len(items) > self.max_items:
-            raise serializers.ValidationError(TOO_MANY.format(max_items=self.max_items))
+            raise serializers.ValidationError(TOO_MANY % {"max_items": self.max_items})
         child = self.child_relation
         ids: dict[int, None] = {}
         for item in items:

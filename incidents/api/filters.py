@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from incidents.api.fields import UTCIsoDateTimeFilter
@@ -9,12 +10,12 @@ from incidents.models import OPEN_STATUSES, Component, Incident, IncidentStatus
 
 class IncidentFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=IncidentStatus.choices)
-    severity = filters.CharFilter(field_name="severity__level", help_text="P1, P2, ...")
+    severity = filters.CharFilter(field_name="severity__level", help_text=_("P1, P2, ..."))
     component = filters.ModelChoiceFilter(
-        field_name="components", queryset=Component.objects.all(), distinct=True, help_text="Component id."
+        field_name="components", queryset=Component.objects.all(), distinct=True, help_text=_("Component id.")
     )
-    open = filters.BooleanFilter(method="filter_open", help_text="true: investigating, identified or monitoring.")
-    breached = filters.BooleanFilter(field_name="sla_breached", help_text="An SLA target was missed.")
+    open = filters.BooleanFilter(method="filter_open", help_text=_("true: investigating, identified or monitoring."))
+    breached = filters.BooleanFilter(field_name="sla_breached", help_text=_("An SLA target was missed."))
     started_after = UTCIsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
     started_before = UTCIsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
     public = filters.BooleanFilter()

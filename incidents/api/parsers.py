@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import DataAndFiles, FormParser, JSONParser, MultiPartParser
 
 NUL = "\x00"
-MESSAGE = "NUL characters are not allowed."
+MESSAGE = gettext_lazy("NUL characters are not allowed.")
 
 
 def nul_paths(data: Any, path: str = "") -> Iterator[str]:
@@ -34,7 +36,7 @@ def nul_paths(data: Any, path: str = "") -> Iterator[str]:
 def refuse_nul(data: Any) -> None:
     refused = list(nul_paths(data))
     if refused:
-        raise ValidationError({path: [MESSAGE] for path in refused})
+        raise ValidationError({path: [str(MESSAGE)] for path in refused})
 
 
 def _form_fields(data: Any) -> dict[str, str | list[str]]:
@@ -52,7 +54,7 @@ class JSONWithoutNulParser(JSONParser):
             data = super().parse(stream, media_type, parser_context)
             refuse_nul(data)
         except RecursionError as error:  # `[[[[...` thousands deep: the json module gives up with this
-            raise ParseError("JSON parse error - nested too deeply.") from error
+            raise ParseError(_("JSON parse error - nested too deeply.")) from error
         return data
 
 

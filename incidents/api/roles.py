@@ -14,6 +14,8 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
@@ -62,11 +64,15 @@ class RolesUpdateSerializer(serializers.Serializer):
     """PUT gives every role (null: nobody), PATCH only those to change. A new commander is a hand-over
     (both are notified); new responders are paged unless `page_new_responders` is false."""
 
-    commander = UsernameField(help_text="A new commander takes command (a hand-over; it cannot be emptied).")
+    commander = UsernameField(
+        help_text=gettext_lazy("A new commander takes command (a hand-over; it cannot be emptied).")
+    )
     communications_lead = UsernameField(allow_null=True)
     scribe = UsernameField(allow_null=True)
     responders = serializers.ListField(
-        child=serializers.CharField(max_length=150), max_length=MAX_RESPONDERS, help_text="Usernames; the full list."
+        child=serializers.CharField(max_length=150),
+        max_length=MAX_RESPONDERS,
+        help_text=gettext_lazy("Usernames; the full list."),
     )
     page_new_responders = serializers.BooleanField(required=False, default=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
@@ -76,18 +82,20 @@ class RolesUpdateSerializer(serializers.Serializer):
         found = {user.get_username(): user for user in User.objects.filter(username__in=names)}
         missing = [name for name in names if name not in found]
         if missing:
-            raise serializers.ValidationError(f"No user named {', '.join(missing[:10])}.")
+            raise serializers.ValidationError(_("No user named %(names)s.") % {"names": ", ".join(missing[:10])})
         return [found[name] for name in names]
 
 
 class HandOverSerializer(serializers.Serializer):
-    to = UsernameField(help_text="Username of the new commander.")
+    to = UsernameField(help_text=gettext_lazy("Username of the new commander."))
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 class ResponderAddSerializer(serializers.Serializer):
-    user = UsernameField(help_text="Username of the responder to add.")
-    page = serializers.BooleanField(required=False, default=True, help_text="Page them now (default true).")
+    user = UsernameField(help_text=gettext_lazy("Username of the responder to add."))
+    page = serializers.BooleanField(
+        required=False, default=True, help_text=gettext_lazy("Page them now (default true).")
+    )
 
 
 class RolesPermissions(BasePermission):
@@ -148,7 +156,9 @@ class IncidentHandOver(IncidentRolesBase):
     @extend_schema(
         request=HandOverSerializer,
         responses=RolesSerializer,
-        description="Hand command from the current commander to another person: logged, and both are notified.",
+        description=gettext_lazy(
+            "Hand command from the current commander to another person: logged, and both are notified."
+        ),
     )
     def post(self, request: Request, reference: str) -> Response:
         incident = self.incident(reference)
@@ -163,7 +173,7 @@ class IncidentResponders(IncidentRolesBase):
     @extend_schema(
         request=ResponderAddSerializer,
         responses={201: RolesSerializer},
-        description="Add a responder; with `page` (the default) they are paged now through the outbox.",
+        description=gettext_lazy("Add a responder; with `page` (the default) they are paged now through the outbox."),
     )
     def post(self, request: Request, reference: str) -> Response:
         incident = self.incident(reference)

@@ -8,6 +8,8 @@ from functools import cached_property
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import viewsets
@@ -24,7 +26,10 @@ VIEW_INCIDENT = "incidents.view_incident"
 CHANGE_INCIDENT = "incidents.change_incident"
 
 REFERENCE_PARAMETER = OpenApiParameter(
-    "reference", OpenApiTypes.STR, OpenApiParameter.PATH, description="The incident's reference, INC-YYYY-MM-DD-NNN."
+    "reference",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description=gettext_lazy("The incident's reference, INC-YYYY-MM-DD-NNN."),
 )
 
 
@@ -56,7 +61,7 @@ class IncidentScopedViewSet(viewsets.GenericViewSet):
         try:
             return selectors.incidents_with_sla().get(reference=self.kwargs["reference"])
         except Incident.DoesNotExist as missing:
-            raise Http404("No incident with this reference.") from missing
+            raise Http404(_("No incident with this reference.")) from missing
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

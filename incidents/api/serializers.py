@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from incidents.api.fields import BulkPrimaryKeyRelatedField
@@ -51,13 +52,15 @@ class IncidentSerializer(serializers.ModelSerializer):
         many=True, read_only=True
     )
     public_impact = serializers.CharField(read_only=True)
-    public_impact_override = serializers.CharField(read_only=True, help_text="Empty: derived from the severity.")
+    public_impact_override = serializers.CharField(read_only=True, help_text=_("Empty: derived from the severity."))
     breached = serializers.SerializerMethodField()
     shortlink = serializers.SerializerMethodField()
     version = serializers.IntegerField(
         read_only=True,
-        help_text="Counts the incident's changes (also its ETag). Send it back (If-Match or `version`) with a "
-        "write to have it refused if someone changed the incident meanwhile.",
+        help_text=_(
+            "Counts the incident's changes (also its ETag). Send it back (If-Match or `version`) with a "
+            "write to have it refused if someone changed the incident meanwhile."
+        ),
     )
 
     class Meta:
@@ -109,10 +112,10 @@ class IncidentCreateSerializer(serializers.Serializer):
     users_affected_pct = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
     public = serializers.BooleanField(required=False, default=False)
     public_impact_override = serializers.ChoiceField(
-        choices=[("", "derived"), *PublicImpact.choices], required=False, default=""
+        choices=[("", _("derived")), *PublicImpact.choices], required=False, default=""
     )
     started_at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="When the problem began, if before the declaration."
+        required=False, allow_null=True, help_text=_("When the problem began, if before the declaration.")
     )
 
 
@@ -125,13 +128,15 @@ class IncidentUpdateSerializer(serializers.Serializer):
     data_impact = serializers.BooleanField(required=False)
     security_breach = serializers.BooleanField(required=False)
     public = serializers.BooleanField(required=False)
-    public_impact_override = serializers.ChoiceField(choices=[("", "derived"), *PublicImpact.choices], required=False)
+    public_impact_override = serializers.ChoiceField(
+        choices=[("", _("derived")), *PublicImpact.choices], required=False
+    )
     external_ticket = serializers.CharField(max_length=300, required=False, allow_blank=True)
     chat_channel = serializers.CharField(max_length=80, required=False, allow_blank=True)
     components = BulkPrimaryKeyRelatedField(many=True, queryset=Component.objects.all(), required=False)
     severity = SeverityField(required=False)
     status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
-    note = serializers.CharField(required=False, allow_blank=True, help_text="Reason logged with a status change.")
+    note = serializers.CharField(required=False, allow_blank=True, help_text=_("Reason logged with a status change."))
     version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_FIELD_HELP)
 
 
@@ -149,7 +154,7 @@ class ResolveSerializer(VersionSerializer):
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
     author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True, help_text="Empty for entries Warroom wrote itself."
+        slug_field="username", read_only=True, allow_null=True, help_text=_("Empty for entries Warroom wrote itself.")
     )
 
     class Meta:

@@ -8,6 +8,8 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
@@ -38,10 +40,12 @@ def expected_version(request: Request, body_version: Any = None) -> int | None:
         return from_body
     match = STRONG_ETAG.fullmatch(header.strip())
     if match is None:
-        raise ValidationError({"If-Match": 'Give the one ETag the incident was read with, e.g. If-Match: "7" (or *).'})
+        raise ValidationError(
+            {"If-Match": _('Give the one ETag the incident was read with, e.g. If-Match: "7" (or *).')}
+        )
     from_header = int(match.group(1))
     if from_body is not None and from_body != from_header:
-        raise ValidationError({"version": "The version field and the If-Match header disagree."})
+        raise ValidationError({"version": _("The version field and the If-Match header disagree.")})
     return from_header
 
 
@@ -63,13 +67,15 @@ class ConflictSerializer(serializers.Serializer):
     """The body of a 409 / 412: the incident changed since the version the request was made from."""
 
     detail = serializers.CharField(
-        help_text='e.g. "INC-2026-11-27-001 was changed by alice at 10:32 UTC, review and resubmit."'
+        help_text=gettext_lazy('e.g. "INC-2026-11-27-001 was changed by alice at 10:32 UTC, review and resubmit."')
     )
-    code = serializers.CharField(help_text="Always `conflict`.")
-    version = serializers.IntegerField(help_text="The incident's current version (its new ETag).")
-    your_version = serializers.IntegerField(help_text="The version the request was made from.")
-    changed_by = serializers.CharField(help_text="Who made the latest change (`Warroom` for timers and alerts).")
-    changed_at = serializers.DateTimeField(allow_null=True, help_text="When the latest change was made.")
+    code = serializers.CharField(help_text=gettext_lazy("Always `conflict`."))
+    version = serializers.IntegerField(help_text=gettext_lazy("The incident's current version (its new ETag)."))
+    your_version = serializers.IntegerField(help_text=gettext_lazy("The version the request was made from."))
+    changed_by = serializers.CharField(
+        help_text=gettext_lazy("Who made the latest change (`Warroom` for timers and alerts).")
+    )
+    changed_at = serializers.DateTimeField(allow_null=True, help_text=gettext_lazy("When the latest change was made."))
 
 
 IF_MATCH = OpenApiParameter(
@@ -77,14 +83,20 @@ IF_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
-    description='The incident\'s ETag as read (e.g. "7"): the write is refused with 412 if the incident changed '
-    "since. Alternatively send its `version` in the body (refused with 409). Without either, nothing is checked.",
+    description=gettext_lazy(
+        'The incident\'s ETag as read (e.g. "7"): the write is refused with 412 if the incident changed '
+        "since. Alternatively send its `version` in the body (refused with 409). Without either, nothing is checked."
+    ),
 )
 CONFLICT_RESPONSES = {
-    409: OpenApiResponse(ConflictSerializer, description="The `version` sent is not the incident's current one."),
-    412: OpenApiResponse(ConflictSerializer, description="The If-Match ETag is not the incident's current one."),
+    409: OpenApiResponse(
+        ConflictSerializer, description=gettext_lazy("The `version` sent is not the incident's current one.")
+    ),
+    412: OpenApiResponse(
+        ConflictSerializer, description=gettext_lazy("The If-Match ETag is not the incident's current one.")
+    ),
 }
-VERSION_FIELD_HELP = (
+VERSION_FIELD_HELP = gettext_lazy(
     "The incident's version this change was made from (from a read's `version` or ETag); refused with 409 if it "
     "changed since. Optional."
 )

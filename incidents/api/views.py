@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -77,7 +78,7 @@ class IncidentViewSet(
         incident = self.get_object()
         data = valid_data(s.IncidentUpdateSerializer, request.data)
         if ("severity" in data or "status" in data) and not request.user.has_perm(COMMAND):
-            raise PermissionDenied("Changing severity or status needs the incident commander role.")
+            raise PermissionDenied(_("Changing severity or status needs the incident commander role."))
         # One service, one transaction: a refused status move leaves the title (and all else) unchanged.
         incident = services.incident_update(
             incident,

@@ -24,6 +24,7 @@ from incidents.outbox.channels import redact_apprise_url
 from incidents.paging.models import EscalationPolicy, EscalationStep, StopCondition, format_offset
 from incidents.paging.oncall import on_call_user
 from incidents.roles import active_members
+from incidents.services.lifecycle import CHECKLIST_NOTIFY_STAKEHOLDERS
 from incidents.timeline import timeline_append
 from incidents.timers.engine import cancel, register_kind, schedule, timers_for
 from incidents.timers.models import Timer
@@ -34,8 +35,6 @@ ESCALATION = "incident.escalation"
 UPDATE_REMINDER = "incident.update_reminder"
 STAKEHOLDER_DEADLINE = "incident.stakeholder_deadline"
 RUNBOOK_KINDS = (ACKNOWLEDGE_DEADLINE, RESOLUTION_DEADLINE, ESCALATION, UPDATE_REMINDER, STAKEHOLDER_DEADLINE)
-
-STAKEHOLDER_CHECKLIST_PREFIX = "Notify stakeholders"
 
 
 # Planning
@@ -188,7 +187,8 @@ def fire_resolution_deadline(timer: Timer, incident: Incident) -> str:
 
 
 def stakeholders_notified(incident: Incident) -> bool:
-    ticked = incident.checklist.filter(label__startswith=STAKEHOLDER_CHECKLIST_PREFIX, done_at__isnull=False).exists()
+    # By position: the item's label is in the site's language.
+    ticked = incident.checklist.filter(position=CHECKLIST_NOTIFY_STAKEHOLDERS, done_at__isnull=False).exists()
     return ticked or incident.timeline.filter(kind=TimelineKind.COMMUNICATION).exists()
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from incidents.models import (
     OPEN_STATUSES,
@@ -24,7 +25,7 @@ COMPONENT_FIELDS = ("name", "description", "group", "position", "status", "uptim
 def _check_component_fields(fields: Iterable[str]) -> None:
     unknown = set(fields) - set(COMPONENT_FIELDS)
     if unknown:
-        raise ValidationError(f"Unknown component fields: {', '.join(sorted(unknown))}.")
+        raise ValidationError(_("Unknown component fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
 
 
 @transaction.atomic
@@ -51,7 +52,9 @@ def component_update(component: Component, *, by: Actor, **changes: Any) -> Comp
 def component_delete(component: Component, *, by: Actor) -> None:
     component = Component.objects.select_for_update().get(pk=component.pk)
     if component.incidents.exists():
-        raise ValidationError(f"{component.name} is recorded on incidents; it cannot be deleted.")
+        raise ValidationError(
+            _("%(component)s is recorded on incidents; it cannot be deleted.") % {"component": component.name}
+        )
     component.delete()
 
 

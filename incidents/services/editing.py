@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from incidents.models import (
     ChecklistItem,
@@ -22,7 +24,7 @@ from incidents.models import (
 )
 from incidents.services.lifecycle import incident_change_severity, incident_move_status, lock_incident
 from incidents.services.versioning import count_change
-from incidents.timeline import Actor, acting_user, timeline_append
+from incidents.timeline import Actor, acting_user, in_site_language, timeline_append
 from incidents.timezones import zoned_text
 
 
@@ -30,7 +32,7 @@ from incidents.timezones import zoned_text
 def incident_add_note(incident: Incident, *, by: Actor, text: str) -> TimelineEntry:
     text = (text or "").strip()
     if not text:
-        raise ValidationError({"text": "A note cannot be empty."})
+        raise ValidationError({"text": _("A note cannot be empty.")})
     incident = lock_incident(incident)
     Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
     return timeline_append(incident, kind=TimelineKind.NOTE, text=text, by=by)
@@ -42,17 +44,22 @@ def checklist_item_tick(item: ChecklistItem, *, by: Actor) -> ChecklistItem:
     refused (naming who and when), never logged twice; other changes of the incident do not matter."""
     item = ChecklistItem.objects.select_for_update().select_related("incident").get(pk=item.pk)
     if item.done_at is not None:
-        who = f" by {item.done_by.get_username()}" if item.done_by is not None else ""
-        raise ValidationError(
-            f"“{item.label}” was already ticked{who} at {zoned_text(item.done_at, 'H:i')}.", code="conflict"
-        )
+        params = {"label": item.label, "time": zoned_text(item.done_at, "H:i")}
+        if item.done_by is not None:
+            message = _("“%(label)s” was already ticked by %(user)s at %(time)s.") % {
+                **params,
+                "user": item.done_by.get_username(),
+            }
+        else:
+            message = _("“%(label)s” was already ticked at %(time)s.") % params
+        raise ValidationError(message, code="conflict")
     now = timezone.now()
     item.done_at = now
     item.done_by = acting_user(by)
     item.save(update_fields=["done_at", "done_by"])
-    timeline_append(
-        item.incident, kind=TimelineKind.CHECKLIST, text=f"Checked: {item.label}", by=by, at=now, data={"item": item.pk}
-    )
+    with in_site_language():
+        text = _("Checked: %(label)s") % {"label": item.label}
+    timeline_append(item.incident, kind=TimelineKind.CHECKLIST, text=text, by=by, at=now, data={"item": item.pk})
     return item
 
 
@@ -73,12 +80,19 @@ def checklist_items_add(incident: Incident, *, labels: Iterable[str], by: Actor,
         added.append(ChecklistItem(incident=incident, position=position, label=label))
     ChecklistItem.objects.bulk_create(added)
     Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
+    with in_site_language():
+        if added:
+            text = ngettext(
+                "Added %(count)d checklist item from %(source)s",
+                "Added %(count)d checklist items from %(source)s",
+                len(added),
+            ) % {"count": len(added), "source": source}
+        else:
+            text = _("Applied %(source)s: nothing new to add") % {"source": source}
     timeline_append(
         incident,
         kind=TimelineKind.CHECKLIST,
-        text=f"Added {len(added)} checklist item(s) from {source}"
-        if added
-        else f"Applied {source}: nothing new to add",
+        text=text,
         by=by,
         data={"source": source, "items": [item.pk for item in added]},
     )
@@ -113,7 +127,9 @@ def incident_update_details(
     """Edit descriptive fields; logs which ones changed."""
     unknown = set(changes) - set(EDITABLE_DETAILS)
     if unknown:
-        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("These fields cannot be edited here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     incident = lock_incident(incident, expected_version=expected_version)
     changed: list[str] = []
     for name, value in changes.items():
@@ -136,10 +152,10 @@ def incident_update_details(
     if changed:
         # One save (one history record) for the fields and the version the edit counts as.
         incident.save(update_fields=[*fields, *count_change(incident, by=by), "updated_at"])
-        labels = [str(getattr(Incident._meta.get_field(name), "verbose_name", name)) for name in changed]
-        timeline_append(
-            incident, kind=TimelineKind.EDIT, text="Edited " + ", ".join(labels), by=by, data={"fields": changed}
-        )
+        with in_site_language():
+            labels = [str(getattr(Incident._meta.get_field(name), "verbose_name", name)) for name in changed]
+            text = _("Edited %(fields)s") % {"fields": ", ".join(labels)}
+        timeline_append(incident, kind=TimelineKind.EDIT, text=text, by=by, data={"fields": changed})
     return incident
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from incidents import logcontext
 from incidents.hooks import incident_changed, incident_closing, incident_resolved
@@ -29,7 +30,7 @@ from incidents.models import (
 )
 from incidents.services.versioning import check_version, count_change
 from incidents.severity import ImpactFacts, suggest_severity
-from incidents.timeline import Actor, acting_user, timeline_append
+from incidents.timeline import Actor, acting_user, in_site_language, timeline_append
 from incidents.timezones import zoned_text
 
 # Legal status moves. Resolved incidents may be reopened; closed is final.
@@ -41,10 +42,19 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     IncidentStatus.CLOSED: (),
 }
 
-# Positions in INITIAL_RESPONSE_CHECKLIST of the items Warroom ticks itself when the action happens.
+# Positions in INITIAL_RESPONSE_CHECKLIST of the items Warroom ticks itself when the action happens, or
+# looks for (the stakeholder deadline). Items are found by position: their labels are in the site's language.
 CHECKLIST_ACKNOWLEDGE = 1
 CHECKLIST_IDENTIFY_SEVERITY = 4
 CHECKLIST_BEGIN_LOG = 5
+CHECKLIST_NOTIFY_STAKEHOLDERS = 6
+
+
+def initial_checklist() -> list[str]:
+    """The initial-response checklist's labels in the site's language, as each new incident gets them."""
+    with in_site_language():
+        return [_(label) for label in INITIAL_RESPONSE_CHECKLIST]
+
 
 STATUS_TIMESTAMP: dict[str, str] = {
     IncidentStatus.IDENTIFIED: "identified_at",
@@ -112,19 +122,19 @@ def incident_declare(
     now = timezone.now()
     if declared_at is not None:
         if declared_at > now:
-            raise ValidationError({"declared_at": "An incident cannot be declared in the future."})
+            raise ValidationError({"declared_at": _("An incident cannot be declared in the future.")})
         now = declared_at
     title = (title or "").strip()
     if not title:
-        raise ValidationError({"title": "An incident needs a title."})
+        raise ValidationError({"title": _("An incident needs a title.")})
     started_at = started_at or now
     detected_at = detected_at or now
     if started_at > now:
-        raise ValidationError({"started_at": "The start of an incident cannot be in the future."})
+        raise ValidationError({"started_at": _("The start of an incident cannot be in the future.")})
     if detected_at < started_at:
         detected_at = started_at
     if users_affected_pct is not None and not 0 <= users_affected_pct <= 100:
-        raise ValidationError({"users_affected_pct": "Users affected must be between 0 and 100 (%)."})
+        raise ValidationError({"users_affected_pct": _("Users affected must be between 0 and 100 (%).")})
 
     reference = next_reference(now)
     incident = Incident(
@@ -161,25 +171,31 @@ def incident_declare(
             done_at=now if position in done_at_declare else None,
             done_by=acting_user(by) if position in done_at_declare else None,
         )
-        for position, label in enumerate(INITIAL_RESPONSE_CHECKLIST, start=1)
+        for position, label in enumerate(initial_checklist(), start=1)
     )
 
-    suggestion = suggest_severity(
-        ImpactFacts(
-            service_down=service_down,
-            data_impact=data_impact,
-            security_breach=security_breach,
-            core_function_impaired=core_function_impaired,
-            severe_degradation=severe_degradation,
-            non_critical_affected=non_critical_affected,
-            users_affected_pct=users_affected_pct,
-        )
+    facts = ImpactFacts(
+        service_down=service_down,
+        data_impact=data_impact,
+        security_breach=security_breach,
+        core_function_impaired=core_function_impaired,
+        severe_degradation=severe_degradation,
+        non_critical_affected=non_critical_affected,
+        users_affected_pct=users_affected_pct,
     )
-    text = f"Declared as {severity.level} ({severity.name}): {title}"
-    if suggestion.level != severity.level:
-        text += (
-            f". Suggested {suggestion.level} ({'; '.join(suggestion.reasons)}); the commander chose {severity.level}."
-        )
+    with in_site_language():  # the reasons are logged (text and data) in the log's language
+        suggestion = suggest_severity(facts)
+        text = _("Declared as %(level)s (%(name)s): %(title)s") % {
+            "level": severity.level,
+            "name": severity.name,
+            "title": title,
+        }
+        if suggestion.level != severity.level:
+            text += _(". Suggested %(suggested)s (%(reasons)s); the commander chose %(level)s.") % {
+                "suggested": suggestion.level,
+                "reasons": "; ".join(suggestion.reasons),
+                "level": severity.level,
+            }
     timeline_append(
         incident,
         kind=TimelineKind.DECLARED,
@@ -202,11 +218,13 @@ def incident_acknowledge(incident: Incident, *, by: Actor, expected_version: int
     incident = lock_incident(incident, expected_version=expected_version)
     if incident.acknowledged_at is not None:
         raise ValidationError(
-            f"{incident.reference} was already acknowledged at {zoned_text(incident.acknowledged_at, 'H:i')}."
+            _("%(reference)s was already acknowledged at %(time)s.")
+            % {"reference": incident.reference, "time": zoned_text(incident.acknowledged_at, "H:i")}
         )
     if not incident.is_open:
         raise ValidationError(
-            f"{incident.reference} is {incident.get_status_display().lower()}; nothing to acknowledge."
+            _("%(reference)s is %(status)s; nothing to acknowledge.")
+            % {"reference": incident.reference, "status": incident.get_status_display().lower()}
         )
     now = timezone.now()
     incident.acknowledged_at = now
@@ -220,13 +238,18 @@ def incident_acknowledge(incident: Incident, *, by: Actor, expected_version: int
     timeline_append(
         incident,
         kind=TimelineKind.ACKNOWLEDGED,
-        text="Acknowledged" + (" after the response target" if late else " within the response target"),
+        text=_acknowledged_text(late),
         by=by,
         at=now,
         data={"time_to_acknowledge_seconds": int((now - incident.started_at).total_seconds()), "breached": late},
     )
     _changed(incident, "acknowledged")
     return incident
+
+
+def _acknowledged_text(late: bool) -> str:
+    with in_site_language():
+        return _("Acknowledged after the response target") if late else _("Acknowledged within the response target")
 
 
 @transaction.atomic
@@ -241,15 +264,27 @@ def incident_change_severity(
     incident = lock_incident(incident, expected_version=expected_version)
     if not incident.is_open:
         raise ValidationError(
-            f"{incident.reference} is {incident.get_status_display().lower()}; its severity is final."
+            _("%(reference)s is %(status)s; its severity is final.")
+            % {"reference": incident.reference, "status": incident.get_status_display().lower()}
         )
     old = incident.severity
     if old.pk == severity.pk:
-        raise ValidationError({"severity": f"{incident.reference} is already {severity.level}."})
+        raise ValidationError(
+            {
+                "severity": _("%(reference)s is already %(level)s.")
+                % {"reference": incident.reference, "level": severity.level}
+            }
+        )
     incident.severity = severity
     incident.save(update_fields=["severity", "updated_at", *count_change(incident, by=by)])
-    verb = "Upgraded" if severity.level < old.level else "Downgraded"
-    text = f"{verb} from {old.level} to {severity.level}" + (f": {reason}" if reason else "")
+    with in_site_language():
+        levels = {"old": old.level, "new": severity.level}
+        if severity.level < old.level:
+            text = _("Upgraded from %(old)s to %(new)s") % levels
+        else:
+            text = _("Downgraded from %(old)s to %(new)s") % levels
+        if reason:
+            text = _("%(change)s: %(reason)s") % {"change": text, "reason": reason}
     timeline_append(
         incident, kind=TimelineKind.SEVERITY, text=text, by=by, data={"from": old.level, "to": severity.level}
     )
@@ -278,12 +313,16 @@ def incident_move_status(
 ) -> Incident:
     incident = lock_incident(incident, expected_version=expected_version)
     if status not in IncidentStatus.values:
-        raise ValidationError({"status": f"Unknown status {status!r}."})
+        raise ValidationError({"status": _("Unknown status %(status)r.") % {"status": status}})
     if status not in legal_moves(incident):
         raise ValidationError(
             {
-                "status": f"{incident.reference} is {incident.get_status_display().lower()}; it cannot move to "
-                f"{IncidentStatus(status).label.lower()}."
+                "status": _("%(reference)s is %(status)s; it cannot move to %(new_status)s.")
+                % {
+                    "reference": incident.reference,
+                    "status": incident.get_status_display().lower(),
+                    "new_status": IncidentStatus(status).label.lower(),
+                }
             }
         )
     if status == IncidentStatus.CLOSED:
@@ -299,11 +338,17 @@ def incident_move_status(
         incident.resolved_at = None  # reopened: the resolution clock runs again
         fields.append("resolved_at")
     incident.save(update_fields=fields)
-    text = f"Status {IncidentStatus(old).label.lower()} → {IncidentStatus(status).label.lower()}"
+    with in_site_language():
+        text = _("Status %(old)s → %(new)s") % {
+            "old": IncidentStatus(old).label.lower(),
+            "new": IncidentStatus(status).label.lower(),
+        }
+        if note:
+            text = _("%(change)s: %(reason)s") % {"change": text, "reason": note}
     timeline_append(
         incident,
         kind=TimelineKind.STATUS,
-        text=text + (f": {note}" if note else ""),
+        text=text,
         by=by,
         at=now,
         data={"from": old, "to": status},

@@ -13,31 +13,43 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incidents.hooks import command_handed_over, responder_added, role_assigned
 from incidents.models import Incident, IncidentStatus, TimelineEntry, TimelineKind
 from incidents.roles import person
 from incidents.services.lifecycle import lock_incident
 from incidents.services.versioning import count_change
-from incidents.timeline import Actor, timeline_append
+from incidents.timeline import Actor, in_site_language, timeline_append
 
 COMMANDER = "commander"
 COMMUNICATIONS_LEAD = "communications_lead"
 SCRIBE = "scribe"
 # The roles one person holds at a time, as Incident fields, with the name the timeline uses.
-ROLE_NAMES = {COMMANDER: "incident commander", COMMUNICATIONS_LEAD: "communications lead", SCRIBE: "scribe"}
+ROLE_NAMES = {
+    COMMANDER: gettext_lazy("incident commander"),
+    COMMUNICATIONS_LEAD: gettext_lazy("communications lead"),
+    SCRIBE: gettext_lazy("scribe"),
+}
 # Roles assigned and unassigned freely; command only changes hands.
 ASSIGNABLE_ROLES = (COMMUNICATIONS_LEAD, SCRIBE)
 
 
 def _open_for_roles(incident: Incident) -> None:
     if incident.status == IncidentStatus.CLOSED:
-        raise ValidationError(f"{incident.reference} is closed; its roles are part of the record now.")
+        raise ValidationError(
+            _("%(reference)s is closed; its roles are part of the record now.") % {"reference": incident.reference}
+        )
+
+
+def _unknown_role(role: str) -> str:
+    return _("Unknown role %(role)r; use one of %(roles)s.") % {"role": role, "roles": ", ".join(ROLE_NAMES)}
 
 
 def _active(user: User, field: str) -> None:
     if not user.is_active:
-        raise ValidationError({field: f"{person(user)} is not an active user."})
+        raise ValidationError({field: _("%(person)s is not an active user.") % {"person": person(user)}})
 
 
 def _touch(incident: Incident, *, by: Actor) -> None:
@@ -54,16 +66,20 @@ def _hand_over(incident: Incident, *, to: User, by: Actor, note: str, field: str
     _active(to, field)
     previous = incident.commander
     if previous is not None and previous.pk == to.pk:
-        raise ValidationError({field: f"{person(to)} already has command."})
+        raise ValidationError({field: _("%(person)s already has command.") % {"person": person(to)}})
     incident.commander = to
     incident.save(update_fields=["commander", "updated_at", *count_change(incident, by=by)])
-    if previous is None:
-        text = f"{person(to)} took command"
-    else:
-        text = f"Command handed over from {person(previous)} to {person(to)}"
     note = (note or "").strip()
-    if note:
-        text += f": {note}"
+    with in_site_language():
+        if previous is None:
+            text = _("%(person)s took command") % {"person": person(to)}
+        else:
+            text = _("Command handed over from %(previous)s to %(person)s") % {
+                "previous": person(previous),
+                "person": person(to),
+            }
+        if note:
+            text = _("%(change)s: %(reason)s") % {"change": text, "reason": note}
     entry = _log(
         incident, text, by=by, role=COMMANDER, previous=previous.pk if previous else None, user=to.pk, note=note
     )
@@ -74,21 +90,28 @@ def _hand_over(incident: Incident, *, to: User, by: Actor, note: str, field: str
 def _assign(incident: Incident, *, role: str, user: User | None, by: Actor) -> TimelineEntry:
     if role == COMMANDER:
         if user is None:
-            raise ValidationError({role: "An incident keeps a commander: hand command over to someone instead."})
+            raise ValidationError({role: _("An incident keeps a commander: hand command over to someone instead.")})
         return _hand_over(incident, to=user, by=by, note="", field=role)
     if role not in ASSIGNABLE_ROLES:
-        raise ValidationError({"role": f"Unknown role {role!r}; use one of {', '.join(ROLE_NAMES)}."})
-    name = ROLE_NAMES[role]
+        raise ValidationError({"role": _unknown_role(role)})
     current: User | None = getattr(incident, role)
     if user is None:
         if current is None:
-            raise ValidationError({role: f"Nobody is the {name}."})
-        text = f"{person(current)} is no longer the {name}"
+            raise ValidationError({role: _("Nobody is the %(role)s.") % {"role": ROLE_NAMES[role]}})
+        with in_site_language():
+            text = _("%(person)s is no longer the %(role)s") % {"person": person(current), "role": ROLE_NAMES[role]}
     else:
         _active(user, role)
         if current is not None and current.pk == user.pk:
-            raise ValidationError({role: f"{person(user)} is already the {name}."})
-        text = f"{person(user)} is now the {name}" + (f" (was {person(current)})" if current else "")
+            raise ValidationError(
+                {role: _("%(person)s is already the %(role)s.") % {"person": person(user), "role": ROLE_NAMES[role]}}
+            )
+        with in_site_language():
+            params = {"person": person(user), "role": ROLE_NAMES[role]}
+            if current:
+                text = _("%(person)s is now the %(role)s (was %(previous)s)") % {**params, "previous": person(current)}
+            else:
+                text = _("%(person)s is now the %(role)s") % params
     setattr(incident, role, user)
     incident.save(update_fields=[role, "updated_at", *count_change(incident, by=by)])
     entry = _log(
@@ -104,14 +127,21 @@ def _add_responder(
 ) -> TimelineEntry:
     _active(user, field)
     if incident.responders.filter(pk=user.pk).exists():
-        raise ValidationError({field: f"{person(user)} is already a responder."})
+        raise ValidationError({field: _("%(person)s is already a responder.") % {"person": person(user)}})
     if page and not incident.is_open:
         raise ValidationError(
-            {page_field: f"{incident.reference} is {incident.get_status_display().lower()}: add them without paging."}
+            {
+                page_field: _("%(reference)s is %(status)s: add them without paging.")
+                % {"reference": incident.reference, "status": incident.get_status_display().lower()}
+            }
         )
     incident.responders.add(user)
     _touch(incident, by=by)
-    text = f"Added {person(user)} as a responder" + (", paging them" if page else "")
+    with in_site_language():
+        if page:
+            text = _("Added %(person)s as a responder, paging them") % {"person": person(user)}
+        else:
+            text = _("Added %(person)s as a responder") % {"person": person(user)}
     entry = _log(incident, text, by=by, role="responder", user=user.pk, page=page)
     responder_added.send(sender=Incident, incident=incident, user=user, page=page, by=by, entry=entry)
     return entry
@@ -119,10 +149,12 @@ def _add_responder(
 
 def _remove_responder(incident: Incident, *, user: User, by: Actor, field: str) -> TimelineEntry:
     if not incident.responders.filter(pk=user.pk).exists():
-        raise ValidationError({field: f"{person(user)} is not a responder."})
+        raise ValidationError({field: _("%(person)s is not a responder.") % {"person": person(user)}})
     incident.responders.remove(user)
     _touch(incident, by=by)
-    return _log(incident, f"Removed {person(user)} from the responders", by=by, role="responder", user=user.pk)
+    with in_site_language():
+        text = _("Removed %(person)s from the responders") % {"person": person(user)}
+    return _log(incident, text, by=by, role="responder", user=user.pk)
 
 
 @transaction.atomic
@@ -172,7 +204,7 @@ def incident_set_roles(
     _open_for_roles(incident)
     for role, user in (roles or {}).items():
         if role not in ROLE_NAMES:
-            raise ValidationError({"role": f"Unknown role {role!r}; use one of {', '.join(ROLE_NAMES)}."})
+            raise ValidationError({"role": _unknown_role(role)})
         current: User | None = getattr(incident, role)
         if (current.pk if current else None) == (user.pk if user else None):
             continue

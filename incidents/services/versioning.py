@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from incidents.models import Incident
 from incidents.timeline import Actor, acting_user
@@ -36,10 +37,15 @@ class IncidentConflict(ValidationError):
         self.current_version = incident.version
         self.changed_by = changed_by_text(incident)
         self.changed_at: datetime | None = incident.changed_at
-        at = f" at {zoned_text(incident.changed_at, 'H:i')}" if incident.changed_at else ""
-        super().__init__(
-            f"{incident.reference} was changed by {self.changed_by}{at}, review and resubmit.", code="conflict"
-        )
+        params = {"reference": incident.reference, "user": self.changed_by}
+        if incident.changed_at:
+            message = _("%(reference)s was changed by %(user)s at %(time)s, review and resubmit.") % {
+                **params,
+                "time": zoned_text(incident.changed_at, "H:i"),
+            }
+        else:
+            message = _("%(reference)s was changed by %(user)s, review and resubmit.") % params
+        super().__init__(message, code="conflict")
 
 
 def parse_version(value: object) -> int | None:
@@ -51,7 +57,7 @@ def parse_version(value: object) -> int | None:
     except ValueError:
         number = -1
     if number < 1:
-        raise ValidationError({"version": "The version must be a whole number of 1 or more."})
+        raise ValidationError({"version": _("The version must be a whole number of 1 or more.")})
     return number
 
 

@@ -189,15 +189,15 @@ class ComponentOutlook:
 
     @property
     def stored_label(self) -> str:
-        return ComponentStatus(self.stored).label
+        return str(ComponentStatus(self.stored).label)
 
     @property
     def now_label(self) -> str:
-        return ComponentStatus(self.now).label
+        return str(ComponentStatus(self.now).label)
 
     @property
     def after_label(self) -> str:
-        return ComponentStatus(self.after).label
+        return str(ComponentStatus(self.after).label)
 
 
 def status_after_publishing(

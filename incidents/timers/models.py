@@ -6,27 +6,34 @@ from __future__ import annotations
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Timer(models.Model):
     """One clock: fires once at `due_at` unless cancelled. Unique per (subject, kind, step)."""
 
-    kind = models.CharField(max_length=60)
+    kind = models.CharField(_("kind"), max_length=60)
     subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     subject_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("subject_type", "subject_id")
-    step = models.CharField(max_length=100, default="", blank=True)
-    due_at = models.DateTimeField()
-    fired_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=200, blank=True, help_text="What firing did, in a few words.")
-    failures = models.PositiveSmallIntegerField(default=0, help_text="Handler errors so far (retried each tick).")
-    last_error = models.TextField(blank=True)
+    step = models.CharField(_("step"), max_length=100, default="", blank=True)
+    due_at = models.DateTimeField(_("due at"))
+    fired_at = models.DateTimeField(_("fired at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=200, blank=True, help_text=_("What firing did, in a few words.")
+    )
+    failures = models.PositiveSmallIntegerField(
+        _("failures"), default=0, help_text=_("Handler errors so far (retried each tick).")
+    )
+    last_error = models.TextField(_("last error"), blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["due_at", "id"]
+        verbose_name = _("timer")
+        verbose_name_plural = _("timers")
         constraints = [
             models.UniqueConstraint(fields=["subject_type", "subject_id", "kind", "step"], name="timer_unique_step"),
         ]
@@ -62,7 +69,7 @@ class TimerHeartbeat(models.Model):
 
     name = models.CharField(max_length=30, primary_key=True)
     beat_at = models.DateTimeField()
-    fired = models.PositiveIntegerField(default=0, help_text="Timers fired by the last tick.")
+    fired = models.PositiveIntegerField(_("fired"), default=0, help_text=_("Timers fired by the last tick."))
 
     def __str__(self) -> str:
         return f"{self.name} at {self.beat_at:%H:%M:%S}"

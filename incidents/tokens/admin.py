@@ -9,6 +9,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
@@ -22,7 +24,8 @@ class ApiTokenForm(forms.ModelForm):
     expires_at = forms.SplitDateTimeField(
         required=False,
         widget=AdminSplitDateTime,
-        help_text="After this the token is refused (401). Empty: it never expires.",
+        label=gettext_lazy("Expires at"),
+        help_text=gettext_lazy("After this the token is refused (401). Empty: it never expires."),
     )
 
     class Meta:
@@ -48,16 +51,16 @@ class ApiTokenAdmin(TokenAdmin):
     list_display = ("key_hint", "user", "created", "expires", "last_used_at")
     list_select_related = ("user", "details")
 
-    @admin.display(description="key")
+    @admin.display(description=gettext_lazy("key"))
     def key_hint(self, token: ApiToken) -> str:
-        return f"{token.key[:KEY_SHOWN]}…" if token.key else "made when saved"
+        return f"{token.key[:KEY_SHOWN]}…" if token.key else _("made when saved")
 
-    @admin.display(description="expires")
+    @admin.display(description=gettext_lazy("expires"))
     def expires(self, token: ApiToken) -> object:
         details = services.token_details(token)
         return details.expires_at if details else None
 
-    @admin.display(description="last used")
+    @admin.display(description=gettext_lazy("last used"))
     def last_used_at(self, token: ApiToken) -> object:
         details = services.token_details(token)
         return details.last_used_at if details else None
