@@ -145,8 +145,11 @@ def words_left(text: str) -> list[str]:
 
 
 def untranslated_template_text(path: Path) -> list[str]:
+    """Checked on the whole template with each template tag and variable replaced by a space (tags cannot
+    span lines, so line numbers stay right): an HTML tag with a {% url %} or {{ value }} inside is still one
+    tag, not fragments whose attribute names would read as words."""
     source = path.read_text()
-    found = []
+    pieces = []
     skipping = 0  # inside blocktranslate or comment
     for token in Lexer(source).tokenize():
         if token.token_type == TokenType.BLOCK:
@@ -155,18 +158,22 @@ def untranslated_template_text(path: Path) -> list[str]:
                 skipping += 1
             elif tag in {"endblocktranslate", "endblocktrans", "endcomment"}:
                 skipping -= 1
-            continue
-        if token.token_type != TokenType.TEXT or skipping:
-            continue
-        text = blank_out(HTML_COMMENT, token.contents)
-        for match in READ_ATTRIBUTE.finditer(text):
-            if words_left(match.group(2)):
-                line = token.lineno + text.count("\n", 0, match.start())
-                found.append(f"{shown_path(path)}:{line}: {match.group(1)}={match.group(2)!r}")
-        visible = ENTITY.sub(" ", blank_out(TAG, text))
-        for offset, line_text in enumerate(visible.split("\n")):
-            if words_left(line_text):
-                found.append(f"{shown_path(path)}:{token.lineno + offset}: {' '.join(line_text.split())[:70]!r}")
+        if token.token_type != TokenType.TEXT:
+            pieces.append(" ")
+        elif skipping:
+            pieces.append(re.sub(r"[^\n]", " ", token.contents))
+        else:
+            pieces.append(token.contents)
+    text = blank_out(HTML_COMMENT, "".join(pieces))
+    found = []
+    for match in READ_ATTRIBUTE.finditer(text):
+        if words_left(match.group(2)):
+            line = 1 + text.count("\n", 0, match.start())
+            found.append(f"{shown_path(path)}:{line}: {match.group(1)}={match.group(2)!r}")
+    visible = ENTITY.sub(" ", blank_out(TAG, text))
+    for number, line_text in enumerate(visible.split("\n"), start=1):
+        if words_left(line_text):
+            found.append(f"{shown_path(path)}:{number}: {' '.join(line_text.split())[:70]!r}")
     return found
 
 
