@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from incidents.admin.preferences import preferences_view
 from incidents.metrics.views import metrics
 from incidents.timers import health
 
-admin.site.site_header = "Warroom"
-admin.site.site_title = "Warroom"
-admin.site.index_title = "Incident command"
+admin.site.site_header = _("Warroom")
+admin.site.site_title = _("Warroom")
+admin.site.index_title = _("Incident command")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -6,6 +6,8 @@ from django import forms
 from django.contrib.auth.models import User
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incidents.models import Incident, SeverityPolicy
 from incidents.services import IncidentConflict
@@ -14,13 +16,14 @@ from incidents.services import IncidentConflict
 class IncidentDeclareForm(forms.ModelForm):
     """The admin's declare form: the runbook's criteria feed the severity suggestion."""
 
-    service_down = forms.BooleanField(required=False, label="Complete service unavailability")
-    core_function_impaired = forms.BooleanField(required=False, label="Core functionality impaired")
-    severe_degradation = forms.BooleanField(required=False, label="Performance severely degraded")
-    non_critical_affected = forms.BooleanField(required=False, label="Non-critical features affected")
+    service_down = forms.BooleanField(required=False, label=gettext_lazy("Complete service unavailability"))
+    core_function_impaired = forms.BooleanField(required=False, label=gettext_lazy("Core functionality impaired"))
+    severe_degradation = forms.BooleanField(required=False, label=gettext_lazy("Performance severely degraded"))
+    non_critical_affected = forms.BooleanField(required=False, label=gettext_lazy("Non-critical features affected"))
     started_at = forms.DateTimeField(
         required=False,
-        help_text=(
+        label=gettext_lazy("Started at"),
+        help_text=gettext_lazy(
             "Leave empty for now. Set it when the problem began before it was declared"
             " (in your time zone, see My preferences)."
         ),
@@ -56,17 +59,17 @@ class IncidentDeclareForm(forms.ModelForm):
     def clean_started_at(self):
         started_at = self.cleaned_data.get("started_at")
         if started_at and started_at > timezone.now():
-            raise forms.ValidationError("The start of an incident cannot be in the future.")
+            raise forms.ValidationError(_("The start of an incident cannot be in the future."))
         return started_at
 
 
 class SeverityChangeForm(forms.Form):
-    severity = forms.ModelChoiceField(queryset=SeverityPolicy.objects.all())
-    reason = forms.CharField(required=False, max_length=500)
+    severity = forms.ModelChoiceField(queryset=SeverityPolicy.objects.all(), label=gettext_lazy("Severity"))
+    reason = forms.CharField(required=False, max_length=500, label=gettext_lazy("Reason"))
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000, label=gettext_lazy("Note"))
 
 
 class IncidentDetailsForm(forms.ModelForm):
@@ -94,7 +97,7 @@ class IncidentDetailsForm(forms.ModelForm):
             conflict = IncidentConflict(self.instance, seen)
             message = conflict.messages[0]
             if changed_meanwhile:
-                message += " Changed meanwhile: " + ", ".join(changed_meanwhile) + "."
+                message += " " + _("Changed meanwhile: %(fields)s.") % {"fields": ", ".join(changed_meanwhile)}
             raise forms.ValidationError(message, code="conflict")
         return cleaned
 
@@ -147,28 +150,32 @@ def _put(data: QueryDict, key: str, value: Any, *, checkbox: bool) -> None:
         data[key] = "" if value is None else str(value)
 
 
-def _people() -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(queryset=User.objects.filter(is_active=True).order_by("username"), required=False)
+def _people(label: Any) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("username"), required=False, label=label
+    )
 
 
 class RolesForm(forms.Form):
     """The cockpit's roles form: communications lead and scribe (empty: nobody)."""
 
-    communications_lead = _people()
-    scribe = _people()
+    communications_lead = _people(gettext_lazy("Communications lead"))
+    scribe = _people(gettext_lazy("Scribe"))
 
 
 class HandOverForm(forms.Form):
     to = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True).order_by("username"), label="Hand command to"
+        queryset=User.objects.filter(is_active=True).order_by("username"), label=gettext_lazy("Hand command to")
     )
-    note = forms.CharField(required=False, max_length=500)
+    note = forms.CharField(required=False, max_length=500, label=gettext_lazy("Hand-over note"))
 
 
 class ResponderAddForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True).order_by("username"), label="Responder")
-    page = forms.BooleanField(required=False, initial=True, label="Page them now")
+    user = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("username"), label=gettext_lazy("Responder")
+    )
+    page = forms.BooleanField(required=False, initial=True, label=gettext_lazy("Page them now"))
 
 
 class ResponderRemoveForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=User.objects.all())
+    user = forms.ModelChoiceField(queryset=User.objects.all(), label=gettext_lazy("Responder"))

@@ -22,11 +22,15 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from incidents.models import Incident, IncidentStatus
 from incidents.roles import COMMAND_PERMISSION
 
 Run = Literal["navigate", "submit", "focus"]
+# The group a command is listed under (shown beside it).
+INCIDENT_GROUP: Any = pgettext_lazy("palette group", "Incident")
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,11 @@ class Command:
     run: Run
     target: str
     keywords: str = ""  # other words a user may type to find it
-    group: str = "Incident"
+    group: str = INCIDENT_GROUP
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Labels may be lazy translations: the page gets them as text in the active language.
+        return {name: str(value) for name, value in asdict(self).items()}
 
 
 CommandProvider = Callable[[HttpRequest, Incident], Iterable[Command]]
@@ -58,42 +63,57 @@ def global_commands(request: HttpRequest) -> list[Command]:
     if user.has_perm("incidents.add_incident"):
         commands.append(
             Command(
-                "Declare an incident",
+                _("Declare an incident"),
                 "navigate",
                 reverse("admin:incidents_incident_add"),
-                "new open start p1 p2 p3 p4 outage",
+                # Translators: words a user may type to find the command, space-separated; keep the English ones.
+                _("new open start p1 p2 p3 p4 outage"),
                 "Warroom",
             )
         )
     if user.has_perm("incidents.view_incident"):
         commands.append(
             Command(
-                "Open incidents",
+                _("Open incidents"),
                 "navigate",
                 f"{reverse('admin:incidents_incident_changelist')}?open=yes",
-                "list board all",
+                # Translators: words a user may type to find the command, space-separated; keep the English ones.
+                _("list board all"),
                 "Warroom",
             )
         )
-    commands.append(Command("Dashboard", "navigate", reverse("admin:index"), "home index", "Warroom"))
+    commands.append(
+        Command(
+            _("Dashboard"),
+            "navigate",
+            reverse("admin:index"),
+            # Translators: words a user may type to find the command, space-separated; keep the English ones.
+            _("home index"),
+            "Warroom",
+        )
+    )
     return commands
 
 
 def incident_commands(request: HttpRequest, incident: Incident) -> list[Command]:
     """Commands for this incident's cockpit: the core's, then each registered package's."""
     commands = list(_core_commands(request, incident))
-    for _, provider in sorted(_INCIDENT_COMMANDS.values(), key=lambda item: item[0]):
+    for _order, provider in sorted(_INCIDENT_COMMANDS.values(), key=lambda item: item[0]):
         commands.extend(provider(request, incident))
     return commands
 
 
 # The cockpit's status buttons, as commands; a move is offered only while the cockpit shows its button.
+# Translators: the second text of each pair is words a user may type to find the command; keep the English ones.
 MOVE_COMMANDS = {
-    IncidentStatus.IDENTIFIED: ("Mark identified", "move status identified cause found"),
-    IncidentStatus.MONITORING: ("Start monitoring", "move status monitoring fix deployed"),
-    IncidentStatus.RESOLVED: ("Resolve", "move status resolved fixed done"),
-    IncidentStatus.INVESTIGATING: ("Back to investigating", "move status investigating reopen"),
-    IncidentStatus.CLOSED: ("Close", "move status closed closeout"),
+    IncidentStatus.IDENTIFIED: (gettext_lazy("Mark identified"), gettext_lazy("move status identified cause found")),
+    IncidentStatus.MONITORING: (gettext_lazy("Start monitoring"), gettext_lazy("move status monitoring fix deployed")),
+    IncidentStatus.RESOLVED: (pgettext_lazy("button", "Resolve"), gettext_lazy("move status resolved fixed done")),
+    IncidentStatus.INVESTIGATING: (
+        gettext_lazy("Back to investigating"),
+        gettext_lazy("move status investigating reopen"),
+    ),
+    IncidentStatus.CLOSED: (pgettext_lazy("button", "Close"), gettext_lazy("move status closed closeout")),
 }
 
 
@@ -106,12 +126,30 @@ def _core_commands(request: HttpRequest, incident: Incident) -> Iterable[Command
     def action_url(action: str) -> str:
         return reverse("admin:incidents_incident_cockpit", args=[incident.pk, action])
 
-    yield Command(f"Acknowledge {reference}", "submit", action_url("acknowledge"), "ack ack'd mine on it")
+    yield Command(
+        _("Acknowledge %(reference)s") % {"reference": reference},
+        "submit",
+        action_url("acknowledge"),
+        # Translators: words a user may type to find the command, space-separated; keep the English ones.
+        _("ack ack'd mine on it"),
+    )
     if user.has_perm(COMMAND_PERMISSION):
         for status, (label, keywords) in MOVE_COMMANDS.items():
-            yield Command(f"{label} ({reference})", "submit", action_url(f"move-{status}"), keywords)
-        yield Command("Change severity", "focus", "#wr-severity", "severity escalate downgrade p1 p2 p3 p4")
-    yield Command("Add a note", "focus", "#wr-note", "note log comment write timeline")
+            yield Command(
+                pgettext("palette command", "%(action)s (%(reference)s)") % {"action": label, "reference": reference},
+                "submit",
+                action_url(f"move-{status}"),
+                str(keywords),
+            )
+        yield Command(
+            _("Change severity"),
+            "focus",
+            "#wr-severity",
+            # Translators: words a user may type to find the command, space-separated; keep the English ones.
+            _("severity escalate downgrade p1 p2 p3 p4"),
+        )
+    # Translators: words a user may type to find the command, space-separated; keep the English ones.
+    yield Command(_("Add a note"), "focus", "#wr-note", _("note log comment write timeline"))
 
 
 def palette_data(request: HttpRequest, context: Any) -> dict[str, Any]:

@@ -14,8 +14,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -33,29 +34,40 @@ from incidents.severity import ImpactFacts, suggest_severity
 from incidents.timezones import time_html
 
 PERCENT = re.compile(r"[0-9]{1,3}")
+# What a changelist action did, for the admin log.
+BULK_DONE = {"acknowledged": gettext_lazy("acknowledged"), "resolved": gettext_lazy("resolved")}
+
+
+# The SLA clock codes of Incident.next_sla_deadline, as the cockpit names them.
+SLA_CLOCKS = {
+    "acknowledge": pgettext_lazy("SLA clock", "acknowledge"),
+    "resolve": pgettext_lazy("SLA clock", "resolve"),
+}
 
 
 def sla_state(incident: Incident) -> str:
     deadline = incident.next_sla_deadline
     if incident.breached:
-        return mark_safe('<span class="wr-sla wr-sla-breached">breached</span>')
+        return format_html('<span class="wr-sla wr-sla-breached">{}</span>', pgettext("SLA state", "breached"))
     if deadline is None:
-        return mark_safe('<span class="wr-sla wr-sla-ok">met</span>') if not incident.is_open else "best effort"
+        if not incident.is_open:
+            return format_html('<span class="wr-sla wr-sla-ok">{}</span>', pgettext("SLA state", "met"))
+        return _("best effort")
     clock, due = deadline
     return format_html(
-        '<span class="wr-sla wr-sla-running" data-due="{}">{} left to {}</span>',
+        '<span class="wr-sla wr-sla-running" data-due="{}">{}</span>',
         due.isoformat(),
-        timesince(timezone.now(), due),
-        clock,
+        _("%(time)s left to %(clock)s")
+        % {"time": timesince(timezone.now(), due), "clock": SLA_CLOCKS.get(clock, clock)},
     )
 
 
 class BreachFilter(admin.SimpleListFilter):
-    title = "SLA"
+    title = gettext_lazy("SLA")
     parameter_name = "sla"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("breached", "Breached"), ("ok", "Within target")]
+        return [("breached", pgettext("SLA filter", "Breached")), ("ok", _("Within target"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "breached":
@@ -66,11 +78,11 @@ class BreachFilter(admin.SimpleListFilter):
 
 
 class OpenFilter(admin.SimpleListFilter):
-    title = "open"
+    title = pgettext_lazy("incident filter", "open")
     parameter_name = "open"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Open"), ("no", "Resolved or closed")]
+        return [("yes", pgettext("incident filter", "Open")), ("no", _("Resolved or closed"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "yes":
@@ -82,12 +94,23 @@ class OpenFilter(admin.SimpleListFilter):
 
 # Buttons of the cockpit: (status, label) in the order they are offered.
 MOVE_LABELS = {
-    IncidentStatus.INVESTIGATING: "Back to investigating",
-    IncidentStatus.IDENTIFIED: "Mark identified",
-    IncidentStatus.MONITORING: "Start monitoring",
-    IncidentStatus.RESOLVED: "Resolve",
-    IncidentStatus.CLOSED: "Close",
+    IncidentStatus.INVESTIGATING: gettext_lazy("Back to investigating"),
+    IncidentStatus.IDENTIFIED: gettext_lazy("Mark identified"),
+    IncidentStatus.MONITORING: gettext_lazy("Start monitoring"),
+    IncidentStatus.RESOLVED: pgettext_lazy("button", "Resolve"),
+    IncidentStatus.CLOSED: pgettext_lazy("button", "Close"),
 }
+# What a cockpit action did, for the admin message and the admin log ("INC-7: moved to resolved").
+MOVED_TO: dict[str, Any] = {
+    IncidentStatus.INVESTIGATING: gettext_lazy("moved to investigating"),
+    IncidentStatus.IDENTIFIED: gettext_lazy("moved to identified"),
+    IncidentStatus.MONITORING: gettext_lazy("moved to monitoring"),
+    IncidentStatus.RESOLVED: gettext_lazy("moved to resolved"),
+    IncidentStatus.CLOSED: gettext_lazy("moved to closed"),
+}
+
+
+TIMES = gettext_lazy("Times")
 
 
 @admin.register(Incident)
@@ -131,12 +154,12 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
     ]
     fieldsets = [
         (None, {"fields": ["reference", "title", "summary", "severity", "status"]}),
-        ("People", {"fields": ["commander", "communications_lead", "scribe", "responders", "reporter"]}),
-        ("Impact", {"fields": ["components", "users_affected_pct", "data_impact", "security_breach"]}),
-        ("Status page", {"fields": ["public", "public_impact_override"]}),
-        ("Links", {"fields": ["external_ticket", "chat_channel"]}),
+        (gettext_lazy("People"), {"fields": ["commander", "communications_lead", "scribe", "responders", "reporter"]}),
+        (gettext_lazy("Impact"), {"fields": ["components", "users_affected_pct", "data_impact", "security_breach"]}),
+        (gettext_lazy("Status page"), {"fields": ["public", "public_impact_override"]}),
+        (gettext_lazy("Links"), {"fields": ["external_ticket", "chat_channel"]}),
         (
-            "Times",
+            TIMES,
             {
                 "classes": ["collapse"],
                 "fields": [
@@ -165,19 +188,19 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Incident]:
         return selectors.incidents_with_sla()
 
-    @admin.display(description="severity", ordering="severity__level")
+    @admin.display(description=gettext_lazy("severity"), ordering="severity__level")
     def severity_display(self, obj: Incident) -> str:
         return severity_badge(obj.severity)
 
-    @admin.display(description="started", ordering="started_at")
+    @admin.display(description=gettext_lazy("started"), ordering="started_at")
     def started(self, obj: Incident) -> str:
         return time_html(obj.started_at)
 
-    @admin.display(description="age", ordering="started_at")
+    @admin.display(description=gettext_lazy("age"), ordering="started_at")
     def age(self, obj: Incident) -> str:
         return timesince(obj.started_at, obj.resolved_at or timezone.now())
 
-    @admin.display(description="SLA", ordering="sla_breached")
+    @admin.display(description=gettext_lazy("SLA"), ordering="sla_breached")
     def sla_display(self, obj: Incident) -> str:
         return sla_state(obj)
 
@@ -187,8 +210,8 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
             return [(None, {"fields": IncidentDeclareForm.Meta.fields})]
         zone = timezone.get_current_timezone_name()
         return [
-            (name, {**options, "description": f"In your time zone, {zone} (My preferences)."})
-            if name == "Times"
+            (name, {**options, "description": _("In your time zone, %(zone)s (My preferences).") % {"zone": zone}})
+            if name is TIMES
             else (name, options)
             for name, options in self.fieldsets
         ]
@@ -246,7 +269,7 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
         """After declaring, the commander lands in the incident's cockpit."""
         if "_addanother" in request.POST or "_popup" in request.POST:
             return super().response_add(request, obj, post_url_continue)
-        self.message_user(request, f"Declared {obj.reference}.", messages.SUCCESS)
+        self.message_user(request, _("Declared %(reference)s.") % {"reference": obj.reference}, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[obj.pk]))
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -344,7 +367,7 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
         pct_text = request.GET.get("users_affected_pct", "").strip()
         # ASCII digits only: str.isdigit() also accepts '²' (int() then fails) and Arabic-Indic or fullwidth digits.
         if pct_text and not (PERCENT.fullmatch(pct_text) and int(pct_text) <= 100):
-            return JsonResponse({"users_affected_pct": ["Give a whole number from 0 to 100."]}, status=400)
+            return JsonResponse({"users_affected_pct": [_("Give a whole number from 0 to 100.")]}, status=400)
         pct = int(pct_text) if pct_text else None
         suggestion = suggest_severity(
             ImpactFacts(
@@ -388,7 +411,11 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
         else:
             if done:
                 self.log_change(request, incident, done)
-                self.message_user(request, f"{incident.reference}: {done}", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("%(reference)s: %(done)s") % {"reference": incident.reference, "done": done},
+                    messages.SUCCESS,
+                )
         return HttpResponseRedirect(back)
 
     def _run_cockpit_action(self, request: HttpRequest, incident: Incident, action: str) -> str:
@@ -400,13 +427,13 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
             return roles_panel.run(request, incident, action)
         if action == "acknowledge":
             services.incident_acknowledge(incident, by=user, expected_version=version)
-            return "acknowledged"
+            return _("acknowledged")
         if action.startswith("move-"):
             status = action.removeprefix("move-")
             services.incident_move_status(
                 incident, status=status, by=user, note=request.POST.get("note", ""), expected_version=version
             )
-            return f"moved to {status}"
+            return str(MOVED_TO.get(status, status))
         if action == "severity":
             form = SeverityChangeForm(request.POST)
             if not form.is_valid():
@@ -418,25 +445,25 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
                 reason=form.cleaned_data["reason"],
                 expected_version=version,
             )
-            return f"severity set to {form.cleaned_data['severity'].level}"
+            return _("severity set to %(level)s") % {"level": form.cleaned_data["severity"].level}
         if action == "note":
             note = NoteForm(request.POST)
             if not note.is_valid():
-                raise ValidationError("A note cannot be empty.")
+                raise ValidationError(_("A note cannot be empty."))
             services.incident_add_note(incident, by=user, text=note.cleaned_data["text"])
-            return "note added"
+            return _("note added")
         if action == "tick":
             item = get_object_or_404(ChecklistItem, pk=request.POST.get("item"), incident=incident)
             services.checklist_item_tick(item, by=user)
-            return f"checked “{item.label}”"
-        raise ValidationError(f"Unknown action {action!r}.")
+            return _("checked “%(item)s”") % {"item": item.label}
+        raise ValidationError(_("Unknown action %(action)s.") % {"action": repr(action)})
 
     # Changelist actions
-    @admin.action(description="Acknowledge selected incidents", permissions=["change"])
+    @admin.action(description=gettext_lazy("Acknowledge selected incidents"), permissions=["change"])
     def acknowledge_selected(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
         self._bulk(request, queryset, services.incident_acknowledge, "acknowledged")
 
-    @admin.action(description="Resolve selected incidents", permissions=["command"])
+    @admin.action(description=gettext_lazy("Resolve selected incidents"), permissions=["command"])
     def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
         self._bulk(request, queryset, services.incident_resolve, "resolved")
 
@@ -452,11 +479,17 @@ class IncidentAdmin(SimpleHistoryAdmin, ServiceAdmin, LiveCockpitViews):
                 refused.append(error_text(error))
             else:
                 done.append(incident.reference)
-                self.log_change(request, incident, verb)
+                self.log_change(request, incident, BULK_DONE[verb])
         if done:
-            self.message_user(request, f"{verb.capitalize()}: {', '.join(done)}.", messages.SUCCESS)
+            references = ", ".join(done)
+            text = (
+                ngettext("Acknowledged: %(references)s.", "Acknowledged: %(references)s.", len(done))
+                if verb == "acknowledged"
+                else ngettext("Resolved: %(references)s.", "Resolved: %(references)s.", len(done))
+            )
+            self.message_user(request, text % {"references": references}, messages.SUCCESS)
         for reason in refused:
-            self.message_user(request, f"Refused: {reason}", messages.WARNING)
+            self.message_user(request, _("Refused: %(reason)s") % {"reason": reason}, messages.WARNING)
 
     def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any) -> HttpResponse:
         context.setdefault("suggest_url", reverse("admin:incidents_incident_suggest_severity"))

@@ -17,6 +17,8 @@ from django.template.loader import get_template, render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from incidents import live, selectors
 from incidents.models import Incident
@@ -88,7 +90,7 @@ class LiveCockpitViews:
         try:
             incident = selectors.incident_detail(pk)
         except Incident.DoesNotExist:
-            raise Http404(f"No incident {pk}.") from None
+            raise Http404(_("No incident %(pk)s.") % {"pk": pk}) from None
         # The regions draw from the cockpit's own context only (not the admin's menus and site context).
         context = self.cockpit_context(request, incident)
         regions = {
@@ -105,7 +107,7 @@ class LiveCockpitViews:
             raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
-            "title": "Open incidents",
+            "title": _("Open incidents"),
             "board": live.board(request.user.pk, wall=True),
             "media": self.media,
         }
@@ -140,7 +142,7 @@ class LiveCockpitViews:
             "opts": self.opts,
             "incident": incident,
             "page": page,
-            "title": f"{incident.reference}: timeline",
+            "title": _("%(reference)s: timeline") % {"reference": incident.reference},
         }
         return TemplateResponse(request, "admin/incidents/incident/timeline.html", context)
 
@@ -153,7 +155,9 @@ class LiveCockpitViews:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{incident.reference}-timeline.csv"'
         writer = csv.writer(response)
-        writer.writerow(["time", "time zone", "time (UTC, ISO 8601)", "kind", "author", "text"])
+        writer.writerow(
+            [_("time"), _("time zone"), _("time (UTC, ISO 8601)"), _("kind"), _("author"), pgettext("timeline", "text")]
+        )
         for entry in selectors.incident_timeline(incident).reverse():
             local = timezone.localtime(entry.at)
             writer.writerow(

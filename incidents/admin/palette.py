@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
+from django.utils.translation import ngettext
 
 from incidents import selectors
 
@@ -20,7 +21,17 @@ def incident_search_view(model_admin: Any, request: HttpRequest) -> JsonResponse
         raise PermissionDenied
     text = request.GET.get("q", "")
     if len(text) > MAX_QUERY_LENGTH:
-        return JsonResponse({"q": [f"Type at most {MAX_QUERY_LENGTH} characters."]}, status=400)
+        return JsonResponse(
+            {
+                "q": [
+                    ngettext(
+                        "Type at most %(limit)d character.", "Type at most %(limit)d characters.", MAX_QUERY_LENGTH
+                    )
+                    % {"limit": MAX_QUERY_LENGTH}
+                ]
+            },
+            status=400,
+        )
     results = [
         {
             "reference": incident.reference,

@@ -11,6 +11,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incidents.models import validate_time_zone_name
 from incidents.services.preferences import user_preference_save
@@ -21,12 +24,17 @@ class PreferenceForm(forms.Form):
     time_zone = forms.CharField(
         max_length=64,
         validators=[validate_time_zone_name],
-        help_text="IANA name, e.g. Europe/Rome, America/New_York or UTC. Times in the admin are shown in it.",
+        label=gettext_lazy("Time zone"),
+        help_text=gettext_lazy(
+            "IANA name, e.g. Europe/Rome, America/New_York or UTC. Times in the admin are shown in it."
+        ),
         widget=forms.TextInput(attrs={"list": "time-zone-names", "autocomplete": "off"}),
     )
     language = forms.ChoiceField(
-        choices=[("", "The browser's language"), *settings.LANGUAGES],
+        label=gettext_lazy("Language"),
+        choices=[("", gettext_lazy("The browser's language")), *settings.LANGUAGES],
         required=False,
+        help_text=gettext_lazy("The language of the admin and of the messages Warroom sends you."),
     )
 
 
@@ -45,11 +53,14 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, "Your preferences were saved.")
+            # The next page is in the language just chosen, and so is this message.
+            chosen = form.cleaned_data.get("language") or translation.get_language_from_request(request)
+            with translation.override(chosen):
+                messages.success(request, _("Your preferences were saved."))
             return HttpResponseRedirect(reverse("admin_preferences"))
     context = {
         **admin.site.each_context(request),
-        "title": "My preferences",
+        "title": _("My preferences"),
         "form": form,
         "time_zone_names": sorted(zoneinfo.available_timezones()),
     }

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incidents import cockpit, selectors, services
 from incidents.forms import HandOverForm, ResponderAddForm, ResponderRemoveForm, RolesForm
@@ -16,17 +18,18 @@ from incidents.roles import COMMAND_PERMISSION, person
 # Cockpit actions of this panel; the first two need the command permission, the others change_incident.
 COMMAND_ACTIONS = ("roles", "handover")
 ACTIONS = (*COMMAND_ACTIONS, "responder-add", "responder-remove")
+ROLE_LABELS = (
+    ("commander", gettext_lazy("Incident commander")),
+    ("communications_lead", gettext_lazy("Communications lead")),
+    ("scribe", gettext_lazy("Scribe")),
+)
 
 
 def roles_panel(request: HttpRequest, incident: Incident) -> dict[str, Any]:
     can_change = request.user.has_perm("incidents.change_incident") and incident.status != IncidentStatus.CLOSED
     holders = [
-        (label, role, person(getattr(incident, role)) if getattr(incident, f"{role}_id") else "unassigned")
-        for role, label in (
-            ("commander", "Incident commander"),
-            ("communications_lead", "Communications lead"),
-            ("scribe", "Scribe"),
-        )
+        (label, role, person(getattr(incident, role)) if getattr(incident, f"{role}_id") else _("unassigned"))
+        for role, label in ROLE_LABELS
     ]
     return {
         "role_holders": holders,
@@ -56,17 +59,19 @@ def run(request: HttpRequest, incident: Incident, action: str) -> str:
     if action == "roles":
         data = _valid(RolesForm(request.POST))
         services.incident_set_roles(incident, by=user, roles={role: data[role] for role in services.ASSIGNABLE_ROLES})
-        return "roles updated"
+        return _("roles updated")
     if action == "handover":
         data = _valid(HandOverForm(request.POST))
         services.incident_hand_over_command(incident, by=user, to=data["to"], note=data["note"])
-        return f"command handed over to {person(data['to'])}"
+        return _("command handed over to %(person)s") % {"person": person(data["to"])}
     if action == "responder-add":
         data = _valid(ResponderAddForm(request.POST))
         services.incident_add_responder(incident, by=user, user=data["user"], page=data["page"])
-        return f"added {person(data['user'])} as a responder" + (" and paged them" if data["page"] else "")
+        if data["page"]:
+            return _("added %(person)s as a responder and paged them") % {"person": person(data["user"])}
+        return _("added %(person)s as a responder") % {"person": person(data["user"])}
     if action == "responder-remove":
         data = _valid(ResponderRemoveForm(request.POST))
         services.incident_remove_responder(incident, by=user, user=data["user"])
-        return f"removed {person(data['user'])} from the responders"
-    raise ValidationError(f"Unknown action {action!r}.")
+        return _("removed %(person)s from the responders") % {"person": person(data["user"])}
+    raise ValidationError(_("Unknown action %(action)s.") % {"action": repr(action)})

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents import services
@@ -31,7 +32,7 @@ class SeverityPolicyAdmin(SimpleHistoryAdmin, ServiceAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: SeverityPolicy | None = None) -> bool:
         return False  # incidents keep their severity; edit a policy instead of removing it
 
-    @admin.display(description="colour")
+    @admin.display(description=_("colour"))
     def colour_swatch(self, obj: SeverityPolicy) -> str:
         return severity_badge(obj)
 

@@ -68,13 +68,19 @@ def cockpit_html(client, user, incident) -> str:
     return response.content.decode()
 
 
-def timeline_csv(client, user, incident) -> dict[str, list[str]]:
+CSV_HEADER = {
+    "en": ["time", "time zone", "time (UTC, ISO 8601)", "kind", "author", "text"],
+    "it": ["ora", "fuso orario", "ora (UTC, ISO 8601)", "tipo", "autore", "testo"],  # rosa reads Italian
+}
+
+
+def timeline_csv(client, user, incident, language: str = "en") -> dict[str, list[str]]:
     client.force_login(user)
     response = client.get(reverse("admin:incidents_incident_timeline_csv", args=[incident.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["time", "time zone", "time (UTC, ISO 8601)", "kind", "author", "text"]
+    assert rows[0] == CSV_HEADER[language]
     return {row[5]: row for row in rows[1:]}
 
 
@@ -86,7 +92,8 @@ def test_the_cockpit_in_rome_crosses_from_cet_to_cest(client, rome, incident):
     # having jumped from 02:00 to 03:00 meanwhile.
     assert '<time datetime="2026-03-29T00:30:00+00:00">2026-03-29 01:30 CET</time>' in html
     assert '<time datetime="2026-03-29T01:30:00+00:00">03:30 CEST</time>' in html
-    assert "In your time zone, Europe/Rome (My preferences)." in html  # the editable "Times" fields
+    # The editable "Times" fields (rosa chose Italian).
+    assert "Nel tuo fuso orario, Europe/Rome (Le mie preferenze)." in html
     assert " UTC" not in re.sub(r"<script.*?</script>", "", html, flags=re.S).replace("(UTC", "")
 
 
@@ -99,7 +106,7 @@ def test_the_cockpit_in_new_york_is_edt_throughout(client, new_york, incident):
 
 
 def test_the_timeline_csv_in_each_viewers_zone_with_utc_beside(client, rome, new_york, incident):
-    in_rome = timeline_csv(client, rome, incident)
+    in_rome = timeline_csv(client, rome, incident, "it")
     assert in_rome["Before the change"][:3] == ["2026-03-29 01:50:00", "CET", "2026-03-29T00:50:00+00:00"]
     assert in_rome["After the change"][:3] == ["2026-03-29 03:10:00", "CEST", "2026-03-29T01:10:00+00:00"]
     in_new_york = timeline_csv(client, new_york, incident)

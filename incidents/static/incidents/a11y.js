@@ -9,11 +9,16 @@
     const label = document.querySelector('label[for="' + select.id + '"]');
     return label ? label.textContent.replace(/:\s*$/, "").trim() : "";
   }
+  // The sign-in page has no translation catalogue (it is served to staff only): English there.
+  function searchLabel(name) {
+    if (typeof gettext !== "function") return name ? "Search " + name : "Search";
+    return name ? interpolate(gettext("Search %(field)s"), { field: name }, true) : gettext("Search");
+  }
   function repair(root) {
     root.querySelectorAll(".select2-container").forEach(function (container) {
       container.querySelectorAll(".select2-search__field:not([aria-label])").forEach(function (field) {
         const name = labelFor(container);
-        field.setAttribute("aria-label", name ? "Search " + name : "Search");
+        field.setAttribute("aria-label", searchLabel(name));
       });
       container.querySelectorAll("ul.select2-selection__rendered > .select2-selection__clear").forEach(function (clear) {
         clear.parentElement.before(clear);

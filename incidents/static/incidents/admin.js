@@ -6,8 +6,12 @@
     let s = Math.floor(Math.abs(ms) / 1000);
     const h = Math.floor(s / 3600); s -= h * 3600;
     const m = Math.floor(s / 60); s -= m * 60;
-    const text = (h ? h + "h " : "") + m + "m " + s + "s";
-    return late ? text + " overdue" : text + " left";
+    const parts = [];
+    if (h) parts.push(interpolate(gettext("%(hours)sh"), { hours: h }, true));
+    parts.push(interpolate(gettext("%(minutes)sm"), { minutes: m }, true));
+    parts.push(interpolate(gettext("%(seconds)ss"), { seconds: s }, true));
+    const text = parts.join(" ");
+    return interpolate(late ? gettext("%(time)s overdue") : gettext("%(time)s left"), { time: text }, true);
   }
   // The countdowns change every second; a screen reader hears only a deadline passing, through the
   // page's polite clock region (never the seconds themselves).
@@ -16,8 +20,10 @@
     if (!region) return;
     const term = el.closest("dd") && el.closest("dd").previousElementSibling;
     const cell = el.closest("td");
-    const what = term ? term.textContent : cell ? cell.dataset.label : "A deadline";
-    region.textContent = (what || "A deadline").trim() + ": deadline passed.";
+    const what = term ? term.textContent : cell ? cell.dataset.label : "";
+    region.textContent = interpolate(
+      gettext("%(what)s: deadline passed."), { what: (what || gettext("A deadline")).trim() }, true
+    );
   }
   function tick() {
     document.querySelectorAll(".wr-countdown[data-due]").forEach(function (el) {
@@ -49,7 +55,11 @@
         .then(function (data) {
           if (request !== latest) return; // a newer answer is on its way; never show a stale one
           if (data.users_affected_pct) { box.textContent = data.users_affected_pct.join(" "); return; }
-          box.textContent = "Suggested severity: " + data.level + " (" + data.reasons.join("; ") + ").";
+          box.textContent = interpolate(
+            gettext("Suggested severity: %(level)s (%(reasons)s)."),
+            { level: data.level, reasons: data.reasons.join("; ") },
+            true
+          );
           const select = form.elements["severity"];
           if (select && !select.dataset.touched && data.policy_id) select.value = String(data.policy_id);
         });

@@ -67,14 +67,16 @@
       if (isNew && !badge) {
         badge = document.createElement("span");
         badge.className = "wr-new-badge";
-        badge.textContent = "New";
+        badge.textContent = pgettext("timeline entry", "New");
         item.prepend(badge);
       } else if (!isNew && badge) {
         badge.remove();
       }
     });
     if (arrived && announce) {
-      announce.textContent = arrived + (arrived === 1 ? " new timeline entry." : " new timeline entries.");
+      announce.textContent = interpolate(
+        ngettext("%(count)s new timeline entry.", "%(count)s new timeline entries.", arrived), { count: arrived }, true
+      );
     }
   }
 
@@ -151,12 +153,16 @@
     document.addEventListener("visibilitychange", function () { if (!document.hidden) poll(); });
   }
 
-  // Ages ("3h 12m") on the board move on between refreshes, like the countdowns.
+  // Ages ("3h 12m", in the page's language) on the board move on between refreshes, like the countdowns.
   function showAges() {
     document.querySelectorAll(".wr-age[data-since]").forEach(function (el) {
       const minutes = Math.max(0, Math.floor((Date.now() - new Date(el.dataset.since)) / 60000));
       const days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60);
-      el.textContent = (days ? days + "d " : "") + (days || hours ? hours + "h " : "") + (minutes % 60) + "m";
+      const parts = [];
+      if (days) parts.push(interpolate(gettext("%(days)sd"), { days: days }, true));
+      if (days || hours) parts.push(interpolate(gettext("%(hours)sh"), { hours: hours }, true));
+      parts.push(interpolate(gettext("%(minutes)sm"), { minutes: minutes % 60 }, true));
+      el.textContent = parts.join(" ");
     });
   }
 

@@ -19,7 +19,7 @@
       if (!el.id) return;  // found again by id when it runs
       commands.push({
         label: el.dataset.paletteLabel, keywords: el.dataset.paletteKeywords || "",
-        group: el.dataset.paletteGroup || "Incident", run: el.dataset.paletteRun || "focus", target: "#" + el.id,
+        group: el.dataset.paletteGroup || pgettext("palette group", "Incident"), run: el.dataset.paletteRun || "focus", target: "#" + el.id,
       });
     });
     return commands;
@@ -84,9 +84,10 @@
     const keep = keepActive && previous ? state.options.findIndex(function (o) { return o.label === previous.label; }) : -1;
     setActive(keep >= 0 ? keep : (state.options.length ? 0 : -1));
     state.input.setAttribute("aria-expanded", state.options.length ? "true" : "false");
-    state.status.textContent = state.options.length
-      ? state.options.length + (state.options.length === 1 ? " result" : " results")
-      : (state.searching ? "Searching\u2026" : "No command or incident matches.");
+    const count = state.options.length;
+    state.status.textContent = count
+      ? interpolate(ngettext("%(count)s result", "%(count)s results", count), { count: count }, true)
+      : (state.searching ? gettext("Searching\u2026") : gettext("No command or incident matches."));
   }
 
   function setActive(index) {
@@ -141,7 +142,7 @@
     const target = targetOf(command);  // looked up now: the page may have been redrawn since it opened
     if (!target) {
       render(false);
-      state.status.textContent = "No longer possible here: the page has changed since.";
+      state.status.textContent = gettext("No longer possible here: the page has changed since.");
       return;
     }
     if (command.run === "navigate") { closePalette(false); window.location.assign(command.target); return; }
@@ -235,7 +236,7 @@
       button.className = "wr-palette-open";
       button.setAttribute("aria-haspopup", "dialog");
       button.setAttribute("aria-keyshortcuts", "Control+K Meta+K");
-      button.textContent = /Mac|iPhone|iPad/.test(navigator.platform) ? "Commands (\u2318K)" : "Commands (Ctrl-K)";
+      button.textContent = /Mac|iPhone|iPad/.test(navigator.platform) ? gettext("Commands (\u2318K)") : gettext("Commands (Ctrl-K)");
       button.addEventListener("click", openPalette);
       tools.prepend(button);
     }
