@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation.trans_real import parse_accept_lang_header
@@ -74,20 +74,18 @@ def cache_part(request: HttpRequest) -> str:
     return f"lang={language}{'!' if getattr(request, 'status_lang_explicit', False) else ''}"
 
 
-def page_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def page_language(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Render a status page view in the reader's language (see the module). The request carries
     `status_language`, `status_lang_explicit` and the switcher's links for the templates."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         language, explicit = requested_language(request)
         request.status_language = language  # type: ignore[attr-defined]
         request.status_lang_explicit = explicit  # type: ignore[attr-defined]
         with translation.override(language):
             request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
-                response.render()
+            response = view(request, *args, **kwargs)  # rendered within: these views render at once
         response.headers["Content-Language"] = language
         _vary(response)
         return response
@@ -95,7 +93,7 @@ def page_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return wrapped
 
 
-def _vary(response: HttpResponse) -> None:
+def _vary(response: HttpResponseBase) -> None:
     patch_vary_headers(response, ("Accept-Language",))
 
 

@@ -64,8 +64,10 @@ def subscriber_for_token(token: str, purpose: str, *, max_age: timedelta | None 
 
 
 def link(subscriber: Subscriber, purpose: str) -> str:
-    """An absolute link on the status page (its own host, or /status/ on the main host)."""
-    return f"{page_base_url()}/subscribe/{purpose}/{make_token(subscriber, purpose)}/"
+    """An absolute link on the status page (its own host, or /status/ on the main host); in the
+    subscriber's language when it has one (`?lang=`), so the page it opens speaks as its emails do."""
+    url = f"{page_base_url()}/subscribe/{purpose}/{make_token(subscriber, purpose)}/"
+    return f"{url}?lang={subscriber.language}" if subscriber.language else url
 
 
 def confirm_max_age() -> timedelta:

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -169,7 +169,7 @@ _javascript_catalog = cache_control(public=True, max_age=3600)(JavaScriptCatalog
 
 @require_safe
 @languages.page_language
-def javascript_catalog(request: HttpRequest) -> HttpResponse:
+def javascript_catalog(request: HttpRequest) -> HttpResponseBase:
     return _javascript_catalog(request)
 
 

@@ -5,6 +5,7 @@ emails in the language they signed up in, and the Statuspage v2 JSON left in Eng
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -222,6 +223,10 @@ def test_a_subscriber_who_signs_up_in_italian_gets_italian_emails(client, comman
     confirmation = Notification.objects.get(about_id=subscriber.pk)
     assert confirmation.subject == "Conferma la tua iscrizione allo stato di Warroom"
     assert "Conferma entro 48 ore: http://" in confirmation.body
+    confirm = re.search(r"http://127\.0\.0\.1:8000(/status/subscribe/confirm/[^/\s]+/\?lang=it)", confirmation.body)
+    assert confirm is not None
+    page = client.get(confirm.group(1), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Conferma la tua iscrizione" in page
     assert "Confirm" not in confirmation.body
 
     Subscriber.objects.filter(pk=subscriber.pk).update(state=SubscriberState.ACTIVE, confirmed_at=timezone.now())
@@ -259,8 +264,8 @@ def test_maintenance_emails_in_the_subscribers_language(commander, severities):
     now = timezone.now()
     maintenance = status_services.maintenance_create(
         name="Database upgrade",
-        scheduled_for=now + timezone.timedelta(hours=1),
-        scheduled_until=now + timezone.timedelta(hours=2),
+        scheduled_for=now + timedelta(hours=1),
+        scheduled_until=now + timedelta(hours=2),
         by=commander,
         components=[api],
         status=MaintenanceStatus.SCHEDULED,
@@ -279,7 +284,7 @@ def test_the_stored_default_message_is_in_the_sites_language(commander, severiti
     settings.LANGUAGE_CODE = "it"
     now = timezone.now()
     maintenance = status_services.maintenance_create(
-        name="Upgrade", scheduled_for=now, scheduled_until=now + timezone.timedelta(hours=1), by=commander
+        name="Upgrade", scheduled_for=now, scheduled_until=now + timedelta(hours=1), by=commander
     )
     assert maintenance.updates.get().body == "Questa manutenzione è programmata."
 
