@@ -143,6 +143,7 @@ URLS: dict[str, Access] = {
     "status:history": row(EVERYONE),
     "status:uptime": row(EVERYONE),
     "status:badge": row(EVERYONE),
+    "status:jsi18n": row(EVERYONE),  # the status page's JavaScript strings, per ?lang=
     "status:subscribe": row(EVERYONE, EVERYONE),
     "status:subscribe-confirm": row(EVERYONE, EVERYONE),
     "status:subscribe-manage": row(EVERYONE, EVERYONE),

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from incidents.languages import in_language, site_language, supported_language
 from incidents.models import Component
 from incidents.outbox.channels import WEBHOOK_PREFIX
 from incidents.outbox.models import Notification, NotificationStatus
@@ -62,28 +65,51 @@ def _email_headers(subscriber: Subscriber) -> dict[str, str]:
     }
 
 
+Message = tuple[str, str]  # (subject, email text before the subscriber's own links)
+
+
+class _PerLanguage:
+    """An update's message rendered once per language of its subscribers, not once per subscriber:
+    inside `in_language(subscriber.language)` (empty: the site's), as the subscriber signed up."""
+
+    def __init__(self, render: Callable[[], Message]) -> None:
+        self.render = render
+        self.rendered: dict[str, Message] = {}
+
+    def __call__(self, subscriber: Subscriber) -> Message:
+        language = supported_language(subscriber.language)
+        if language not in self.rendered:
+            with in_language(language):
+                self.rendered[language] = self.render()
+        return self.rendered[language]
+
+
 def _tell_each(
     subscribers: QuerySet[Subscriber],
     *,
     dedupe: str,
-    subject: str,
     state: selectors.PageState,
     webhook_event: dict[str, Any],
-    email_text: str,
+    message: Callable[[], Message],
 ) -> int:
     """One outbox row per subscriber (a webhook gets the event after `meta` and `page`, an address the
     text and its own manage and unsubscribe links), in chunks of FANOUT_CHUNK per transaction. Returns the
-    number of rows written."""
+    number of rows written. `message` renders the subject and text in the active language: it is called
+    once per language of the subscribers (a webhook's subject is in the site's language; its JSON is
+    English, as Statuspage's)."""
     written = 0
+    per_language = _PerLanguage(message)
     subscribers = subscribers.order_by("pk")
     for start in range(0, subscribers.count(), FANOUT_CHUNK):
         with transaction.atomic():
             for subscriber in subscribers[start : start + FANOUT_CHUNK]:
+                subject, email_text = per_language(subscriber)
                 if subscriber.kind == SubscriberKind.WEBHOOK:
                     body = json.dumps({**v2.webhook_head(state, link(subscriber, "unsubscribe")), **webhook_event})
                     target, headers = WEBHOOK_PREFIX + subscriber.endpoint, _webhook_headers(subscriber, body)
                 else:
-                    body = email_text + _links(subscriber)
+                    with in_language(subscriber.language):
+                        body = email_text + _links(subscriber)
                     target, headers = f"email:{subscriber.email}", _email_headers(subscriber)
                 enqueue(target=target, subject=subject, body=body, about=subscriber, dedupe_key=dedupe, headers=headers)
                 written += 1
@@ -91,17 +117,23 @@ def _tell_each(
 
 
 def _links(subscriber: Subscriber) -> str:
-    return f"Manage your subscription: {link(subscriber, 'manage')}\nUnsubscribe: {link(subscriber, 'unsubscribe')}\n"
+    return (
+        _("Manage your subscription: %(link)s") % {"link": link(subscriber, "manage")}
+        + "\n"
+        + _("Unsubscribe: %(link)s") % {"link": link(subscriber, "unsubscribe")}
+        + "\n"
+    )
 
 
 def _email_text(label: str, body: str, components: list[Component], public_id: str, scheduled: str = "") -> str:
-    """An update as an email, before the subscriber's own links."""
+    """An update as an email, before the subscriber's own links (in the active language)."""
     affected = ", ".join(c.name for c in components)
     return (
         f"{label}: {body}\n\n"
-        + (f"Scheduled: {scheduled}\n" if scheduled else "")
-        + (f"Affected: {affected}\n" if affected else "")
-        + f"Details: {v2.shortlink(public_id)}\n\n"
+        + (_("Scheduled: %(window)s") % {"window": scheduled} + "\n" if scheduled else "")
+        + (_("Affected: %(components)s") % {"components": affected} + "\n" if affected else "")
+        + _("Details: %(link)s") % {"link": v2.shortlink(public_id)}
+        + "\n\n"
     )
 
 
@@ -113,15 +145,19 @@ def status_update_fanout(update_id: int) -> int:
         return 0
     incident = selectors.public_incidents().get(pk=update.incident_id)
     components = list(incident.components.all())
-    label = PublicIncidentStatus(update.status).label
     state = selectors.page_state()
+
+    def message() -> Message:
+        label = str(PublicIncidentStatus(update.status).label)
+        subject = f"[{settings.STATUS_PAGE_NAME}] {incident.title}: {label}"
+        return subject, _email_text(label, update.body, components, incident.public_id)
+
     written = _tell_each(
         audience([c.pk for c in components]),
         dedupe=f"status-update:{update.pk}",
-        subject=f"[{settings.STATUS_PAGE_NAME}] {incident.title}: {label}",
         state=state,
         webhook_event={"incident": v2.webhook_incident(incident, state)},
-        email_text=_email_text(label, update.body, components, incident.public_id),
+        message=message,
     )
     StatusUpdate.objects.filter(pk=update.pk).update(subscribers_told_at=timezone.now())
     return written
@@ -135,16 +171,27 @@ def maintenance_update_fanout(update_id: int) -> int:
         return 0
     maintenance = update.maintenance
     components = list(maintenance.components.all())
-    label = MaintenanceStatus(update.status).label
-    window = f"{maintenance.scheduled_for:%Y-%m-%d %H:%M} to {maintenance.scheduled_until:%Y-%m-%d %H:%M} UTC"
     state = selectors.page_state()
+
+    def message() -> Message:
+        label = str(MaintenanceStatus(update.status).label)
+        window = _("%(start)s to %(end)s UTC") % {
+            "start": f"{maintenance.scheduled_for:%Y-%m-%d %H:%M}",
+            "end": f"{maintenance.scheduled_until:%Y-%m-%d %H:%M}",
+        }
+        subject = _("[%(page)s] Maintenance: %(name)s: %(status)s") % {
+            "page": settings.STATUS_PAGE_NAME,
+            "name": maintenance.name,
+            "status": label,
+        }
+        return subject, _email_text(label, update.body, components, maintenance.public_id, scheduled=window)
+
     written = _tell_each(
         audience([c.pk for c in components]),
         dedupe=f"maintenance-update:{update.pk}",
-        subject=f"[{settings.STATUS_PAGE_NAME}] Maintenance: {maintenance.name}: {label}",
         state=state,
         webhook_event={"incident": v2.webhook_maintenance(maintenance, state)},
-        email_text=_email_text(label, update.body, components, maintenance.public_id, scheduled=window),
+        message=message,
     )
     MaintenanceUpdate.objects.filter(pk=update.pk).update(subscribers_told_at=timezone.now())
     return written
@@ -252,7 +299,10 @@ def delivery_finished(notification: Notification) -> None:
     days = float(settings.SUBSCRIBER_WEBHOOK_DISABLE_DAYS)
     if locked.state == SubscriberState.ACTIVE and now - locked.failing_since >= timedelta(days=days):
         locked.state = SubscriberState.DISABLED
-        locked.state_reason = f"Failing since {locked.failing_since:%Y-%m-%d %H:%M} UTC: {notification.last_error}"[
-            :300
-        ]
+        with in_language(site_language()):  # stored, shown in the admin
+            reason = _("Failing since %(since)s UTC: %(error)s") % {
+                "since": f"{locked.failing_since:%Y-%m-%d %H:%M}",
+                "error": notification.last_error,
+            }
+        locked.state_reason = reason[:300]
         locked.save(update_fields=["state", "state_reason"])

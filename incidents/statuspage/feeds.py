@@ -10,9 +10,10 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.utils.translation import gettext as _
 
 from incidents.models import Incident
-from incidents.statuspage import selectors, v2
+from incidents.statuspage import languages, selectors, v2
 from incidents.statuspage.http import serve_public
 
 
@@ -20,13 +21,13 @@ class IncidentHistoryRss(Feed):
     feed_type: type[SyndicationFeed] = Rss201rev2Feed
 
     def title(self) -> str:
-        return f"{settings.STATUS_PAGE_NAME} status - incident history"
+        return _("%(name)s status - incident history") % {"name": settings.STATUS_PAGE_NAME}
 
     def link(self) -> str:
         return v2.page_base_url() + "/"
 
     def description(self) -> str:
-        return f"Incidents and their updates on the {settings.STATUS_PAGE_NAME} status page."
+        return _("Incidents and their updates on the %(name)s status page.") % {"name": settings.STATUS_PAGE_NAME}
 
     def items(self) -> list[Incident]:
         return selectors.recent_incidents()
@@ -59,11 +60,14 @@ class IncidentHistoryAtom(IncidentHistoryRss):
 
 
 def _feed_view(feed: Feed, key: str, content_type: str) -> Any:
+    """A feed in the reader's language (its fixed texts and the updates' status labels)."""
+
+    @languages.page_language
     def view(request: HttpRequest) -> HttpResponse:
         def build() -> tuple[bytes, str, datetime]:
             return feed(request).content, content_type, selectors.page_updated_at()
 
-        return serve_public(request, key, build, cors=False)
+        return serve_public(request, key, build, cors=False, localized=True)
 
     return view
 

@@ -32,11 +32,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
 from incidents import faults
 from incidents.statuspage.hosts import page_base_url
+from incidents.statuspage.languages import API_LANGUAGE, cache_part, english
 from incidents.statuspage.shared_reads import SHARED_ERRORS, VERSION_KEY, shared
 
 LOCAL_ONLY = -1  # the version of copies built while the shared cache was unavailable
@@ -142,10 +144,26 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def serve_public(request: HttpRequest, key: str, build: Builder, *, cors: bool) -> HttpResponse:
-    """Rate-limit, then answer from the cache (or build), with the conditional-GET headers."""
+def serve_public(
+    request: HttpRequest, key: str, build: Builder, *, cors: bool, localized: bool = False
+) -> HttpResponse:
+    """Rate-limit, then answer from the cache (or build), with the conditional-GET headers.
+
+    `localized`: the page is in the reader's language (`statuspage.languages.page_language` chose it):
+    the language is part of the cache key and the ETag, and the response varies on Accept-Language.
+    Otherwise it is built in English whatever the reader asks (the v2 JSON, the badge)."""
     # The same page differs by where it is served: its links are relative to the URLconf and name the host.
-    key = f"{getattr(request, 'urlconf', None) or 'main'}|{page_base_url()}|{key}"
+    key = f"{getattr(request, 'urlconf', None) or 'main'}|{page_base_url()}|{request.get_host()}|{key}"
+    if not localized:
+        with english():
+            return _serve(request, key, build, cors=cors)
+    response = _serve(request, f"{key}|{cache_part(request)}", build, cors=cors)
+    patch_vary_headers(response, ("Accept-Language",))
+    response.headers["Content-Language"] = translation.get_language() or ""
+    return response
+
+
+def _serve(request: HttpRequest, key: str, build: Builder, *, cors: bool) -> HttpResponse:
     limit = parse_rate(settings.PUBLIC_API_THROTTLE_RATE)
     now = time.time()
     throttle_key, period, allowed = None, 0, 0
@@ -235,7 +253,12 @@ def _shared_set(full_key: str, rendered: Rendered, seconds: int) -> None:
 
 
 def _rendered(body: bytes, content_type: str, last_modified: datetime) -> Rendered:
-    etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    # Other languages than English are part of the ETag too, though their texts differ already: a
+    # revalidation never matches another language's copy. (English keeps the plain hash: the JSON's
+    # ETags are those its clients already hold.)
+    language = translation.get_language() or API_LANGUAGE
+    tag = b"" if language == API_LANGUAGE else language.encode() + b"|"
+    etag = '"' + hashlib.blake2b(tag + body, digest_size=12).hexdigest() + '"'
     # Compressed once per build rather than per response: summary.json is tens of kilobytes.
     gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
     return Rendered(
@@ -264,7 +287,7 @@ def public_response(request: HttpRequest, rendered: Rendered, *, cors: bool) -> 
     response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = f"public, max-age={cache_seconds()}"
     if rendered.gzipped is not None:
-        response["Vary"] = "Accept-Encoding"
+        patch_vary_headers(response, ("Accept-Encoding",))
     if cors:
         response["Access-Control-Allow-Origin"] = "*"
     return response

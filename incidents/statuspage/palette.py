@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from incidents import palette
 from incidents.models import Incident
@@ -13,7 +14,11 @@ def publish_commands(request: HttpRequest, incident: Incident) -> list[palette.C
     """The publish form is drawn for commanders only; the palette focuses its message."""
     if not request.user.has_perm(COMMAND_PERMISSION):
         return []
-    return [palette.Command("Publish a status update", "focus", "#wr-update-body", "status page public post message")]
+    return [
+        palette.Command(
+            gettext("Publish a status update"), "focus", "#wr-update-body", "status page public post message"
+        )
+    ]
 
 
 def register() -> None:

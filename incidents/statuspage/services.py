@@ -9,8 +9,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from incidents import hooks
+from incidents.languages import in_language, site_language
 from incidents.models import Component, ComponentStatus, Incident, IncidentStatus, TimelineKind
 from incidents.services import count_change, incident_move_status, lock_incident
 from incidents.statuspage.models import (
@@ -27,11 +29,12 @@ from incidents.timeline import Actor, acting_user, timeline_append
 MAINTENANCE_FIELDS = ("name", "impact", "scheduled_for", "scheduled_until")
 
 # The message posted with a status change when the author gives none.
+# Stored on the public page: written in the site's language (`default_maintenance_body`).
 DEFAULT_MAINTENANCE_BODY = {
-    MaintenanceStatus.SCHEDULED: "This maintenance is scheduled.",
-    MaintenanceStatus.IN_PROGRESS: "Maintenance is in progress. We will post an update when it is done.",
-    MaintenanceStatus.VERIFYING: "The work is done; we are verifying that everything runs normally.",
-    MaintenanceStatus.COMPLETED: "The maintenance has been completed.",
+    MaintenanceStatus.SCHEDULED: gettext_noop("This maintenance is scheduled."),
+    MaintenanceStatus.IN_PROGRESS: gettext_noop("Maintenance is in progress. We will post an update when it is done."),
+    MaintenanceStatus.VERIFYING: gettext_noop("The work is done; we are verifying that everything runs normally."),
+    MaintenanceStatus.COMPLETED: gettext_noop("The maintenance has been completed."),
 }
 MAINTENANCE_TIMESTAMP = {
     MaintenanceStatus.IN_PROGRESS: "started_at",
@@ -40,10 +43,19 @@ MAINTENANCE_TIMESTAMP = {
 }
 
 
+def default_maintenance_body(status: str) -> str:
+    """The standard public message of a maintenance status, in the site's language (it is stored)."""
+    with in_language(site_language()):
+        return gettext(DEFAULT_MAINTENANCE_BODY[MaintenanceStatus(status)])
+
+
 def _check_status(status: str) -> None:
     if status not in MaintenanceStatus.values:
         raise ValidationError(
-            {"status": f"Unknown status {status!r}; use one of {', '.join(MaintenanceStatus.values)}."}
+            {
+                "status": gettext("Unknown status %(status)r; use one of %(choices)s.")
+                % {"status": status, "choices": ", ".join(MaintenanceStatus.values)}
+            }
         )
 
 
@@ -81,7 +93,7 @@ def maintenance_create(
     MaintenanceUpdate.objects.create(
         maintenance=maintenance,
         status=status,
-        body=(body or "").strip() or DEFAULT_MAINTENANCE_BODY[MaintenanceStatus(status)],
+        body=(body or "").strip() or default_maintenance_body(status),
         author=acting_user(by),
         display_at=now,
         created_at=now,
@@ -109,7 +121,9 @@ def maintenance_update(
     unless `deliver_notifications` is off."""
     unknown = set(changes) - set(MAINTENANCE_FIELDS)
     if unknown:
-        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            gettext("These fields cannot be edited here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     maintenance = _lock_maintenance(maintenance)
     now = timezone.now()
     for name, value in changes.items():
@@ -119,7 +133,7 @@ def maintenance_update(
         assert status is not None
         _check_status(status)
         if maintenance.status == MaintenanceStatus.COMPLETED:
-            raise ValidationError({"status": "This maintenance is completed; its status is final."})
+            raise ValidationError({"status": gettext("This maintenance is completed; its status is final.")})
         maintenance.status = status
         timestamp = MAINTENANCE_TIMESTAMP.get(MaintenanceStatus(status))
         if timestamp and getattr(maintenance, timestamp) is None:
@@ -133,7 +147,7 @@ def maintenance_update(
         MaintenanceUpdate.objects.create(
             maintenance=maintenance,
             status=maintenance.status,
-            body=body or DEFAULT_MAINTENANCE_BODY[MaintenanceStatus(maintenance.status)],
+            body=body or default_maintenance_body(maintenance.status),
             author=acting_user(by),
             display_at=now,
             created_at=now,
@@ -185,19 +199,32 @@ def status_update_publish(
     """
     body = (body or "").strip()
     if not body:
-        raise ValidationError({"body": "A status update needs a message."})
+        raise ValidationError({"body": gettext("A status update needs a message.")})
     if status not in PublicIncidentStatus.values:
         choices = ", ".join(PublicIncidentStatus.values)
-        raise ValidationError({"status": f"Unknown status {status!r}; use one of {choices}."})
+        raise ValidationError(
+            {
+                "status": gettext("Unknown status %(status)r; use one of %(choices)s.")
+                % {"status": status, "choices": choices}
+            }
+        )
     changes = dict(component_statuses or {})
     for component, new_status in changes.items():
         if new_status not in ComponentStatus.values:
-            raise ValidationError({"component_statuses": f"Unknown status {new_status!r} for {component.name}."})
+            raise ValidationError(
+                {
+                    "component_statuses": gettext("Unknown status %(status)r for %(component)s.")
+                    % {"status": new_status, "component": component.name}
+                }
+            )
     incident = lock_incident(incident, expected_version=expected_version)
     if status == PublicIncidentStatus.POSTMORTEM:
         if incident.is_open:
             raise ValidationError(
-                {"status": f"{incident.reference} is still open; resolve it before announcing the post-mortem."}
+                {
+                    "status": gettext("%(reference)s is still open; resolve it before announcing the post-mortem.")
+                    % {"reference": incident.reference}
+                }
             )
     elif status != incident.status and not (
         status == IncidentStatus.RESOLVED and incident.status == IncidentStatus.CLOSED
@@ -232,9 +259,14 @@ def status_update_publish(
         StatusUpdateComponent.objects.bulk_create(rows)
         incident.components.add(*locked.values())
     incident.save(update_fields=[*count_change(incident, by=by, at=now), "updated_at"])
-    text = f"Status update ({PublicIncidentStatus(status).label.lower()}): {body}"
-    if affected:
-        text += "\nComponents: " + ", ".join(f"{name} {old} → {new}" for name, (old, new) in affected.items())
+    with in_language(site_language()):  # stored on the timeline: in the site's language
+        text = gettext("Status update (%(status)s): %(body)s") % {
+            "status": str(PublicIncidentStatus(status).label).lower(),
+            "body": body,
+        }
+        if affected:
+            changed = ", ".join(f"{name} {old} → {new}" for name, (old, new) in affected.items())
+            text += "\n" + gettext("Components: %(changes)s") % {"changes": changed}
     timeline_append(
         incident,
         kind=TimelineKind.STATUS_UPDATE,
@@ -254,15 +286,23 @@ def status_update_withdraw(update: StatusUpdate, *, by: Actor, expected_version:
     incident = lock_incident(update.incident, expected_version=expected_version)
     update = StatusUpdate.objects.select_for_update().get(pk=update.pk)
     if not update.published:
-        raise ValidationError("This status update was already withdrawn.")
+        raise ValidationError(gettext("This status update was already withdrawn."))
     update.published = False
     update.save(update_fields=["published", "updated_at"])
     incident.save(update_fields=[*count_change(incident, by=by), "updated_at"])
     timeline_append(
         incident,
         kind=TimelineKind.EDIT,
-        text=f"Withdrew the status update of {update.display_at:%H:%M} UTC from the status page",
+        text=_withdrawn_text(update),
         by=by,
         data={"update": update.public_id},
     )
     return update
+
+
+def _withdrawn_text(update: StatusUpdate) -> str:
+    """The timeline's note of a withdrawal, in the site's language (it is stored)."""
+    with in_language(site_language()):
+        return gettext("Withdrew the status update of %(time)s UTC from the status page") % {
+            "time": f"{update.display_at:%H:%M}"
+        }

@@ -18,7 +18,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
+from incidents.languages import in_language, supported_language
 from incidents.models import Component, Incident
 from incidents.outbox.channels import validate_webhook_url
 from incidents.outbox.services import enqueue
@@ -49,20 +52,22 @@ def subscriber_for_token(token: str, purpose: str, *, max_age: timedelta | None 
     try:
         key, signed_purpose = signing.loads(token, salt=LINK_SALT, max_age=max_age)
     except signing.SignatureExpired as error:
-        raise InvalidLink("This link has expired.") from error
+        raise InvalidLink(_("This link has expired.")) from error
     except (signing.BadSignature, ValueError, TypeError) as error:
-        raise InvalidLink("This link is not valid.") from error
+        raise InvalidLink(_("This link is not valid.")) from error
     if signed_purpose != purpose:
-        raise InvalidLink("This link is not valid.")
+        raise InvalidLink(_("This link is not valid."))
     subscriber = Subscriber.objects.filter(key=key).first()
     if subscriber is None:
-        raise InvalidLink("This subscription no longer exists.")
+        raise InvalidLink(_("This subscription no longer exists."))
     return subscriber
 
 
 def link(subscriber: Subscriber, purpose: str) -> str:
-    """An absolute link on the status page (its own host, or /status/ on the main host)."""
-    return f"{page_base_url()}/subscribe/{purpose}/{make_token(subscriber, purpose)}/"
+    """An absolute link on the status page (its own host, or /status/ on the main host); in the
+    subscriber's language when it has one (`?lang=`), so the page it opens speaks as its emails do."""
+    url = f"{page_base_url()}/subscribe/{purpose}/{make_token(subscriber, purpose)}/"
+    return f"{url}?lang={subscriber.language}" if subscriber.language else url
 
 
 def confirm_max_age() -> timedelta:
@@ -75,56 +80,91 @@ def confirm_max_age() -> timedelta:
 def _components(component_ids: Iterable[int | str]) -> list[Component]:
     ids = list(dict.fromkeys(component_ids))
     if len(ids) > MAX_COMPONENTS:
-        raise ValidationError({"components": f"Choose at most {MAX_COMPONENTS} components."})
+        raise ValidationError({"components": _("Choose at most %(count)d components.") % {"count": MAX_COMPONENTS}})
     try:
         wanted = {int(pk) for pk in ids}
     except (TypeError, ValueError) as error:
-        raise ValidationError({"components": "Unknown component."}) from error
+        raise ValidationError({"components": _("Unknown component.")}) from error
     found = list(Component.objects.filter(pk__in=wanted))
     if len(found) != len(wanted):
-        raise ValidationError({"components": "Unknown component."})
+        raise ValidationError({"components": _("Unknown component.")})
     return found
 
 
 @transaction.atomic
-def subscribe_email(email: str, component_ids: Iterable[int | str] = ()) -> None:
+def subscribe_email(email: str, component_ids: Iterable[int | str] = (), *, language: str | None = None) -> None:
     """Ask to subscribe an address. The answer is the same whatever the address's state; what happens is
     told to the address: a confirmation link (new or unconfirmed), or a link to manage the subscription
-    (already active). Bounced (quarantined) addresses get nothing."""
+    (already active). Bounced (quarantined) addresses get nothing.
+
+    `language`: the status page's language at sign-up (empty: the site's); the subscriber's emails are
+    in it. A new or unconfirmed address takes it; a confirmed one keeps its own."""
     address = (email or "").strip().lower()
     try:
         validate_email(address)
     except ValidationError as error:
-        raise ValidationError({"email": "Enter a valid email address."}) from error
+        raise ValidationError({"email": _("Enter a valid email address.")}) from error
     components = _components(component_ids)
     now = timezone.now()
     subscriber = Subscriber.objects.select_for_update().filter(kind=SubscriberKind.EMAIL, email=address).first()
+    chosen_language = subscriber_language(language)
     if subscriber is None:
-        subscriber = Subscriber.objects.create(kind=SubscriberKind.EMAIL, email=address, created_at=now)
+        subscriber = Subscriber.objects.create(
+            kind=SubscriberKind.EMAIL, email=address, created_at=now, language=chosen_language
+        )
         subscriber.components.set(components)
     elif subscriber.state == SubscriberState.UNCONFIRMED:
         subscriber.components.set(components)
+        if subscriber.language != chosen_language:
+            subscriber.language = chosen_language
+            subscriber.save(update_fields=["language"])
     if subscriber.state not in (SubscriberState.UNCONFIRMED, SubscriberState.ACTIVE):
         return
     if subscriber.confirmation_sent_at and now - subscriber.confirmation_sent_at < LINK_RESEND_INTERVAL:
         return
     Subscriber.objects.filter(pk=subscriber.pk).update(confirmation_sent_at=now)
+    with in_language(subscriber.language):
+        subject, body = _sign_up_message(subscriber)
+    enqueue(target=f"email:{address}", subject=subject, body=body, about=subscriber)
+
+
+def subscriber_language(language: str | None) -> str:
+    """What `Subscriber.language` stores: a language Warroom speaks, or empty for the site's."""
+    if not language:
+        return ""
+    supported = supported_language(language)
+    return supported if supported in dict(settings.LANGUAGES) else ""
+
+
+def _sign_up_message(subscriber: Subscriber) -> tuple[str, str]:
+    """(subject, body) of the confirmation, or of the manage link for an address already subscribed."""
     name = settings.STATUS_PAGE_NAME
     if subscriber.state == SubscriberState.UNCONFIRMED:
         hours = int(float(settings.SUBSCRIBER_CONFIRM_HOURS))
-        subject = f"Confirm your subscription to {name} status"
+        subject = gettext("Confirm your subscription to %(name)s status") % {"name": name}
         body = (
-            f"Someone, hopefully you, asked to be told by email of incidents on the {name} status page.\n\n"
-            f"Confirm within {hours} hours: {link(subscriber, 'confirm')}\n\n"
-            "If it was not you, ignore this message: nothing will be sent without confirmation.\n"
+            gettext("Someone, hopefully you, asked to be told by email of incidents on the %(name)s status page.")
+            % {"name": name}
+            + "\n\n"
+            + ngettext(
+                "Confirm within %(hours)d hour: %(link)s",
+                "Confirm within %(hours)d hours: %(link)s",
+                hours,
+            )
+            % {"hours": hours, "link": link(subscriber, "confirm")}
+            + "\n\n"
+            + gettext("If it was not you, ignore this message: nothing will be sent without confirmation.")
+            + "\n"
         )
-    else:
-        subject = f"Your subscription to {name} status"
-        body = (
-            f"This address is already subscribed to the {name} status page.\n\n"
-            f"Manage it (components, or unsubscribe): {link(subscriber, 'manage')}\n"
-        )
-    enqueue(target=f"email:{address}", subject=subject, body=body, about=subscriber)
+        return subject, body
+    subject = gettext("Your subscription to %(name)s status") % {"name": name}
+    body = (
+        gettext("This address is already subscribed to the %(name)s status page.") % {"name": name}
+        + "\n\n"
+        + gettext("Manage it (components, or unsubscribe): %(link)s") % {"link": link(subscriber, "manage")}
+        + "\n"
+    )
+    return subject, body
 
 
 @transaction.atomic
@@ -132,7 +172,7 @@ def subscribe_webhook(url: str, component_ids: Iterable[int | str] = ()) -> Subs
     """Subscribe a webhook URL (active at once; the signing secret is shown to the subscriber once)."""
     endpoint = (url or "").strip()
     if len(endpoint) > 1000:
-        raise ValidationError({"endpoint": "The URL is too long."})
+        raise ValidationError({"endpoint": _("The URL is too long.")})
     try:
         validate_webhook_url(endpoint)
     except ValidationError as error:
@@ -140,7 +180,7 @@ def subscribe_webhook(url: str, component_ids: Iterable[int | str] = ()) -> Subs
     components = _components(component_ids)
     if Subscriber.objects.filter(kind=SubscriberKind.WEBHOOK, endpoint=endpoint).exists():
         raise ValidationError(
-            {"endpoint": "This URL is already subscribed; its payloads carry a link to manage or remove it."}
+            {"endpoint": _("This URL is already subscribed; its payloads carry a link to manage or remove it.")}
         )
     subscriber = Subscriber.objects.create(
         kind=SubscriberKind.WEBHOOK, endpoint=endpoint, state=SubscriberState.ACTIVE, confirmed_at=timezone.now()
@@ -196,10 +236,16 @@ def subscribers_reactivate(subscribers: Iterable[Subscriber]) -> int:
 
 
 @transaction.atomic
-def subscriber_components_set(subscriber: Subscriber, components: Iterable[Component]) -> Subscriber:
-    """The admin's edit of a subscriber: which components it is told of."""
+def subscriber_components_set(
+    subscriber: Subscriber, components: Iterable[Component], *, language: str | None = None
+) -> Subscriber:
+    """The admin's edit of a subscriber: which components it is told of, and (when given) the language
+    of its emails (empty: the site's)."""
     subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
     subscriber.components.set(list(components))
+    if language is not None and subscriber.language != subscriber_language(language):
+        subscriber.language = subscriber_language(language)
+        subscriber.save(update_fields=["language"])
     return subscriber
 
 
@@ -226,7 +272,7 @@ def unconfirmed_purge(now: datetime | None = None) -> int:
 def counts_per_component() -> list[tuple[str, int]]:
     """Active subscribers per component, with those subscribed to everything first. Two queries."""
     active = Subscriber.objects.filter(state=SubscriberState.ACTIVE)
-    counts = [("All components", active.filter(components__isnull=True).count())]
+    counts = [(gettext("All components"), active.filter(components__isnull=True).count())]
     rows = Component.objects.annotate(
         told=Count("subscribers", filter=Q(subscribers__state=SubscriberState.ACTIVE))
     ).order_by("group", "position", "name")

@@ -16,7 +16,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from incidents.models import OPEN_STATUSES, Component, ComponentStatus
 from incidents.statuspage import selectors
@@ -27,11 +29,11 @@ DOWNTIME_WEIGHT = {ComponentStatus.MAJOR_OUTAGE: 1.0, ComponentStatus.PARTIAL_OU
 # A day's colour by its weighted downtime minutes (green, yellow, orange, red), as Statuspage's scale.
 LEVELS = ((0.0, "operational"), (30.0, "minor"), (240.0, "partial"))
 LEVEL_NAMES = {
-    "operational": "No downtime",
-    "minor": "Minor downtime",
-    "partial": "Partial downtime",
-    "major": "Major downtime",
-    "nodata": "No data",
+    "operational": _("No downtime"),
+    "minor": _("Minor downtime"),
+    "partial": _("Partial downtime"),
+    "major": _("Major downtime"),
+    "nodata": _("No data"),
 }
 
 
@@ -67,15 +69,19 @@ class DayUptime:
     @property
     def text(self) -> str:
         """The bar's meaning in words (screen readers, tooltips): never by colour alone."""
-        when = self.day.strftime("%-d %b %Y")
+        when = dateformat.format(self.day, "j M Y")  # the month's name in the active language
         if self.covered <= 0:
-            return f"{when}: no data"
+            return gettext("%(day)s: no data") % {"day": when}
         parts = []
         if self.major:
-            parts.append(f"{_minutes(self.major)} of major outage")
+            parts.append(gettext("%(duration)s of major outage") % {"duration": _minutes(self.major)})
         if self.partial:
-            parts.append(f"{_minutes(self.partial)} of partial outage")
-        return f"{when}: {', '.join(parts) or 'no downtime'} ({format_percent(self.percent)} uptime)"
+            parts.append(gettext("%(duration)s of partial outage") % {"duration": _minutes(self.partial)})
+        return gettext("%(day)s: %(downtime)s (%(percent)s uptime)") % {
+            "day": when,
+            "downtime": ", ".join(parts) or gettext("no downtime"),
+            "percent": format_percent(self.percent),
+        }
 
 
 @dataclass
@@ -102,7 +108,7 @@ def uptime_percent(covered: float, downtime: float) -> float | None:
 def format_percent(percent: float | None) -> str:
     """Two decimals, never rounding a day with downtime up to 100%."""
     if percent is None:
-        return "no data"
+        return gettext("no data")
     if percent < 100:
         percent = min(percent, 99.99)
     return f"{percent:.2f}%"
@@ -111,7 +117,9 @@ def format_percent(percent: float | None) -> str:
 def _minutes(minutes: float) -> str:
     whole = max(1, round(minutes))
     hours, rest = divmod(whole, 60)
-    return f"{hours} h {rest} min" if hours else f"{rest} min"
+    if hours:
+        return gettext("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": rest}
+    return gettext("%(minutes)d min") % {"minutes": rest}
 
 
 def component_uptime(
@@ -187,7 +195,7 @@ def monthly(components: Iterable[Component], months: int = 3, now: datetime | No
     shown = [c for c in components if c.uptime_enabled]
     first = now.astimezone(UTC).date().replace(day=1)
     result = []
-    for _ in range(months):
+    for _month in range(months):
         following = (first + timedelta(days=32)).replace(day=1)
         result.append(MonthUptime(first, component_uptime(shown, first, following - timedelta(days=1), now)))
         first = (first - timedelta(days=1)).replace(day=1)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("history/", views.history_page, name="history"),
     path("uptime/", views.uptime_page, name="uptime"),
     path("badge.svg", views.badge, name="badge"),
+    path("jsi18n/", views.javascript_catalog, name="jsi18n"),
     path("subscribe/", views.subscribe, name="subscribe"),
     path("subscribe/confirm/<str:token>/", views.subscription_confirm, name="subscribe-confirm"),
     path("subscribe/manage/<str:token>/", views.subscription_manage, name="subscribe-manage"),

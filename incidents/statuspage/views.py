@@ -12,16 +12,20 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
+from django.views.i18n import JavaScriptCatalog
 
 from incidents import faults
 from incidents.models import OPEN_STATUSES
-from incidents.statuspage import fanout, selectors, subscribers, uptime, v2
+from incidents.statuspage import fanout, languages, selectors, subscribers, uptime, v2
 from incidents.statuspage.http import client_address, parse_rate, serve_public
 from incidents.statuspage.models import ScheduledMaintenance
 
@@ -48,9 +52,11 @@ def statuspage_json(name: str) -> Callable[[HttpRequest], HttpResponse]:
     return view
 
 
-def _html(template: str, context: Callable[[], dict[str, Any]]) -> Callable[[], tuple[bytes, str, datetime]]:
+def _html(
+    request: HttpRequest, template: str, context: Callable[[], dict[str, Any]]
+) -> Callable[[], tuple[bytes, str, datetime]]:
     def build() -> tuple[bytes, str, datetime]:
-        data = context()
+        data = {**context(), **languages.page_context(request)}
         body = render_to_string(template, data).encode()
         return body, "text/html; charset=utf-8", data["state"].updated_at
 
@@ -87,11 +93,15 @@ def _grouped_components(state: selectors.PageState, uptimes: dict[int, uptime.Up
 
 
 @require_safe
+@languages.page_language
 def status_page(request: HttpRequest) -> HttpResponse:
-    return serve_public(request, "html:index", _html("status/index.html", _page_context), cors=False)
+    return serve_public(
+        request, "html:index", _html(request, "status/index.html", _page_context), cors=False, localized=True
+    )
 
 
 @require_safe
+@languages.page_language
 def history_page(request: HttpRequest) -> HttpResponse:
     def context() -> dict[str, Any]:
         state = selectors.page_state()
@@ -108,15 +118,18 @@ def history_page(request: HttpRequest) -> HttpResponse:
             ],
         }
 
-    return serve_public(request, "html:history", _html("status/history.html", context), cors=False)
+    return serve_public(
+        request, "html:history", _html(request, "status/history.html", context), cors=False, localized=True
+    )
 
 
 @require_safe
+@languages.page_language
 def incident_page(request: HttpRequest, public_id: str) -> HttpResponse:
     def context() -> dict[str, Any]:
         found = selectors.public_incident_or_maintenance(public_id)
         if found is None:
-            raise Http404("No such incident.")
+            raise Http404(_("No such incident."))
         state = selectors.page_state()
         if isinstance(found, ScheduledMaintenance):
             item, kind = v2.maintenance_json(found, state), "maintenance"
@@ -124,10 +137,17 @@ def incident_page(request: HttpRequest, public_id: str) -> HttpResponse:
             item, kind = v2.incident_json(found, state), "incident"
         return {"state": state, "page": v2.page_json(state), "item": item, "kind": kind}
 
-    return serve_public(request, f"html:incident:{public_id}", _html("status/incident.html", context), cors=False)
+    return serve_public(
+        request,
+        f"html:incident:{public_id}",
+        _html(request, "status/incident.html", context),
+        cors=False,
+        localized=True,
+    )
 
 
 @require_safe
+@languages.page_language
 def uptime_page(request: HttpRequest) -> HttpResponse:
     def context() -> dict[str, Any]:
         state = selectors.page_state()
@@ -137,7 +157,20 @@ def uptime_page(request: HttpRequest) -> HttpResponse:
             "months": uptime.monthly(state.components),
         }
 
-    return serve_public(request, "html:uptime", _html("status/uptime.html", context), cors=False)
+    return serve_public(
+        request, "html:uptime", _html(request, "status/uptime.html", context), cors=False, localized=True
+    )
+
+
+# The status page's JavaScript strings (local-time.js), in the page's language: base.html names the
+# language in the URL (`?lang=`), so each language's catalogue is its own cacheable URL.
+_javascript_catalog = cache_control(public=True, max_age=3600)(JavaScriptCatalog.as_view())
+
+
+@require_safe
+@languages.page_language
+def javascript_catalog(request: HttpRequest) -> HttpResponseBase:
+    return _javascript_catalog(request)
 
 
 # The status page's own colours, dark enough for white text (contrast >= 4.5:1).
@@ -194,7 +227,13 @@ def _personal(response: HttpResponse) -> HttpResponse:
 
 def _subscription_page(request: HttpRequest, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
     state = selectors.page_state()
-    page = {"state": state, "page": v2.page_json(state), "groups": _grouped_components(state, {}), **context}
+    page = {
+        "state": state,
+        "page": v2.page_json(state),
+        "groups": _grouped_components(state, {}),
+        **languages.page_context(request),
+        **context,
+    }
     return _personal(render(request, "status/subscription.html", page, status=status))
 
 
@@ -214,6 +253,7 @@ def _over_subscribe_limit(request: HttpRequest) -> bool:
 
 
 @require_http_methods(["GET", "POST"])
+@languages.page_language
 def subscribe(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _subscription_page(request, {"step": "form", "kind": "email"})
@@ -222,7 +262,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     email, endpoint = request.POST.get("email", ""), request.POST.get("endpoint", "")
     form = {"step": "form", "kind": kind, "email": email, "endpoint": endpoint, "chosen": chosen}
     if _over_subscribe_limit(request):
-        return _subscription_page(request, {**form, "errors": ["Too many requests; try again later."]}, status=429)
+        return _subscription_page(request, {**form, "errors": [_("Too many requests; try again later.")]}, status=429)
     try:
         if kind == "webhook":
             subscriber = subscribers.subscribe_webhook(endpoint, chosen)
@@ -235,7 +275,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                     "signature_header": fanout.SIGNATURE_HEADER,
                 },
             )
-        subscribers.subscribe_email(email, chosen)
+        subscribers.subscribe_email(email, chosen, language=translation.get_language())
     except ValidationError as error:
         messages = [m for field_messages in error.message_dict.values() for m in field_messages]
         return _subscription_page(request, {**form, "errors": messages}, status=400)
@@ -243,6 +283,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@languages.page_language
 def subscription_confirm(request: HttpRequest, token: str) -> HttpResponse:
     # A GET changes nothing: mail scanners open links; people press the button.
     try:
@@ -256,6 +297,7 @@ def subscription_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@languages.page_language
 def subscription_manage(request: HttpRequest, token: str) -> HttpResponse:
     try:
         subscriber = subscribers.subscriber_for_token(token, "manage")
@@ -277,6 +319,7 @@ def subscription_manage(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_exempt  # RFC 8058 one-click unsubscribe: mail clients POST without a form; the signed link is the key.
 @require_http_methods(["GET", "POST"])
+@languages.page_language
 def subscription_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if request.method == "GET":

@@ -37,3 +37,22 @@ def test_the_status_page_shows_the_visitors_local_time(live_server, browser, com
     assert page.inner_text(selector) == "2026-03-29 01:10 UTC"
     assert "Times are in UTC." in page.inner_text("footer")
     without_script.close()
+
+
+def test_the_visitors_zone_is_named_in_the_pages_language(live_server, browser, commander, severities):
+    """local-time.js takes its words from the status page's JavaScript catalogue (status/jsi18n/?lang=)."""
+    cache.clear()
+    context = browser.new_context(
+        timezone_id="Europe/Rome", locale="it-IT", extra_http_headers={"Accept-Language": "it"}
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/status/")
+    page.wait_for_function("document.querySelector('[data-local-zone]').textContent.includes('Europe/Rome')")
+    footer = page.inner_text("footer")
+    assert "Gli orari sono nel tuo fuso orario (Europe/Rome)." in footer
+    assert "Times are in" not in footer
+    assert page.get_attribute("html", "lang") == "it"
+    page.goto(f"{live_server.url}/status/?lang=en")
+    page.wait_for_function("document.querySelector('[data-local-zone]').textContent.includes('Europe/Rome')")
+    assert "Times are in your time zone (Europe/Rome)." in page.inner_text("footer")
+    context.close()

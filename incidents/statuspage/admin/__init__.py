@@ -11,6 +11,8 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from incidents import cockpit
@@ -29,11 +31,11 @@ from incidents.statuspage.models import (
 
 # Runbook 3.3 wording, offered as the message for each public status.
 SUGGESTED_BODIES = {
-    PublicIncidentStatus.INVESTIGATING: "We are investigating reports of service unavailability.",
-    PublicIncidentStatus.IDENTIFIED: "We have identified the root cause and are implementing a fix.",
-    PublicIncidentStatus.MONITORING: "A fix has been implemented and we are monitoring the results.",
-    PublicIncidentStatus.RESOLVED: "Service has been fully restored. We will provide a post-mortem within 24 hours.",
-    PublicIncidentStatus.POSTMORTEM: "The post-mortem of this incident has been published.",
+    PublicIncidentStatus.INVESTIGATING: _("We are investigating reports of service unavailability."),
+    PublicIncidentStatus.IDENTIFIED: _("We have identified the root cause and are implementing a fix."),
+    PublicIncidentStatus.MONITORING: _("A fix has been implemented and we are monitoring the results."),
+    PublicIncidentStatus.RESOLVED: _("Service has been fully restored. We will provide a post-mortem within 24 hours."),
+    PublicIncidentStatus.POSTMORTEM: _("The post-mortem of this incident has been published."),
 }
 UNCHANGED = ""
 
@@ -54,7 +56,7 @@ class StatusUpdateForm(forms.Form):
         self.components = components
         for component in components:
             self.fields[f"component-{component.pk}"] = forms.ChoiceField(
-                choices=[(UNCHANGED, "unchanged"), *ComponentStatus.choices], required=False, label=component.name
+                choices=[(UNCHANGED, _("unchanged")), *ComponentStatus.choices], required=False, label=component.name
             )
 
     def component_statuses(self) -> dict[Component, str]:
@@ -81,7 +83,7 @@ def publish_panel(request: HttpRequest, incident: Incident) -> dict[str, Any] | 
     status = kept.get("status") or default_public_status(incident)
     if status not in PublicIncidentStatus.values:
         status = default_public_status(incident)
-    body = kept.get("body") or SUGGESTED_BODIES[PublicIncidentStatus(status)]
+    body = kept.get("body") or str(SUGGESTED_BODIES[PublicIncidentStatus(status)])
     chosen = {
         component.pk: choice
         for component in components
@@ -96,7 +98,7 @@ def publish_panel(request: HttpRequest, incident: Incident) -> dict[str, Any] | 
         "status_update_outlook_data": _outlook_data(incident, outlook),
         "status_update_choices": ComponentStatus.choices,
         "status_update_deliver": kept.get("deliver_notifications", incident.public),
-        "status_update_suggestions": {str(k): v for k, v in SUGGESTED_BODIES.items()},
+        "status_update_suggestions": {str(k): str(v) for k, v in SUGGESTED_BODIES.items()},
         "status_update_audience": subscribers.audience_size(incident),
         "status_update_published": published,
         "status_update_next_due": cockpit.incident_fact(cockpit.NEXT_UPDATE_DUE, incident)
@@ -143,14 +145,14 @@ class MaintenanceForm(forms.ModelForm):
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label="Public message",
-        help_text="Posted with this change; a standard message is used when empty and the status changes.",
+        label=_("Public message"),
+        help_text=_("Posted with this change; a standard message is used when empty and the status changes."),
     )
     deliver_notifications = forms.BooleanField(
         required=False,
         initial=True,
-        label="Tell subscribers",
-        help_text="Send the update posted with this change to the subscribers of its components.",
+        label=_("Tell subscribers"),
+        help_text=_("Send the update posted with this change to the subscribers of its components."),
     )
 
     class Meta:
@@ -249,15 +251,15 @@ class StatusUpdateAdmin(ServiceAdmin):
     def has_withdraw_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(COMMAND)
 
-    @admin.display(description="message")
+    @admin.display(description=_("message"))
     def short_body(self, obj: StatusUpdate) -> str:
         return obj.body[:100]
 
-    @admin.action(description="Withdraw selected updates from the status page", permissions=["withdraw"])
+    @admin.action(description=_("Withdraw selected updates from the status page"), permissions=["withdraw"])
     def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[StatusUpdate]) -> None:
         for update in queryset.filter(published=True):
             services.status_update_withdraw(update, by=request.user)
-        self.message_user(request, "Withdrawn from the status page.", messages.SUCCESS)
+        self.message_user(request, gettext("Withdrawn from the status page."), messages.SUCCESS)
 
     def get_urls(self) -> list:
         return [
@@ -280,9 +282,9 @@ class StatusUpdateAdmin(ServiceAdmin):
             elif action == "withdraw":
                 update = get_object_or_404(StatusUpdate, pk=request.POST.get("update"), incident=incident)
                 services.status_update_withdraw(update, by=request.user)
-                done = "status update withdrawn from the status page"
+                done = gettext("status update withdrawn from the status page")
             else:
-                raise ValidationError(f"Unknown action {action!r}.")
+                raise ValidationError(gettext("Unknown action %(action)r.") % {"action": action})
         except IncidentConflict as conflict:
             # The cockpit is shown again with the fresh state; the author's message and choices are kept.
             keep_input(request, incident, PUBLISH_FORM, self._typed(request))
@@ -290,7 +292,11 @@ class StatusUpdateAdmin(ServiceAdmin):
         except ValidationError as error:
             self.message_user(request, error_text(error), messages.ERROR)
         else:
-            self.message_user(request, f"{incident.reference}: {done}", messages.SUCCESS)
+            self.message_user(
+                request,
+                gettext("%(reference)s: %(done)s") % {"reference": incident.reference, "done": done},
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
 
     @staticmethod
@@ -318,8 +324,10 @@ class StatusUpdateAdmin(ServiceAdmin):
             deliver_notifications=form.cleaned_data["deliver_notifications"],
             expected_version=posted_version(request),
         )
-        told = ", subscribers will be told" if update.deliver_notifications and incident.public else ""
-        return f"status update published ({update.get_status_display().lower()}){told}"
+        status = update.get_status_display().lower()
+        if update.deliver_notifications and incident.public:
+            return gettext("status update published (%(status)s), subscribers will be told") % {"status": status}
+        return gettext("status update published (%(status)s)") % {"status": status}
 
 
 def status_page_state() -> Subquery:

@@ -8,6 +8,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from incidents.admin.refusals import ServiceAdmin
 from incidents.spreadsheets import spreadsheet_safe
@@ -19,8 +21,17 @@ from incidents.statuspage.models import Subscriber, SubscriberState
 class SubscriberAdmin(ServiceAdmin):
     """The status page's subscribers with their state; counts per component above the list."""
 
-    list_display = ["__str__", "kind", "state", "component_names", "created_at", "confirmed_at", "failing_since"]
-    list_filter = ["state", "kind", "components"]
+    list_display = [
+        "__str__",
+        "kind",
+        "state",
+        "language",
+        "component_names",
+        "created_at",
+        "confirmed_at",
+        "failing_since",
+    ]
+    list_filter = ["state", "kind", "language", "components"]
     search_fields = ["email", "endpoint"]
     date_hierarchy = "created_at"
     readonly_fields = [
@@ -33,7 +44,7 @@ class SubscriberAdmin(ServiceAdmin):
         "confirmed_at",
         "failing_since",
     ]
-    fields = [*readonly_fields, "components"]
+    fields = [*readonly_fields, "language", "components"]
     filter_horizontal = ["components"]
     actions = ["export_csv", "quarantine", "reactivate"]
     change_list_template = "admin/statuspage/subscriber/change_list.html"
@@ -44,15 +55,15 @@ class SubscriberAdmin(ServiceAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Subscriber]:
         return super().get_queryset(request).prefetch_related("components")
 
-    @admin.display(description="components")
+    @admin.display(description=_("components"))
     def component_names(self, obj: Subscriber) -> str:
-        return ", ".join(c.name for c in obj.components.all()) or "all"
+        return ", ".join(c.name for c in obj.components.all()) or gettext("all")
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra = {"subscriber_counts": subscribers.counts_per_component(), **(extra_context or {})}
         return super().changelist_view(request, extra_context=extra)
 
-    @admin.action(description="Export selected subscribers as CSV")
+    @admin.action(description=_("Export selected subscribers as CSV"))
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="subscribers.csv"'
@@ -71,18 +82,22 @@ class SubscriberAdmin(ServiceAdmin):
             )
         return response
 
-    @admin.action(description="Mark as bounced (quarantine: no more messages)", permissions=["change"])
+    @admin.action(description=_("Mark as bounced (quarantine: no more messages)"), permissions=["change"])
     def quarantine(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
         count = subscribers.subscribers_quarantine(queryset)
-        self.message_user(request, f"{count} subscriber(s) quarantined.", messages.SUCCESS)
+        text = ngettext("%(count)d subscriber quarantined.", "%(count)d subscribers quarantined.", count)
+        self.message_user(request, text % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description="Reactivate (confirmed subscribers only)", permissions=["change"])
+    @admin.action(description=_("Reactivate (confirmed subscribers only)"), permissions=["change"])
     def reactivate(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
         count = subscribers.subscribers_reactivate(queryset.exclude(state=SubscriberState.ACTIVE))
-        self.message_user(request, f"{count} subscriber(s) reactivated.", messages.SUCCESS)
+        text = ngettext("%(count)d subscriber reactivated.", "%(count)d subscribers reactivated.", count)
+        self.message_user(request, text % {"count": count}, messages.SUCCESS)
 
     def save_model(self, request: HttpRequest, obj: Subscriber, form: Any, change: bool) -> None:
-        subscribers.subscriber_components_set(obj, form.cleaned_data["components"])
+        subscribers.subscriber_components_set(
+            obj, form.cleaned_data["components"], language=form.cleaned_data.get("language")
+        )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """The components are written by the service in save_model."""

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from incidents.api.fields import LARGEST_ID, MAX_LIST_ITEMS, BulkPrimaryKeyRelatedField
@@ -51,7 +53,7 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
 
 
 class ComponentChangeSerializer(serializers.Serializer):
-    component = serializers.IntegerField(min_value=1, max_value=LARGEST_ID, help_text="The component's id.")
+    component = serializers.IntegerField(min_value=1, max_value=LARGEST_ID, help_text=_("The component's id."))
     status = serializers.ChoiceField(choices=ComponentStatus.choices)
 
 
@@ -60,7 +62,10 @@ class StatusUpdatePublishSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=10_000)
     components = ComponentChangeSerializer(many=True, required=False, max_length=MAX_LIST_ITEMS)  # type: ignore[call-arg]  # DRF's ListSerializer takes it; the stubs lag
     deliver_notifications = serializers.BooleanField(
-        required=False, allow_null=True, default=None, help_text="Tell subscribers; default: if the incident is public."
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Tell subscribers; default: if the incident is public."),
     )
     version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_FIELD_HELP)
 
@@ -69,7 +74,9 @@ class StatusUpdatePublishSerializer(serializers.Serializer):
         found = Component.objects.in_bulk({row["component"] for row in rows})
         missing = sorted({row["component"] for row in rows} - set(found))
         if missing:
-            raise serializers.ValidationError(f"Unknown components: {', '.join(map(str, missing[:10]))}.")
+            raise serializers.ValidationError(
+                gettext("Unknown components: %(ids)s.") % {"ids": ", ".join(map(str, missing[:10]))}
+            )
         statuses = {row["component"]: row["status"] for row in rows}
         return [{"component": found[pk], "status": status} for pk, status in statuses.items()]
 
@@ -88,13 +95,13 @@ class ScheduledMaintenanceSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=MaintenanceStatus.choices, required=False)
     impact = serializers.ChoiceField(choices=MaintenanceImpact.choices, required=False)
     body = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, help_text="Public message posted with this change."
+        write_only=True, required=False, allow_blank=True, help_text=_("Public message posted with this change.")
     )
     deliver_notifications = serializers.BooleanField(
         write_only=True,
         required=False,
         default=True,
-        help_text="Tell the subscribers of the maintenance's components about the update posted with this change.",
+        help_text=_("Tell the subscribers of the maintenance's components about the update posted with this change."),
     )
     updates = MaintenanceUpdateSerializer(many=True, read_only=True)
 
@@ -124,5 +131,5 @@ class ScheduledMaintenanceSerializer(serializers.ModelSerializer):
         start = attrs.get("scheduled_for", getattr(self.instance, "scheduled_for", None))
         end = attrs.get("scheduled_until", getattr(self.instance, "scheduled_until", None))
         if start and end and end <= start:
-            raise serializers.ValidationError({"scheduled_until": "The maintenance must end after it starts."})
+            raise serializers.ValidationError({"scheduled_until": gettext("The maintenance must end after it starts.")})
         return attrs

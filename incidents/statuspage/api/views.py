@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.request import Request
@@ -58,8 +59,10 @@ class IncidentStatusUpdates(generics.ListCreateAPIView):
         request=s.StatusUpdatePublishSerializer,
         responses={201: s.StatusUpdateSerializer, **CONFLICT_RESPONSES},
         parameters=[IF_MATCH],
-        description="Publish a public status update; it moves the incident's status and component statuses. "
-        "With If-Match (the incident's ETag) or `version`, it is refused if the incident changed meanwhile.",
+        description=_(
+            "Publish a public status update; it moves the incident's status and component statuses. "
+            "With If-Match (the incident's ETag) or `version`, it is refused if the incident changed meanwhile."
+        ),
     )
     def post(self, request: Request, reference: str) -> Response:
         incident = self.incident()

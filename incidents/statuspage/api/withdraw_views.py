@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -27,7 +28,7 @@ class StatusUpdateWithdrawViewSet(IncidentScopedViewSet):
     @extend_schema(
         parameters=[
             REFERENCE_PARAMETER,
-            OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The update's id."),
+            OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH, description=_("The update's id.")),
         ],
         request=None,
         responses=s.StatusUpdateSerializer,

@@ -3,6 +3,15 @@
 (function () {
   "use strict";
 
+  // The page loads its JavaScript catalogue (status/jsi18n/) first; without it, English.
+  var gettext = typeof window.gettext === "function" ? window.gettext : function (text) { return text; };
+  var interpolate =
+    typeof window.interpolate === "function"
+      ? window.interpolate
+      : function (format, values) {
+          return format.replace(/%\((\w+)\)s/g, function (match, name) { return values[name]; });
+        };
+
   function pad(value) {
     return String(value).padStart(2, "0");
   }
@@ -37,7 +46,7 @@
       element.textContent = localText(moment, format);
     });
     document.querySelectorAll("[data-local-zone]").forEach(function (element) {
-      element.textContent = "Times are in your time zone (" + zone + ").";
+      element.textContent = interpolate(gettext("Times are in your time zone (%(zone)s)."), { zone: zone }, true);
     });
   }
 
