@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from incidents import faults
@@ -88,7 +89,7 @@ def enqueue(
             return existing
     files = [dict(item) for item in attachments]
     if files and not key.startswith((USER_PREFIX, EMAIL_PREFIX)):
-        raise ValidationError("Attachments can only be sent by email.")
+        raise ValidationError(_("Attachments can only be sent by email."))
     fields: dict[str, Any] = {
         "dedupe_key": dedupe_key,
         "target": key,
@@ -238,7 +239,7 @@ def retry(notifications: Iterable[Notification]) -> int:
     """Send failed (or stuck) notifications again, with a fresh set of attempts."""
     ids = [n.pk for n in notifications if n.status in (NotificationStatus.FAILED, NotificationStatus.PENDING)]
     if not ids:
-        raise ValidationError("Only failed or pending notifications can be retried.")
+        raise ValidationError(_("Only failed or pending notifications can be retried."))
     now = timezone.now()
     Notification.objects.filter(pk__in=ids).update(
         status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now, queued_at=now, lease_until=None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Timer(models.Model):
@@ -19,8 +20,8 @@ class Timer(models.Model):
     due_at = models.DateTimeField()
     fired_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=200, blank=True, help_text="What firing did, in a few words.")
-    failures = models.PositiveSmallIntegerField(default=0, help_text="Handler errors so far (retried each tick).")
+    outcome = models.CharField(max_length=200, blank=True, help_text=_("What firing did, in a few words."))
+    failures = models.PositiveSmallIntegerField(default=0, help_text=_("Handler errors so far (retried each tick)."))
     last_error = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -62,7 +63,7 @@ class TimerHeartbeat(models.Model):
 
     name = models.CharField(max_length=30, primary_key=True)
     beat_at = models.DateTimeField()
-    fired = models.PositiveIntegerField(default=0, help_text="Timers fired by the last tick.")
+    fired = models.PositiveIntegerField(default=0, help_text=_("Timers fired by the last tick."))
 
     def __str__(self) -> str:
         return f"{self.name} at {self.beat_at:%H:%M:%S}"
