@@ -164,7 +164,7 @@ def send_webhook(url: str, body: str, headers: dict[str, str]) -> None:
     except requests.RequestException as error:
         raise DeliveryError(f"{type(error).__name__}: {error}") from error
     if not 200 <= response.status_code < 300:
-        raise DeliveryError(f"The webhook answered {response.status_code}.")
+        raise DeliveryError(_("The webhook answered %(status)s.") % {"status": response.status_code})
 
 
 def send_email(
@@ -185,12 +185,12 @@ def send_apprise(url: str, subject: str, body: str) -> None:
 
     sender = apprise.Apprise()
     if not sender.add(url):
-        raise DeliveryError("Apprise does not understand this URL.")
+        raise DeliveryError(_("Apprise does not understand this URL."))
     with apprise.LogCapture(level=logging.WARNING) as captured:
         ok = sender.notify(title=subject, body=body)
     if not ok:
         text = captured.getvalue().strip() if hasattr(captured, "getvalue") else ""
-        raise DeliveryError(scrub_secrets(_last_lines(text), url) or "Apprise reported a failed delivery.")
+        raise DeliveryError(scrub_secrets(_last_lines(text), url) or _("Apprise reported a failed delivery."))
 
 
 def _last_lines(text: str, count: int = 3) -> str:

@@ -26,7 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -106,7 +106,9 @@ def enqueue(
         fields["about_type"] = ContentType.objects.get_for_model(about, for_concrete_model=False)
         fields["about_id"] = about.pk
     if user is not None and not getattr(user, "email", ""):
-        fields.update(status=NotificationStatus.FAILED, last_error=f"{user} has no email address.", queued_at=None)
+        with translation.override(settings.LANGUAGE_CODE):  # stored, shown to everyone: the site's language
+            error = _("%(user)s has no email address.") % {"user": user}
+        fields.update(status=NotificationStatus.FAILED, last_error=error, queued_at=None)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(**fields)
@@ -190,7 +192,7 @@ def _send(notification: Notification) -> None:
     if notification.target.startswith(USER_PREFIX):
         user = notification.user
         if user is None or not user.email:
-            raise DeliveryError("The user no longer exists or has no email address.")
+            raise DeliveryError(_("The user no longer exists or has no email address."))
         send_email(user.email, notification.subject, notification.body, notification.attachments, notification.headers)
     elif notification.target.startswith(EMAIL_PREFIX):
         address = notification.target.removeprefix(EMAIL_PREFIX)
