@@ -12,6 +12,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import translation
 
 from incidents import roles, services
 from incidents.models import Incident, TimelineKind, UserPreference
@@ -26,6 +27,14 @@ from tests.conftest import api_for, make_user
 from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    """A request activates its reader's language for the thread: later tests expect the default again."""
+    yield
+    translation.deactivate()
+
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -212,3 +221,12 @@ def test_page_now_api_refusal_in_the_readers_language(commander, severities, sen
     assert italian.json()["target"] == ["Indica esattamente uno tra utente, turno di reperibilità o livello."]
     english = api_for(commander).post(url, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert english.json()["target"] == ["Give exactly one of user, rotation or tier."]
+
+
+def test_the_stale_timers_banner_in_italian(commander, db, settings):
+    settings.TIMER_TICK_SECONDS = 15
+    client = Client()
+    client.force_login(speaking(commander, "it"))
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "I timer non sono in esecuzione: non è ancora stato eseguito alcun tick." in page
+    assert "Timers are not running" not in page
