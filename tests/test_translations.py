@@ -125,6 +125,7 @@ TEMPLATE_DIRS = [ROOT / "templates", *sorted(ROOT.glob("*/templates")), *sorted(
 TAG = re.compile(r"<[^>]*>", re.DOTALL)
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 ENTITY = re.compile(r"&#?\w+;")
+ANY = re.compile(r".+", re.DOTALL)
 READ_ATTRIBUTE = re.compile(r"""\b(title|aria-label|placeholder|alt|aria-description)=["']([^"']*)["']""")
 # Names and codes that read the same in every language.
 UNTRANSLATED_WORDS = {"Warroom", "UTC", "API", "CSV", "ICS", "RSS", "Atom", "JSON", "SLA", "INC"}
@@ -148,6 +149,7 @@ def untranslated_template_text(path: Path) -> list[str]:
     source = path.read_text()
     found = []
     skipping = 0  # inside blocktranslate or comment
+    in_tag = False  # the previous text ended inside an HTML tag split by {{ }} or {% %}
     for token in Lexer(source).tokenize():
         if token.token_type == TokenType.BLOCK:
             tag = token.contents.split()[0] if token.contents else ""
@@ -163,6 +165,15 @@ def untranslated_template_text(path: Path) -> list[str]:
             if words_left(match.group(2)):
                 line = token.lineno + text.count("\n", 0, match.start())
                 found.append(f"{shown_path(path)}:{line}: {match.group(1)}={match.group(2)!r}")
+        # A tag split by {{ }} or {% %} (`<a href="{% url ... %}" class="x">`): its pieces are markup too.
+        if in_tag:
+            end = text.find(">")
+            in_tag = end < 0
+            text = blank_out(ANY, text) if in_tag else blank_out(ANY, text[: end + 1]) + text[end + 1 :]
+        opened = text.rfind("<")
+        if opened > text.rfind(">"):
+            in_tag = True
+            text = text[:opened] + blank_out(ANY, text[opened:])
         visible = ENTITY.sub(" ", blank_out(TAG, text))
         for offset, line_text in enumerate(visible.split("\n")):
             if words_left(line_text):
