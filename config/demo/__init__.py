@@ -15,8 +15,8 @@ from django.utils import timezone
 from incidents import roles, services
 from incidents.models import Component, ComponentStatus, Incident, IncidentStatus
 from incidents.paging import services as paging_services
-from incidents.paging.models import Rotation, RotationMember
-from incidents.paging.seed import PRIMARY_ROTATION
+from incidents.paging.models import RotationMember
+from incidents.paging.seed import primary_rotation
 from incidents.paging.services import RowChange
 from incidents.statuspage.models import ScheduledMaintenance
 from incidents.statuspage.services import maintenance_create
@@ -170,7 +170,7 @@ def seed_demo() -> dict[str, int]:
         users[role] = user
     commander = users[roles.COMMANDER]
     # The demo responder carries the pager, so the default escalation path has someone to page.
-    primary = Rotation.objects.filter(name=PRIMARY_ROTATION).first()
+    primary = primary_rotation()
     if primary is not None and not primary.members.exists():
         member = RotationMember(user=users[roles.RESPONDER], position=0)
         paging_services.rotation_save(primary, by=None, members=[RowChange(row=member)])

@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from incidents.admin.refusals import ServiceAdmin, error_text
 from incidents.alerts import selectors, services
@@ -44,55 +46,63 @@ class IntegrationAdmin(ServiceAdmin):
     change_form_template = "admin/alerts/integration/change_form.html"
     fieldsets = [
         (None, {"fields": ["name", "kind", "active", "default_severity", "public"]}),
-        ("Rules", {"fields": ["severity_rules", "component_rules"]}),
+        (gettext_lazy("Rules"), {"fields": ["severity_rules", "component_rules"]}),
         (
-            "Behaviour",
+            gettext_lazy("Behaviour"),
             {"fields": ["dedupe_window", "on_resolved", "max_incidents_per_hour", "heartbeat_minutes"]},
         ),
-        ("Connect", {"fields": ["key_hint", "url_to_paste", "receiver", "last_payload_at", "payloads_link"]}),
+        (
+            gettext_lazy("Connect"),
+            {"fields": ["key_hint", "url_to_paste", "receiver", "last_payload_at", "payloads_link"]},
+        ),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Integration]:
         return selectors.integrations()
 
-    @admin.display(description="URL to paste")
+    @admin.display(description=gettext_lazy("URL to paste"))
     def url_to_paste(self, obj: Integration) -> str:
         if obj.pk is None:
-            return "Shown once the integration is saved."
+            return _("Shown once the integration is saved.")
         return format_html(
-            "<code>{}</code> with <code>Authorization: Bearer &lt;key&gt;</code><br>"
-            "or, with the key in the URL: <code>{}</code>",
+            "<code>{}</code> {} <code>Authorization: Bearer &lt;key&gt;</code><br>{} <code>{}</code>",
             endpoint_url(obj),
+            pgettext("URL with a header", "with"),
+            _("or, with the key in the URL:"),
             key_url(obj, KEY_PLACEHOLDER),
         )
 
-    @admin.display(description="alertmanager.yml receiver")
+    @admin.display(description=gettext_lazy("alertmanager.yml receiver"))
     def receiver(self, obj: Integration) -> str:
         if obj.pk is None:
             return "-"
         return format_html("<pre>{}</pre>", receiver_snippet(endpoint_url(obj), KEY_PLACEHOLDER))
 
-    @admin.display(description="Payloads")
+    @admin.display(description=gettext_lazy("Payloads"))
     def payloads_link(self, obj: Integration) -> str:
         if obj.pk is None:
             return "-"
         url = reverse("admin:alerts_payload_changelist") + f"?integration__id__exact={obj.pk}"
-        return format_html('<a href="{}">{} received</a>', url, getattr(obj, "payload_count", "…"))
+        count = getattr(obj, "payload_count", None)
+        if count is None:
+            return format_html('<a href="{}">{}</a>', url, _("… received"))
+        text = ngettext("%(count)s received", "%(count)s received", count) % {"count": count}
+        return format_html('<a href="{}">{}</a>', url, text)
 
     def save_model(self, request: HttpRequest, obj: Integration, form: Any, change: bool) -> None:
         key = services.integration_save(obj)
         if key is not None:
-            self._show_key(request, obj, key, "created")
+            self._show_key(request, obj, key, _("Integration %(name)s created.") % {"name": obj.name})
 
     def _show_key(self, request: HttpRequest, integration: Integration, key: str, what: str) -> None:
         self.message_user(
             request,
             format_html(
-                "Integration {} {}. Its key is shown only now: <code>{}</code><br>URL to paste: <code>{}</code>"
-                "<br>alertmanager.yml:<pre>{}</pre>",
-                integration.name,
+                "{} {} <code>{}</code><br>{} <code>{}</code><br>alertmanager.yml:<pre>{}</pre>",
                 what,
+                _("Its key is shown only now:"),
                 key,
+                _("URL to paste:"),
                 key_url(integration, key),
                 receiver_snippet(endpoint_url(integration), key),
             ),
@@ -115,7 +125,12 @@ class IntegrationAdmin(ServiceAdmin):
     def rotate_key_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         integration = self._posted_integration(request, pk)
         key = services.integration_rotate_key(integration)
-        self._show_key(request, integration, key, "has a new key; the old one no longer works")
+        self._show_key(
+            request,
+            integration,
+            key,
+            _("Integration %(name)s has a new key; the old one no longer works.") % {"name": integration.name},
+        )
         return HttpResponseRedirect(reverse("admin:alerts_integration_change", args=[pk]))
 
     def test_alert_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -125,7 +140,9 @@ class IntegrationAdmin(ServiceAdmin):
         except ValidationError as error:
             self.message_user(request, error_text(error), messages.ERROR)
         else:
-            self.message_user(request, f"Test alert sent: {received.payload.detail}.", messages.SUCCESS)
+            self.message_user(
+                request, _("Test alert sent: %(detail)s.") % {"detail": received.payload.detail}, messages.SUCCESS
+            )
         return HttpResponseRedirect(reverse("admin:alerts_integration_change", args=[pk]))
 
 
@@ -144,12 +161,16 @@ class PayloadAdmin(ServiceAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Replay selected payloads", permissions=["replay"])
+    @admin.action(description=gettext_lazy("Replay selected payloads"), permissions=["replay"])
     def replay(self, request: HttpRequest, queryset: QuerySet[Payload]) -> None:
         outcomes = []
         for payload in queryset.select_related("integration").order_by("received_at", "id"):
             outcomes.append(services.replay(payload).payload.detail)
-        self.message_user(request, f"Replayed {len(outcomes)}: " + "; ".join(outcomes)[:1000], messages.SUCCESS)
+        self.message_user(
+            request,
+            _("Replayed %(count)s: %(outcomes)s") % {"count": len(outcomes), "outcomes": "; ".join(outcomes)[:1000]},
+            messages.SUCCESS,
+        )
 
     def has_replay_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("alerts.add_payload") or request.user.has_perm("alerts.change_integration")

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from incidents.alerts.models import AlertStatus, IntegrationKind
 
@@ -48,22 +49,27 @@ class IncomingGroup:
 def _require(obj: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str = "") -> Any:
     path = f"{where}{name}"
     if name not in obj:
-        raise ValidationError({path: "This field is required."})
+        raise ValidationError({path: _("This field is required.")})
     value = obj[name]
     if not isinstance(value, kind):
-        expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ValidationError({path: f"Expected {expected.replace('str', 'a string').replace('dict', 'an object')}."})
+        kinds = [kind] if isinstance(kind, type) else list(kind)
+        raise ValidationError({path: _("Expected %(kind)s.") % {"kind": _(" or ").join(_kind_name(k) for k in kinds)}})
     return value
+
+
+def _kind_name(kind: type) -> str:
+    names: dict[type, str] = {str: _("a string"), dict: _("an object"), list: _("a list")}
+    return names.get(kind, kind.__name__)
 
 
 def _timestamp(value: Any, path: str) -> datetime | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        raise ValidationError({path: "Expected an RFC 3339 timestamp."})
+        raise ValidationError({path: _("Expected an RFC 3339 timestamp.")})
     parsed = parse_datetime(_FRACTION.sub(r"\1", value))
     if parsed is None:
-        raise ValidationError({path: "Expected an RFC 3339 timestamp."})
+        raise ValidationError({path: _("Expected an RFC 3339 timestamp.")})
     if parsed.year == _ZERO_TIME_YEAR:
         return None
     if timezone.is_naive(parsed):
@@ -75,13 +81,13 @@ def _string_map(value: Any, path: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ValidationError({path: "Expected an object of strings."})
+        raise ValidationError({path: _("Expected an object of strings.")})
     return {str(k): str(v) for k, v in value.items()}
 
 
 def _status(value: Any, path: str) -> str:
     if value not in (AlertStatus.FIRING, AlertStatus.RESOLVED):
-        raise ValidationError({path: "Expected `firing` or `resolved`."})
+        raise ValidationError({path: _("Expected `firing` or `resolved`.")})
     return str(value)
 
 
@@ -106,12 +112,12 @@ def _alerts(body: dict[str, Any]) -> list[IncomingAlert]:
     for index, raw in enumerate(raw_alerts):
         where = f"alerts[{index}]."
         if not isinstance(raw, dict):
-            raise ValidationError({f"alerts[{index}]": "Expected an object."})
+            raise ValidationError({f"alerts[{index}]": _("Expected an object.")})
         labels = _string_map(_require(raw, "labels", dict, where), where + "labels")
         annotations = _string_map(raw.get("annotations"), where + "annotations")
         starts_at = _timestamp(_require(raw, "startsAt", str, where), where + "startsAt")
         if starts_at is None:
-            raise ValidationError({where + "startsAt": "Expected an RFC 3339 timestamp."})
+            raise ValidationError({where + "startsAt": _("Expected an RFC 3339 timestamp.")})
         ends_at = _timestamp(raw.get("endsAt"), where + "endsAt")
         status = _status(_require(raw, "status", str, where), where + "status")
         fingerprint = raw.get("fingerprint") or _fingerprint(labels)
@@ -159,20 +165,20 @@ def read_generic(body: dict[str, Any]) -> list[IncomingGroup]:
     """`{title, status, dedup_key, severity?, source?, details?, links?}`: one alert, its own group."""
     title = _require(body, "title", str).strip()
     if not title:
-        raise ValidationError({"title": "This field may not be blank."})
+        raise ValidationError({"title": _("This field may not be blank.")})
     status = _status(_require(body, "status", str), "status")
     dedup_key = _require(body, "dedup_key", str).strip()
     if not dedup_key:
-        raise ValidationError({"dedup_key": "This field may not be blank."})
+        raise ValidationError({"dedup_key": _("This field may not be blank.")})
     severity = body.get("severity") or ""
     if not isinstance(severity, str):
-        raise ValidationError({"severity": "Expected a string."})
+        raise ValidationError({"severity": _("Expected a string.")})
     details = body.get("details") or {}
     if not isinstance(details, dict):
-        raise ValidationError({"details": "Expected an object."})
+        raise ValidationError({"details": _("Expected an object.")})
     links = body.get("links") or []
     if not isinstance(links, list) or not all(isinstance(link, str) for link in links):
-        raise ValidationError({"links": "Expected a list of URLs."})
+        raise ValidationError({"links": _("Expected a list of URLs.")})
     source = str(body.get("source") or "")
     labels = {"source": source, "severity": severity} if source else {"severity": severity}
     annotations = {"summary": title, **{str(k): str(v) for k, v in details.items()}}
@@ -198,11 +204,11 @@ READERS = {
 def read(endpoint: str, raw: bytes) -> list[IncomingGroup]:
     # PostgreSQL stores no NUL character in text or jsonb: refused here, not as a database error.
     if b"\x00" in raw or b"\\u0000" in raw:
-        raise ValidationError({"body": "NUL characters are not accepted."})
+        raise ValidationError({"body": _("NUL characters are not accepted.")})
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise ValidationError({"body": f"Malformed JSON: {error}"}) from error
+        raise ValidationError({"body": _("Malformed JSON: %(error)s") % {"error": error}}) from error
     if not isinstance(body, dict):
-        raise ValidationError({"body": "Expected a JSON object."})
+        raise ValidationError({"body": _("Expected a JSON object.")})
     return READERS[IntegrationKind(endpoint)](body)

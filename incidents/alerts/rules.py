@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 def parse_rules(text: str, field: str) -> list[tuple[str, str, str]]:
@@ -16,7 +17,12 @@ def parse_rules(text: str, field: str) -> list[tuple[str, str, str]]:
         match, sep, target = line.partition(":")
         label, eq, value = match.partition("=")
         if not sep or not eq or not label.strip() or not target.strip():
-            raise ValidationError({field: f"Line {number}: write label=value: target, e.g. severity=critical: P1."})
+            raise ValidationError(
+                {
+                    field: _("Line %(number)s: write label=value: target, e.g. severity=critical: P1.")
+                    % {"number": number}
+                }
+            )
         rules.append((label.strip(), value.strip(), target.strip()))
     return rules
 

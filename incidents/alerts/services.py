@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from incidents.alerts import formats
 from incidents.alerts.keys import key_digest, new_key
@@ -32,6 +35,7 @@ from incidents.alerts.models import (
     ResolvedAction,
 )
 from incidents.alerts.rules import all_matches, first_match, parse_rules
+from incidents.languages import in_language, site_language, user_language
 from incidents.models import Component, Incident, IncidentStatus, SeverityPolicy, TimelineKind
 from incidents.outbox import services as outbox
 from incidents.services.lifecycle import incident_declare, incident_move_status, legal_moves, lock_incident
@@ -61,10 +65,10 @@ def key_url(integration: Integration, key: str) -> str:
 def validate_rules(*, severity_rules: str, component_rules: str) -> None:
     for _label, _value, level in parse_rules(severity_rules, "severity_rules"):
         if not SeverityPolicy.objects.filter(level=level).exists():
-            raise ValidationError({"severity_rules": f"No severity {level!r}."})
+            raise ValidationError({"severity_rules": _("No severity %(level)s.") % {"level": repr(level)}})
     for _label, _value, name in parse_rules(component_rules, "component_rules"):
         if not Component.objects.filter(name=name).exists():
-            raise ValidationError({"component_rules": f"No component named {name!r}."})
+            raise ValidationError({"component_rules": _("No component named %(name)s.") % {"name": repr(name)}})
 
 
 @transaction.atomic
@@ -109,7 +113,15 @@ class Received:
 
 
 def receive(integration: Integration, *, endpoint: str, raw: bytes) -> Received:
-    """Store the payload with its outcome and apply it. A malformed payload is stored as rejected."""
+    """Store the payload with its outcome and apply it. A malformed payload is stored as rejected.
+
+    What it writes for people (the payload's detail, timeline entries, incident titles) is in the site's
+    language, whoever sent it; a message to the commander is in theirs."""
+    with in_language(site_language()):
+        return _receive(integration, endpoint=endpoint, raw=raw)
+
+
+def _receive(integration: Integration, *, endpoint: str, raw: bytes) -> Received:
     now = timezone.now()
     digest = hashlib.sha256(raw).hexdigest()
     body = raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")  # audit text PostgreSQL can store
@@ -160,7 +172,7 @@ def _record(
     integration: Integration, *, endpoint: str, now: datetime, body: str, digest: str, results: list[GroupResult]
 ) -> Payload:
     outcome = min((r.outcome for r in results), key=_RANK.index, default=Outcome.IGNORED)
-    detail = "; ".join(r.detail for r in results) or "no alerts"
+    detail = "; ".join(r.detail for r in results) or _("no alerts")
     payload = _store_payload(integration, endpoint, now, body, digest, outcome, detail[:2000])
     incidents = {r.incident.pk for r in results if r.incident is not None}
     if incidents:
@@ -171,7 +183,7 @@ def _record(
 def _apply_group(integration: Integration, group: formats.IncomingGroup, now: datetime) -> GroupResult:
     alerts = [alert for alert in group.alerts if not alert.is_heartbeat]
     if not alerts:
-        return GroupResult(Outcome.IGNORED, "ignored: heartbeat" if group.alerts else "ignored: no alerts")
+        return GroupResult(Outcome.IGNORED, _("ignored: heartbeat") if group.alerts else _("ignored: no alerts"))
     group.alerts = alerts
     firing = any(alert.status == AlertStatus.FIRING for alert in alerts)
     existing = (
@@ -182,34 +194,49 @@ def _apply_group(integration: Integration, group: formats.IncomingGroup, now: da
     )
     if existing is None:
         if not firing:
-            return GroupResult(Outcome.IGNORED, f"ignored: {group.group_key} resolved, no incident was open for it")
+            return GroupResult(
+                Outcome.IGNORED,
+                _("ignored: %(group)s resolved, no incident was open for it") % {"group": group.group_key},
+            )
         return _open(integration, group, now)
 
     incident = lock_incident(existing.incident)
     if incident.status == IncidentStatus.CLOSED:
         if firing:  # a person closed it: never reopened, a new incident instead
-            return _open(integration, group, now, note=f"{incident.reference} was closed")
-        return GroupResult(Outcome.IGNORED, f"ignored: {incident.reference} is closed", incident)
+            return _open(
+                integration, group, now, note=_("%(reference)s was closed") % {"reference": incident.reference}
+            )
+        return GroupResult(
+            Outcome.IGNORED, _("ignored: %(reference)s is closed") % {"reference": incident.reference}, incident
+        )
 
     changes = _store_alerts(existing, alerts, now)
     settled_at = existing.resolved_at or (incident.resolved_at if incident.status == IncidentStatus.RESOLVED else None)
     if settled_at is not None and firing:
         if now - settled_at > integration.dedupe_window:
-            return _open(integration, group, now, note=f"{incident.reference} resolved more than the dedupe window ago")
+            note = _("%(reference)s resolved more than the dedupe window ago") % {"reference": incident.reference}
+            return _open(integration, group, now, note=note)
         existing.resolved_at = None
         existing.save(update_fields=["resolved_at"])
-        _log(incident, integration, "Firing again: " + _describe(changes), changes)
+        _log(incident, integration, _("Firing again: %(changes)s") % {"changes": _describe(changes)}, changes)
         if incident.status in (IncidentStatus.MONITORING, IncidentStatus.RESOLVED):
-            incident_move_status(incident, status=IncidentStatus.INVESTIGATING, by=None, note="the alert fires again")
-        return GroupResult(Outcome.ATTACHED, f"reopened {incident.reference}", incident)
+            incident_move_status(
+                incident, status=IncidentStatus.INVESTIGATING, by=None, note=_("the alert fires again")
+            )
+        return GroupResult(Outcome.ATTACHED, _("reopened %(reference)s") % {"reference": incident.reference}, incident)
     if not changes:
-        return GroupResult(Outcome.IGNORED, f"ignored: nothing changed in {incident.reference}", incident)
+        return GroupResult(
+            Outcome.IGNORED,
+            _("ignored: nothing changed in %(reference)s") % {"reference": incident.reference},
+            incident,
+        )
     if existing.resolved_at is None and not existing.alerts.filter(status=AlertStatus.FIRING).exists():
         return _resolve_group(integration, existing, incident, changes, now)
     _log(incident, integration, _describe(changes), changes)
     if not existing.declared and incident.commander_id is not None:
-        _tell_commander(incident, f"{integration.name}: {_describe(changes)}", key=f"alerts-storm-{existing.pk}")
-    return GroupResult(Outcome.ATTACHED, f"attached to {incident.reference}", incident)
+        name = integration.name
+        _tell_commander(incident, lambda: f"{name}: {_describe(changes)}", key=f"alerts-storm-{existing.pk}")
+    return GroupResult(Outcome.ATTACHED, _("attached to %(reference)s") % {"reference": incident.reference}, incident)
 
 
 def _resolve_group(
@@ -217,13 +244,23 @@ def _resolve_group(
 ) -> GroupResult:
     group.resolved_at = now
     group.save(update_fields=["resolved_at"])
-    _log(incident, integration, "All alerts resolved: " + _describe(changes), changes)
+    _log(incident, integration, _("All alerts resolved: %(changes)s") % {"changes": _describe(changes)}, changes)
     if not group.declared:  # one group of an alert storm: the storm incident is left to people
-        return GroupResult(Outcome.RESOLVED, f"{group.group_key} resolved in {incident.reference}", incident)
+        return GroupResult(
+            Outcome.RESOLVED,
+            _("%(group)s resolved in %(reference)s") % {"group": group.group_key, "reference": incident.reference},
+            incident,
+        )
     target = IncidentStatus.RESOLVED if integration.on_resolved == ResolvedAction.RESOLVE else IncidentStatus.MONITORING
     if incident.status != target and target in legal_moves(incident):
-        incident_move_status(incident, status=target, by=None, note=f"all alerts of {integration.name} resolved")
-    return GroupResult(Outcome.RESOLVED, f"resolved: {incident.reference} → {target}", incident)
+        incident_move_status(
+            incident, status=target, by=None, note=_("all alerts of %(name)s resolved") % {"name": integration.name}
+        )
+    return GroupResult(
+        Outcome.RESOLVED,
+        _("resolved: %(reference)s → %(status)s") % {"reference": incident.reference, "status": target.label},
+        incident,
+    )
 
 
 def _open(integration: Integration, group: formats.IncomingGroup, now: datetime, note: str = "") -> GroupResult:
@@ -255,8 +292,13 @@ def _open(integration: Integration, group: formats.IncomingGroup, now: datetime,
         integration=integration, group_key=group.group_key, incident=incident, created_at=now
     )
     changes = _store_alerts(alert_group, group.alerts, now)
-    _log(incident, integration, f"Declared from {integration.name}: " + _describe(changes), changes)
-    detail = f"declared {incident.reference}" + (f" ({note})" if note else "")
+    _log(
+        incident,
+        integration,
+        _("Declared from %(name)s: %(changes)s") % {"name": integration.name, "changes": _describe(changes)},
+        changes,
+    )
+    detail = _("declared %(reference)s") % {"reference": incident.reference} + (f" ({note})" if note else "")
     return GroupResult(Outcome.DECLARED, detail, incident)
 
 
@@ -264,11 +306,11 @@ def _attach_to_storm(integration: Integration, group: formats.IncomingGroup, now
     storm = integration.storm_incident
     if storm is None or not storm.is_open:
         storm = incident_declare(
-            title=f"Alert storm: {integration.name}",
+            title=_("Alert storm: %(name)s") % {"name": integration.name},
             severity=integration.default_severity,
             by=None,
-            summary=f"More than {integration.max_incidents_per_hour} new incidents from {integration.name} in an "
-            "hour; further alert groups attach here.",
+            summary=_("More than %(count)s new incidents from %(name)s in an hour; further alert groups attach here.")
+            % {"count": integration.max_incidents_per_hour, "name": integration.name},
             public=False,
         )
         integration.storm_incident = storm
@@ -277,19 +319,31 @@ def _attach_to_storm(integration: Integration, group: formats.IncomingGroup, now
         integration=integration, group_key=group.group_key, incident=storm, declared=False, created_at=now
     )
     changes = _store_alerts(alert_group, group.alerts, now)
-    text = f"Alert group {group.title!r} attached (storm ceiling reached): " + _describe(changes)
-    _log(storm, integration, text, changes)
+
+    def text() -> str:
+        return _("Alert group %(title)s attached (storm ceiling reached): %(changes)s") % {
+            "title": repr(group.title),
+            "changes": _describe(changes),
+        }
+
+    _log(storm, integration, text(), changes)
     if storm.commander_id is not None:
-        _tell_commander(storm, f"{integration.name}: {text}", key=f"alerts-storm-{alert_group.pk}")
-    return GroupResult(Outcome.ATTACHED, f"attached to alert storm {storm.reference}", storm)
+        name = integration.name
+        _tell_commander(storm, lambda: f"{name}: {text()}", key=f"alerts-storm-{alert_group.pk}")
+    return GroupResult(
+        Outcome.ATTACHED, _("attached to alert storm %(reference)s") % {"reference": storm.reference}, storm
+    )
 
 
-def _tell_commander(incident: Incident, text: str, *, key: str) -> None:
+def _tell_commander(incident: Incident, text: Callable[[], str], *, key: str) -> None:
+    """A message to the commander, written in their language."""
     assert incident.commander is not None
+    with in_language(user_language(incident.commander)):
+        body = text()
     outbox.enqueue(
         target=incident.commander,
-        subject=f"{incident.reference}: {text}"[:300],
-        body=text,
+        subject=f"{incident.reference}: {body}"[:300],
+        body=body,
         about=incident,
         dedupe_key=key,
     )
@@ -334,8 +388,12 @@ def _store_alerts(group: AlertGroup, alerts: list[formats.IncomingAlert], now: d
 
 def _describe(changes: list[str]) -> str:
     if len(changes) > 5:
-        return ", ".join(changes[:5]) + f" and {len(changes) - 5} more"
-    return ", ".join(changes) or "no change"
+        more = len(changes) - 5
+        return ngettext("%(changes)s and %(count)s more", "%(changes)s and %(count)s more", more) % {
+            "changes": ", ".join(changes[:5]),
+            "count": more,
+        }
+    return ", ".join(changes) or _("no change")
 
 
 def _log(incident: Incident, integration: Integration, text: str, changes: list[str]) -> None:
@@ -368,28 +426,42 @@ def _heard_from(integration: Integration, now: datetime) -> None:
         integration.save(update_fields=["silent_incident"])
         silent = lock_incident(silent)
         if silent.is_open:
-            timeline_append(silent, kind=TimelineKind.NOTE, text=f"{integration.name}: payloads received again.")
-            incident_move_status(silent, status=IncidentStatus.RESOLVED, by=None, note="monitoring is heard again")
+            text = _("%(name)s: payloads received again.") % {"name": integration.name}
+            timeline_append(silent, kind=TimelineKind.NOTE, text=text)
+            incident_move_status(silent, status=IncidentStatus.RESOLVED, by=None, note=_("monitoring is heard again"))
 
 
 def heartbeat_lost(timer: Any, integration: Integration) -> str | None:
-    """Timer handler: no payload for `heartbeat_minutes`."""
+    """Timer handler: no payload for `heartbeat_minutes`. Writes in the site's language."""
+    with in_language(site_language()):
+        return _heartbeat_lost(integration)
+
+
+def _heartbeat_lost(integration: Integration) -> str | None:
     if not integration.active or not integration.heartbeat_minutes:
-        return "skipped: no heartbeat expected"
+        return _("skipped: no heartbeat expected")
     if integration.silent_incident is not None and integration.silent_incident.is_open:
-        return f"skipped: {integration.silent_incident.reference} is open"
+        return _("skipped: %(reference)s is open") % {"reference": integration.silent_incident.reference}
+    values = {"name": integration.name, "minutes": integration.heartbeat_minutes}
+    if integration.last_payload_at:
+        summary = _("No payload from %(name)s since %(time)s UTC; one was expected every %(minutes)s minutes.") % {
+            **values,
+            "time": f"{integration.last_payload_at:%Y-%m-%d %H:%M}",
+        }
+    else:
+        summary = (
+            _("No payload from %(name)s since it was created; one was expected every %(minutes)s minutes.") % values
+        )
     incident = incident_declare(
-        title=f"Monitoring is silent: {integration.name}",
+        title=_("Monitoring is silent: %(name)s") % {"name": integration.name},
         severity=integration.default_severity,
         by=None,
-        summary=f"No payload from {integration.name} since "
-        + (f"{integration.last_payload_at:%Y-%m-%d %H:%M} UTC" if integration.last_payload_at else "it was created")
-        + f"; one was expected every {integration.heartbeat_minutes} minutes.",
+        summary=summary,
     )
     integration.silent_incident = incident
     integration.heartbeat_epoch += 1
     integration.save(update_fields=["silent_incident", "heartbeat_epoch"])
-    return f"declared {incident.reference}"
+    return _("declared %(reference)s") % {"reference": incident.reference}
 
 
 def arm_heartbeat(integration: Integration) -> None:
@@ -417,7 +489,7 @@ def replay(payload: Payload) -> Received:
 def purge_payloads(*, now: datetime | None = None) -> int:
     """Delete payloads older than ALERT_PAYLOAD_RETENTION_DAYS."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.ALERT_PAYLOAD_RETENTION_DAYS)
-    _, per_model = Payload.objects.filter(received_at__lt=cutoff).delete()
+    _count, per_model = Payload.objects.filter(received_at__lt=cutoff).delete()
     return per_model.get(Payload._meta.label, 0)
 
 
@@ -426,19 +498,19 @@ def send_test_alert(integration: Integration) -> Received:
     now = timezone.now()
     key = f"warroom-test-{integration.pk}-{now:%Y%m%d%H%M%S}"
     if integration.kind == "generic":
-        body: dict[str, Any] = {"title": f"Test alert from {integration.name}", "status": "firing", "dedup_key": key}
+        body: dict[str, Any] = {"title": _test_title(integration), "status": "firing", "dedup_key": key}
     else:
         body = {
             "version": "4",
             "status": "firing",
             "groupKey": key,
             "commonLabels": {"alertname": "WarroomTestAlert"},
-            "commonAnnotations": {"summary": f"Test alert from {integration.name}"},
+            "commonAnnotations": {"summary": _test_title(integration)},
             "alerts": [
                 {
                     "status": "firing",
                     "labels": {"alertname": "WarroomTestAlert"},
-                    "annotations": {"summary": f"Test alert from {integration.name}"},
+                    "annotations": {"summary": _test_title(integration)},
                     "startsAt": now.isoformat(),
                     "endsAt": "0001-01-01T00:00:00Z",
                     "fingerprint": key,
@@ -446,3 +518,9 @@ def send_test_alert(integration: Integration) -> Received:
             ],
         }
     return receive(integration, endpoint=integration.kind, raw=json.dumps(body).encode())
+
+
+def _test_title(integration: Integration) -> str:
+    """The test alert's title (it becomes an incident's title): in the site's language."""
+    with in_language(site_language()):
+        return _("Test alert from %(name)s") % {"name": integration.name}

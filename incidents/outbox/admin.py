@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from incidents.outbox import services
 from incidents.outbox.channels import target_key
@@ -20,11 +22,13 @@ from incidents.outbox.models import Notification, NotificationStatus
 class NotificationSendForm(forms.ModelForm):
     """The admin's add page sends a one-off notification (e.g. to test a Slack URL)."""
 
-    user = forms.ModelChoiceField(queryset=get_user_model().objects.order_by("username"), required=False)
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.order_by("username"), required=False, label=gettext_lazy("User")
+    )
     apprise_url = forms.CharField(
         required=False,
-        label="Address or Apprise URL",
-        help_text="an email address, or e.g. slack://…, msteams://…, json://host/path",
+        label=gettext_lazy("Address or Apprise URL"),
+        help_text=gettext_lazy("an email address, or e.g. slack://…, msteams://…, json://host/path"),
     )
 
     class Meta:
@@ -35,7 +39,7 @@ class NotificationSendForm(forms.ModelForm):
         data = super().clean() or {}
         user, url = data.get("user"), (data.get("apprise_url") or "").strip()
         if bool(user) == bool(url):
-            raise ValidationError("Choose a user or enter an address or Apprise URL (one of the two).")
+            raise ValidationError(_("Choose a user or enter an address or Apprise URL (one of the two)."))
         if url:
             try:
                 target_key(url)
@@ -93,7 +97,7 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("outbox.change_notification")
 
-    @admin.display(description="error")
+    @admin.display(description=gettext_lazy("error"))
     def error(self, obj: Notification) -> str:
         return obj.last_error[:120]
 
@@ -109,11 +113,16 @@ class NotificationAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """Nothing related: the notification is written by services.enqueue."""
 
-    @admin.action(description="Retry selected notifications", permissions=["retry"])
+    @admin.action(description=gettext_lazy("Retry selected notifications"), permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         try:
             count = services.retry(queryset.filter(status__in=[NotificationStatus.FAILED, NotificationStatus.PENDING]))
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.WARNING)
         else:
-            self.message_user(request, f"Queued {count} notification(s) again.", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("Queued %(count)s notification again.", "Queued %(count)s notifications again.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )

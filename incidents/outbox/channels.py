@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 USER_PREFIX = "user:"
 EMAIL_PREFIX = "email:"
@@ -45,7 +46,7 @@ def redact_apprise_url(url: str) -> str:
         return f"{scheme or '?'}://…"
     private = str(plugin.url(privacy=True)).split("?", 1)[0]
     if scheme.lower() in GENERIC_WEBHOOK_SCHEMES:
-        head, _, path = private.partition("://")[2].partition("/")
+        head, _sep, path = private.partition("://")[2].partition("/")
         return f"{scheme}://{head}/…" if path.strip("/") else private
     return private
 
@@ -62,7 +63,7 @@ def apprise_secrets(url: str) -> list[str]:
     except ValueError:
         return []
     candidates += [unquote(segment) for segment in parts.path.split("/")]
-    candidates += [value for _, value in parse_qsl(parts.query)]
+    candidates += [value for _name, value in parse_qsl(parts.query)]
     shown = redact_apprise_url(url)
     return sorted({c for c in candidates if len(c) >= 4 and c not in shown}, key=len, reverse=True)
 
@@ -81,7 +82,9 @@ def validate_apprise_url(url: str) -> None:
     import apprise
 
     if apprise.Apprise.instantiate(url.strip()) is None:
-        raise ValidationError(f"“{url}” is not a notification URL Apprise understands (e.g. slack://…, mailto://…).")
+        raise ValidationError(
+            _("“%(url)s” is not a notification URL Apprise understands (e.g. slack://…, mailto://…).") % {"url": url}
+        )
 
 
 def target_key(target: User | str) -> str:
@@ -98,12 +101,14 @@ def target_key(target: User | str) -> str:
             try:
                 validate_email(address)
             except ValidationError as error:
-                raise ValidationError(f"{address!r} is not an email address.") from error
+                raise ValidationError(_("%(address)s is not an email address.") % {"address": repr(address)}) from error
             return EMAIL_PREFIX + address
         validate_apprise_url(text)
         return text
     if getattr(target, "pk", None) is None:
-        raise ValidationError(f"Cannot notify {target!r}: give a user, an email address or an Apprise URL.")
+        raise ValidationError(
+            _("Cannot notify %(target)s: give a user, an email address or an Apprise URL.") % {"target": repr(target)}
+        )
     return f"{USER_PREFIX}{target.pk}"
 
 
@@ -112,16 +117,16 @@ def validate_webhook_url(url: str, *, resolve: bool = True) -> None:
     resolve to) private, loopback, link-local or otherwise non-public addresses."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValidationError("Give a full URL, e.g. https://example.com/hooks/status.")
+        raise ValidationError(_("Give a full URL, e.g. https://example.com/hooks/status."))
     if parts.scheme != "https" and settings.WEBHOOK_HTTPS_ONLY:
-        raise ValidationError("Webhook URLs must use https.")
+        raise ValidationError(_("Webhook URLs must use https."))
     if parts.username or parts.password:
-        raise ValidationError("Webhook URLs cannot carry a user name or password.")
+        raise ValidationError(_("Webhook URLs cannot carry a user name or password."))
     if settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS:
         return
     for address in _addresses(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), resolve):
         if not address.is_global:
-            raise ValidationError("Webhook URLs cannot point at private, loopback or link-local addresses.")
+            raise ValidationError(_("Webhook URLs cannot point at private, loopback or link-local addresses."))
 
 
 def _addresses(host: str, port: int, resolve: bool) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
@@ -136,7 +141,7 @@ def _addresses(host: str, port: int, resolve: bool) -> list[ipaddress.IPv4Addres
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except OSError as error:
-        raise ValidationError(f"The host {host} cannot be resolved.") from error
+        raise ValidationError(_("The host %(host)s cannot be resolved.") % {"host": host}) from error
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
@@ -159,7 +164,7 @@ def send_webhook(url: str, body: str, headers: dict[str, str]) -> None:
     except requests.RequestException as error:
         raise DeliveryError(f"{type(error).__name__}: {error}") from error
     if not 200 <= response.status_code < 300:
-        raise DeliveryError(f"The webhook answered {response.status_code}.")
+        raise DeliveryError(_("The webhook answered %(status)s.") % {"status": response.status_code})
 
 
 def send_email(
@@ -180,12 +185,12 @@ def send_apprise(url: str, subject: str, body: str) -> None:
 
     sender = apprise.Apprise()
     if not sender.add(url):
-        raise DeliveryError("Apprise does not understand this URL.")
+        raise DeliveryError(_("Apprise does not understand this URL."))
     with apprise.LogCapture(level=logging.WARNING) as captured:
         ok = sender.notify(title=subject, body=body)
     if not ok:
         text = captured.getvalue().strip() if hasattr(captured, "getvalue") else ""
-        raise DeliveryError(scrub_secrets(_last_lines(text), url) or "Apprise reported a failed delivery.")
+        raise DeliveryError(scrub_secrets(_last_lines(text), url) or _("Apprise reported a failed delivery."))
 
 
 def _last_lines(text: str, count: int = 3) -> str:

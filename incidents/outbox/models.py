@@ -7,15 +7,16 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from incidents.outbox.channels import EMAIL_PREFIX, USER_PREFIX, WEBHOOK_PREFIX, redact_apprise_url
 
 
 class NotificationStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
 
 
 class Notification(models.Model):
@@ -26,30 +27,40 @@ class Notification(models.Model):
     about_id = models.PositiveBigIntegerField(null=True, blank=True)
     about = GenericForeignKey("about_type", "about_id")
     # Idempotency: the same (key, target) is written once, e.g. "timer:42" for a timer that fired.
-    dedupe_key = models.CharField(max_length=100, blank=True, default="")
+    dedupe_key = models.CharField(_("dedupe key"), max_length=100, blank=True, default="")
     target = models.CharField(
-        max_length=1000, help_text="user:<id>, email:<address>, webhook:<https URL> or an Apprise URL."
+        _("target"), max_length=1000, help_text=_("user:<id>, email:<address>, webhook:<https URL> or an Apprise URL.")
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    subject = models.CharField(max_length=300)
-    body = models.TextField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("user")
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"))
     attachments = models.JSONField(
-        default=list, blank=True, help_text="Email attachments: [{filename, content, mimetype}]."
+        _("attachments"), default=list, blank=True, help_text=_("Email attachments: [{filename, content, mimetype}].")
     )
     headers = models.JSONField(
-        default=dict, blank=True, help_text="Extra email headers, or the webhook request's headers."
+        _("headers"), default=dict, blank=True, help_text=_("Extra email headers, or the webhook request's headers.")
     )
-    status = models.CharField(max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    queued_at = models.DateTimeField(null=True, blank=True, help_text="When a delivery task was last queued.")
-    lease_until = models.DateTimeField(null=True, blank=True, help_text="A worker is sending until then.")
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    queued_at = models.DateTimeField(
+        _("queued at"), null=True, blank=True, help_text=_("When a delivery task was last queued.")
+    )
+    lease_until = models.DateTimeField(
+        _("lease until"), null=True, blank=True, help_text=_("A worker is sending until then.")
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         constraints = [
             models.UniqueConstraint(
                 fields=["dedupe_key", "target"],

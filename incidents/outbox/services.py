@@ -26,7 +26,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from incidents import faults
@@ -88,7 +89,7 @@ def enqueue(
             return existing
     files = [dict(item) for item in attachments]
     if files and not key.startswith((USER_PREFIX, EMAIL_PREFIX)):
-        raise ValidationError("Attachments can only be sent by email.")
+        raise ValidationError(_("Attachments can only be sent by email."))
     fields: dict[str, Any] = {
         "dedupe_key": dedupe_key,
         "target": key,
@@ -105,7 +106,9 @@ def enqueue(
         fields["about_type"] = ContentType.objects.get_for_model(about, for_concrete_model=False)
         fields["about_id"] = about.pk
     if user is not None and not getattr(user, "email", ""):
-        fields.update(status=NotificationStatus.FAILED, last_error=f"{user} has no email address.", queued_at=None)
+        with translation.override(settings.LANGUAGE_CODE):  # stored, shown to everyone: the site's language
+            error = _("%(user)s has no email address.") % {"user": user}
+        fields.update(status=NotificationStatus.FAILED, last_error=error, queued_at=None)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(**fields)
@@ -189,7 +192,7 @@ def _send(notification: Notification) -> None:
     if notification.target.startswith(USER_PREFIX):
         user = notification.user
         if user is None or not user.email:
-            raise DeliveryError("The user no longer exists or has no email address.")
+            raise DeliveryError(_("The user no longer exists or has no email address."))
         send_email(user.email, notification.subject, notification.body, notification.attachments, notification.headers)
     elif notification.target.startswith(EMAIL_PREFIX):
         address = notification.target.removeprefix(EMAIL_PREFIX)
@@ -238,7 +241,7 @@ def retry(notifications: Iterable[Notification]) -> int:
     """Send failed (or stuck) notifications again, with a fresh set of attempts."""
     ids = [n.pk for n in notifications if n.status in (NotificationStatus.FAILED, NotificationStatus.PENDING)]
     if not ids:
-        raise ValidationError("Only failed or pending notifications can be retried.")
+        raise ValidationError(_("Only failed or pending notifications can be retried."))
     now = timezone.now()
     Notification.objects.filter(pk__in=ids).update(
         status=NotificationStatus.PENDING, attempts=0, next_attempt_at=now, queued_at=now, lease_until=None

@@ -14,7 +14,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from incidents.admin.refusals import ServiceAdmin, error_text
@@ -50,7 +53,7 @@ class EscalationStepForm(forms.ModelForm):
         )
         if not has_target:
             raise ValidationError(
-                "A step needs at least one target: the on-call person of a rotation, users, groups or Apprise URLs."
+                _("A step needs at least one target: the on-call person of a rotation, users, groups or Apprise URLs.")
             )
         return data
 
@@ -75,7 +78,7 @@ class EscalationStepInline(admin.TabularInline):
         readonly = list(super().get_readonly_fields(request, obj))
         return readonly if request.user.has_perm(SEES_APPRISE_URLS) else [*readonly, "redacted_apprise_urls"]
 
-    @admin.display(description="Apprise URLs")
+    @admin.display(description=gettext_lazy("Apprise URLs"))
     def redacted_apprise_urls(self, step: EscalationStep) -> str:
         return "\n".join(redact_apprise_url(url) for url in step.apprise_url_list())
 
@@ -143,24 +146,28 @@ class EscalationPolicyAdmin(ServiceAdmin):
         except ValidationError as error:
             self.message_user(request, error_text(error), messages.ERROR)
         else:
-            self.message_user(request, f"{incident.reference}: {entry.text}", messages.SUCCESS)
+            self.message_user(
+                request,
+                _("%(reference)s: %(text)s") % {"reference": incident.reference, "text": entry.text},
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
 
-    @admin.display(description="escalation path")
+    @admin.display(description=gettext_lazy("escalation path"))
     def path(self, obj: EscalationPolicy) -> str:
-        return " → ".join(f"+{format_offset(step.offset)} {step.tier}" for step in obj.steps.all()) or "no steps"
+        return " → ".join(f"+{format_offset(step.offset)} {step.tier}" for step in obj.steps.all()) or _("no steps")
 
-    @admin.display(description="who would be paged when (for an incident starting now)")
+    @admin.display(description=gettext_lazy("who would be paged when (for an incident starting now)"))
     def preview(self, obj: EscalationPolicy) -> str:
         if obj.pk is None:
-            return "Save the policy to see the preview."
+            return _("Save the policy to see the preview.")
         start = timezone.now()
         rows = []
         steps = obj.steps.select_related("on_call_rotation").prefetch_related("users", "groups")
         for step in steps:
             at = start + step.offset
             targets = step_targets(step, at)
-            who = "; ".join(f"{t.label} ({t.reason})" for t in targets) or "nobody (add people or URLs)"
+            who = "; ".join(f"{t.label} ({t.reason})" for t in targets) or _("nobody (add people or URLs)")
             rows.append(
                 (
                     f"+{format_offset(step.offset)}",
@@ -171,11 +178,16 @@ class EscalationPolicyAdmin(ServiceAdmin):
                 )
             )
         if not rows:
-            return "No steps yet."
+            return _("No steps yet.")
         body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
         return format_html(
-            '<table class="wr-preview"><thead><tr><th>after start</th><th>at</th><th>tier</th><th>pages</th>'
-            "<th>stops when</th></tr></thead><tbody>{}</tbody></table>",
+            '<table class="wr-preview"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>'
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("after start"),
+            pgettext("moment", "at"),
+            _("tier"),
+            _("pages"),
+            _("stops when"),
             body,
         )
 
@@ -194,10 +206,17 @@ class RotationOverrideInline(admin.TabularInline):
 
 def shift_text(shift: oncall.Shift | None) -> str:
     if shift is None:
-        return "nobody (add members)"
+        return _("nobody (add members)")
     who = shift.user.get_full_name() or shift.user.get_username()
-    suffix = " (override)" if shift.is_override else ""
-    return f"{who}{suffix}, {shift.starts_at:%a %d %b %H:%M} to {shift.ends_at:%a %d %b %H:%M %Z}"
+    values = {
+        "who": who,
+        # Day and month names in the reader's language.
+        "start": date_format(shift.starts_at, "D d M H:i"),
+        "end": date_format(shift.ends_at, "D d M H:i") + f" {shift.ends_at:%Z}",
+    }
+    if shift.is_override:
+        return _("%(who)s (override), %(start)s to %(end)s") % values
+    return _("%(who)s, %(start)s to %(end)s") % values
 
 
 @admin.register(Rotation)
@@ -234,10 +253,10 @@ class RotationAdmin(ServiceAdmin):
     def delete_model(self, request: HttpRequest, obj: Rotation) -> None:
         services.rotation_delete(obj, by=request.user)
 
-    @admin.display(description="on call now")
+    @admin.display(description=gettext_lazy("on call now"))
     def on_call_now(self, obj: Rotation) -> str:
         return shift_text(oncall.on_call_at(obj)) if obj.pk else "-"
 
-    @admin.display(description="next")
+    @admin.display(description=pgettext_lazy("on call", "next"))
     def on_call_next(self, obj: Rotation) -> str:
         return shift_text(oncall.next_shift(obj)) if obj.pk else "-"

@@ -9,6 +9,7 @@ tick's transaction, what firing means (a timeline entry, notifications, a follow
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,10 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from incidents.languages import in_language, site_language, user_language
 from incidents.models import Incident, TimelineEntry, TimelineKind
 from incidents.outbox import services as outbox
 from incidents.outbox.channels import redact_apprise_url
@@ -36,6 +40,8 @@ UPDATE_REMINDER = "incident.update_reminder"
 STAKEHOLDER_DEADLINE = "incident.stakeholder_deadline"
 RUNBOOK_KINDS = (ACKNOWLEDGE_DEADLINE, RESOLUTION_DEADLINE, ESCALATION, UPDATE_REMINDER, STAKEHOLDER_DEADLINE)
 
+# A headline is built inside the language of each recipient, so it is a function, not a text.
+Headline = Callable[[], str]
 
 # Planning
 
@@ -134,35 +140,68 @@ def incident_url(incident: Incident) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("admin:incidents_incident_change", args=[incident.pk])
 
 
+def recipient_language(target: User | str) -> str:
+    """A person's chosen language (else the site's); a channel, group or webhook gets the site's."""
+    return site_language() if isinstance(target, str) else user_language(target)
+
+
 def incident_message(incident: Incident, headline: str) -> tuple[str, str]:
-    """Subject and body in the shape of the runbook's internal notification (3.1)."""
+    """Subject and body in the shape of the runbook's internal notification (3.1), in the active language
+    (callers render it inside `in_language(...)` of the recipient)."""
     severity = incident.severity
-    subject = f"[INCIDENT] {severity.level} - {incident.title} ({incident.reference}): {headline}"
+    subject = _("[INCIDENT] %(level)s - %(title)s (%(reference)s): %(headline)s") % {
+        "level": severity.level,
+        "title": incident.title,
+        "reference": incident.reference,
+        "headline": headline,
+    }
+    if incident.acknowledged_at:
+        acknowledged = _("Acknowledged: %(time)s UTC") % {"time": f"{incident.acknowledged_at:%H:%M}"}
+    else:
+        acknowledged = _("Acknowledged: not yet")
     lines = [
         headline,
         "",
-        f"Incident ID: {incident.reference}",
-        f"Severity: {severity.level} - {severity.name}",
-        f"Status: {incident.get_status_display()}",
-        f"Started: {incident.started_at:%Y-%m-%d %H:%M} UTC",
-        f"Acknowledged: {incident.acknowledged_at:%H:%M} UTC" if incident.acknowledged_at else "Acknowledged: not yet",
-        f"Incident Commander: {incident.commander or 'unassigned'}",
+        _("Incident ID: %(reference)s") % {"reference": incident.reference},
+        _("Severity: %(level)s - %(name)s") % {"level": severity.level, "name": severity.name},
+        _("Status: %(status)s") % {"status": incident.get_status_display()},
+        _("Started: %(time)s UTC") % {"time": f"{incident.started_at:%Y-%m-%d %H:%M}"},
+        acknowledged,
+        _("Incident Commander: %(commander)s") % {"commander": incident.commander or _("unassigned")},
     ]
     if incident.chat_channel:
-        lines.append(f"Slack: {incident.chat_channel}")
+        lines.append(_("Slack: %(channel)s") % {"channel": incident.chat_channel})
     lines += ["", incident_url(incident)]
     return subject, "\n".join(lines)
 
 
-def _append(incident: Incident, kind: str, text: str, timer: Timer, **data: Any) -> None:
-    timeline_append(incident, kind=kind, text=text, data={"timer": timer.pk, "kind": timer.kind, **data})
-
-
-def _notify(timer: Timer, incident: Incident, targets: list[User | str], headline: str) -> int:
-    subject, body = incident_message(incident, headline)
+def enqueue_incident_message(
+    incident: Incident, targets: list[User | str], headline: Headline, dedupe_key: str
+) -> None:
+    """One outbox row per target, its text fixed now in the target's language (a user's chosen one, else the
+    site's; a channel or URL gets the site's)."""
     for target in targets:
-        outbox.enqueue(target=target, subject=subject, body=body, about=incident, dedupe_key=timer.notification_key)
+        with in_language(recipient_language(target)):
+            subject, body = incident_message(incident, headline())
+        outbox.enqueue(target=target, subject=subject, body=body, about=incident, dedupe_key=dedupe_key)
+
+
+def _append(incident: Incident, kind: str, text: Callable[[], str], timer: Timer, **data: Any) -> None:
+    """A timeline entry written in the site's language (the log is shared by everyone)."""
+    with in_language(site_language()):
+        written = text()
+    timeline_append(incident, kind=kind, text=written, data={"timer": timer.pk, "kind": timer.kind, **data})
+
+
+def _notify(timer: Timer, incident: Incident, targets: list[User | str], headline: Headline) -> int:
+    enqueue_incident_message(incident, targets, headline, timer.notification_key)
     return len(targets)
+
+
+def _outcome(text: Callable[[], str]) -> str:
+    """A timer's outcome (shown in the cockpit's Timers panel), in the site's language."""
+    with in_language(site_language()):
+        return text()
 
 
 def _commander(incident: Incident) -> list[User | str]:
@@ -171,19 +210,40 @@ def _commander(incident: Incident) -> list[User | str]:
 
 def fire_acknowledge_deadline(timer: Timer, incident: Incident) -> str:
     if incident.acknowledged_at is not None or not incident.is_open:
-        return "skipped: acknowledged"
+        return _outcome(lambda: _("skipped: acknowledged"))
     target = incident.severity.response_target
-    headline = f"not acknowledged within the response target ({format_offset(target)})"
-    _append(incident, TimelineKind.TIMER, f"Acknowledge deadline passed: {headline}", timer)
-    return f"notified {_notify(timer, incident, _commander(incident), headline)}"
+
+    def headline() -> str:
+        return _("not acknowledged within the response target (%(target)s)") % {"target": format_offset(target)}
+
+    _append(
+        incident,
+        TimelineKind.TIMER,
+        lambda: _("Acknowledge deadline passed: %(headline)s") % {"headline": headline()},
+        timer,
+    )
+    return _notified(_notify(timer, incident, _commander(incident), headline))
+
+
+def _notified(count: int) -> str:
+    return _outcome(lambda: _("notified %(count)s") % {"count": count})
 
 
 def fire_resolution_deadline(timer: Timer, incident: Incident) -> str:
     if not incident.is_open:
-        return "skipped: resolved"
-    headline = f"not resolved within the resolution target ({incident.severity.resolution_target})"
-    _append(incident, TimelineKind.TIMER, f"Resolution deadline passed: {headline}", timer)
-    return f"notified {_notify(timer, incident, _commander(incident), headline)}"
+        return _outcome(lambda: _("skipped: resolved"))
+    target = incident.severity.resolution_target
+
+    def headline() -> str:
+        return _("not resolved within the resolution target (%(target)s)") % {"target": target}
+
+    _append(
+        incident,
+        TimelineKind.TIMER,
+        lambda: _("Resolution deadline passed: %(headline)s") % {"headline": headline()},
+        timer,
+    )
+    return _notified(_notify(timer, incident, _commander(incident), headline))
 
 
 def stakeholders_notified(incident: Incident) -> bool:
@@ -194,23 +254,39 @@ def stakeholders_notified(incident: Incident) -> bool:
 
 def fire_stakeholder_deadline(timer: Timer, incident: Incident) -> str:
     if not incident.is_open or stakeholders_notified(incident):
-        return "skipped: stakeholders notified"
+        return _outcome(lambda: _("skipped: stakeholders notified"))
     deadline = incident.severity.stakeholder_deadline or timedelta(0)
-    headline = f"stakeholders not yet notified ({incident.severity.level}: within {format_offset(deadline)})"
-    _append(incident, TimelineKind.TIMER, f"Stakeholder deadline passed: {headline}", timer)
-    return f"notified {_notify(timer, incident, _commander(incident), headline)}"
+    level = incident.severity.level
+
+    def headline() -> str:
+        return _("stakeholders not yet notified (%(level)s: within %(deadline)s)") % {
+            "level": level,
+            "deadline": format_offset(deadline),
+        }
+
+    _append(
+        incident,
+        TimelineKind.TIMER,
+        lambda: _("Stakeholder deadline passed: %(headline)s") % {"headline": headline()},
+        timer,
+    )
+    return _notified(_notify(timer, incident, _commander(incident), headline))
 
 
 def fire_update_reminder(timer: Timer, incident: Incident) -> str:
     if not incident.is_open:
-        return "skipped: resolved"
+        return _outcome(lambda: _("skipped: resolved"))
     anchor_key, anchor_at = _anchor(incident)
     if timer.data.get("anchor") != anchor_key:
-        return "skipped: a public update was posted"
+        return _outcome(lambda: _("skipped: a public update was posted"))
     cadence = incident.severity.update_cadence
-    last = "none yet" if anchor_key == "declared" else f"{anchor_at:%H:%M} UTC"
-    headline = f"public update overdue (last: {last}; every {format_offset(cadence) if cadence else '-'})"
-    _append(incident, TimelineKind.TIMER, f"Update reminder: {headline}", timer)
+
+    def headline() -> str:
+        last = _("none yet") if anchor_key == "declared" else _("%(time)s UTC") % {"time": f"{anchor_at:%H:%M}"}
+        every = format_offset(cadence) if cadence else "-"
+        return _("public update overdue (last: %(last)s; every %(every)s)") % {"last": last, "every": every}
+
+    _append(incident, TimelineKind.TIMER, lambda: _("Update reminder: %(headline)s") % {"headline": headline()}, timer)
     sent = _notify(timer, incident, _commander(incident), headline)
     if cadence is not None:
         # Repeat while overdue; after an outage, skip the reminders that would all be due at once.
@@ -220,12 +296,12 @@ def fire_update_reminder(timer: Timer, incident: Incident) -> str:
             number += 1
         step, due_at, data = _reminder(anchor_key, anchor_at, number, cadence)
         schedule(subject=incident, kind=UPDATE_REMINDER, step=step, due_at=due_at, data=data)
-    return f"notified {sent}"
+    return _notified(sent)
 
 
 @dataclass(frozen=True)
 class PageTarget:
-    """Who a step pages: a user (email) or an Apprise URL, and why (for the preview)."""
+    """Who a step pages: a user (email) or an Apprise URL, and why (for the preview, in the active language)."""
 
     target: User | str
     reason: str
@@ -251,14 +327,14 @@ def step_targets(step: EscalationStep, at: datetime | None = None) -> list[PageT
     if step.on_call_rotation is not None:
         person = on_call_user(step.on_call_rotation, at)
         if person is not None:
-            add(person, f"on call in {step.on_call_rotation}")
+            add(person, _("on call in %(rotation)s") % {"rotation": step.on_call_rotation})
     for user in step.users.filter(is_active=True).order_by("username"):
-        add(user, "named")
+        add(user, _("named"))
     for group in step.groups.order_by("name"):
         for user in active_members([group]):
-            add(user, f"member of {group}")
+            add(user, _("member of %(group)s") % {"group": group})
     for url in step.apprise_url_list():
-        add(url, "URL")
+        add(url, _("URL"))
     return targets
 
 
@@ -267,31 +343,41 @@ def fire_escalation(timer: Timer, incident: Incident) -> str:
         EscalationStep.objects.select_related("policy", "on_call_rotation").filter(pk=timer.data.get("step_id")).first()
     )
     if step is None:
-        return "skipped: step removed from the policy"
+        return _outcome(lambda: _("skipped: step removed from the policy"))
     if _stopped(incident, step.stop_condition):
-        return f"skipped: {step.stop_condition}"
+        condition = step.get_stop_condition_display()
+        return _outcome(lambda: _("skipped: %(condition)s") % {"condition": condition})
     targets = step_targets(step)
-    elapsed = format_offset(step.offset)
+    names = {"tier": step.tier, "elapsed": format_offset(step.offset)}
     if not targets:
-        _append(incident, TimelineKind.ESCALATION, f"Escalation to {step.tier} (+{elapsed}): nobody to page", timer)
-        return "nobody to page"
-    names = ", ".join(target.label for target in targets)
+        _append(
+            incident,
+            TimelineKind.ESCALATION,
+            lambda: _("Escalation to %(tier)s (+%(elapsed)s): nobody to page") % names,
+            timer,
+        )
+        return _outcome(lambda: _("nobody to page"))
+    people = ", ".join(target.label for target in targets)
     _append(
         incident,
         TimelineKind.ESCALATION,
-        f"Escalated to {step.tier} (+{elapsed}): paging {names}",
+        lambda: _("Escalated to %(tier)s (+%(elapsed)s): paging %(names)s") % {**names, "names": people},
         timer,
         tier=step.tier,
         step=step.pk,
     )
-    headline = f"escalated to {step.tier} (+{elapsed} after start)"
-    return f"paged {_notify(timer, incident, [target.target for target in targets], headline)}"
+
+    def headline() -> str:
+        return _("escalated to %(tier)s (+%(elapsed)s after start)") % names
+
+    paged = _notify(timer, incident, [target.target for target in targets], headline)
+    return _outcome(lambda: _("paged %(count)s") % {"count": paged})
 
 
 def register() -> None:
     """Called from PagingConfig.ready()."""
-    register_kind(ACKNOWLEDGE_DEADLINE, fire_acknowledge_deadline, label="Acknowledge deadline")
-    register_kind(RESOLUTION_DEADLINE, fire_resolution_deadline, label="Resolution deadline")
-    register_kind(ESCALATION, fire_escalation, label="Escalation step")
-    register_kind(UPDATE_REMINDER, fire_update_reminder, label="Update reminder")
-    register_kind(STAKEHOLDER_DEADLINE, fire_stakeholder_deadline, label="Stakeholder deadline")
+    register_kind(ACKNOWLEDGE_DEADLINE, fire_acknowledge_deadline, label=gettext_lazy("Acknowledge deadline"))
+    register_kind(RESOLUTION_DEADLINE, fire_resolution_deadline, label=gettext_lazy("Resolution deadline"))
+    register_kind(ESCALATION, fire_escalation, label=gettext_lazy("Escalation step"))
+    register_kind(UPDATE_REMINDER, fire_update_reminder, label=gettext_lazy("Update reminder"))
+    register_kind(STAKEHOLDER_DEADLINE, fire_stakeholder_deadline, label=gettext_lazy("Stakeholder deadline"))

@@ -5,13 +5,22 @@ Offered only while the cockpit draws that form (incidents/static/incidents/palet
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from incidents import palette
 from incidents.models import Incident
 
 
 def page_now_commands(request: HttpRequest, incident: Incident) -> list[palette.Command]:
-    return [palette.Command("Page someone now", "focus", "#wr-page-now", "page call escalate on-call wake tier")]
+    return [
+        palette.Command(
+            _("Page someone now"),
+            "focus",
+            "#wr-page-now",
+            # Words the palette also matches: English ones and their translation.
+            "page call escalate on-call wake tier " + _("page call escalate on-call wake tier"),
+        )
+    ]
 
 
 def register() -> None:

@@ -8,8 +8,11 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from incidents import cockpit, hooks
+from incidents.languages import in_language, site_language
 from incidents.models import Incident, TimelineKind
 from incidents.outbox.models import Notification, NotificationStatus
 from incidents.outbox.signals import notification_finished
@@ -22,13 +25,25 @@ def log_notification(sender: Any, notification: Notification, **kwargs: Any) -> 
     about = notification.about
     if not isinstance(about, Incident):
         return
-    if notification.status == NotificationStatus.SENT:
-        text = f"Notified {notification.target_display} ({notification.channel}): {notification.subject}"
-    else:
-        text = (
-            f"Notification to {notification.target_display} failed after {notification.attempts} attempt(s): "
-            f"{notification.last_error}"
-        )
+    values = {
+        "target": notification.target_display,
+        "channel": notification.channel,
+        "subject": notification.subject,
+        "count": notification.attempts,
+        "error": notification.last_error,
+    }
+    with in_language(site_language()):  # the timeline is shared: the site's language
+        if notification.status == NotificationStatus.SENT:
+            text = _("Notified %(target)s (%(channel)s): %(subject)s") % values
+        else:
+            text = (
+                ngettext(
+                    "Notification to %(target)s failed after %(count)s attempt: %(error)s",
+                    "Notification to %(target)s failed after %(count)s attempts: %(error)s",
+                    notification.attempts,
+                )
+                % values
+            )
     timeline_append(
         about,
         kind=TimelineKind.NOTIFICATION,

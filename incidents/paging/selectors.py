@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from incidents.models import Incident
 from incidents.outbox.models import Notification
@@ -94,11 +95,15 @@ def page_now_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """The page-now form's targets, grouped: `user:<id>`, `rotation:<id>` (who is on call now), `tier:<id>`."""
     people = [(f"user:{user.pk}", person(user)) for user in active_people()]
     rotations = [
-        (f"rotation:{rotation.pk}", f"{rotation}: {person(user) if user else 'nobody'} on call now")
+        (
+            f"rotation:{rotation.pk}",
+            _("%(rotation)s: %(person)s on call now")
+            % {"rotation": rotation, "person": person(user) if user else _("nobody")},
+        )
         for rotation, user in rotations_with_on_call()
     ]
     tiers = [
         (f"tier:{step.pk}", f"{step.policy.severity.level} · {step.tier} ({step.policy})")
         for step in escalation_tiers()
     ]
-    return [("Person", people), ("On call in a rotation", rotations), ("Escalation tier", tiers)]
+    return [(_("Person"), people), (_("On call in a rotation"), rotations), (_("Escalation tier"), tiers)]

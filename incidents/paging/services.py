@@ -12,10 +12,11 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from incidents.languages import in_language, site_language
 from incidents.models import Incident, TimelineEntry, TimelineKind
-from incidents.outbox import services as outbox
-from incidents.paging.clocks import PageTarget, incident_message, step_targets
+from incidents.paging.clocks import Headline, PageTarget, enqueue_incident_message, step_targets
 from incidents.paging.models import EscalationPolicy, EscalationStep, Rotation
 from incidents.paging.oncall import on_call_user
 from incidents.roles import person
@@ -88,10 +89,9 @@ def _who(by: Actor) -> str:
     return person(user) if user is not None else "Warroom"
 
 
-def _page(incident: Incident, targets: Sequence[User | str], headline: str, dedupe_key: str) -> None:
-    subject, body = incident_message(incident, headline)
-    for target in targets:
-        outbox.enqueue(target=target, subject=subject, body=body, about=incident, dedupe_key=dedupe_key)
+def _page(incident: Incident, targets: Sequence[User | str], headline: Headline, dedupe_key: str) -> None:
+    """One message per target, each in its recipient's language (`headline()` is rendered in it)."""
+    enqueue_incident_message(incident, list(targets), headline, dedupe_key)
 
 
 @transaction.atomic
@@ -108,42 +108,58 @@ def page_now(
     outbox row per target, logged on the incident's timeline with the reason. Give exactly one target."""
     given = [name for name, value in (("user", user), ("rotation", rotation), ("tier", tier)) if value is not None]
     if len(given) != 1:
-        raise ValidationError({"target": "Choose one person, rotation or escalation tier to page."})
+        raise ValidationError({"target": _("Choose one person, rotation or escalation tier to page.")})
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ValidationError({"reason": "Say why you are paging: the reason goes in the page and the log."})
+        raise ValidationError({"reason": _("Say why you are paging: the reason goes in the page and the log.")})
     incident = lock_incident(incident)
     if not incident.is_open:
-        raise ValidationError(f"{incident.reference} is {incident.get_status_display().lower()}: nobody is paged.")
+        raise ValidationError(
+            _("%(reference)s is %(status)s: nobody is paged.")
+            % {"reference": incident.reference, "status": incident.get_status_display().lower()}
+        )
     targets: list[PageTarget]
     if user is not None:
         if not user.is_active:
-            raise ValidationError({"user": f"{person(user)} is not an active user."})
-        targets = [PageTarget(user, "named")]
-        described = person(user)
+            raise ValidationError({"user": _("%(person)s is not an active user.") % {"person": person(user)}})
+        targets = [PageTarget(user, _("named"))]
         data: dict[str, Any] = {"target": "user", "user": user.pk}
     elif rotation is not None:
         on_call = on_call_user(rotation)
         if on_call is None:
-            raise ValidationError({"rotation": f"Nobody is on call in {rotation} now (it has no members)."})
-        targets = [PageTarget(on_call, f"on call in {rotation}")]
-        described = f"{person(on_call)}, on call in {rotation}"
+            raise ValidationError(
+                {"rotation": _("Nobody is on call in %(rotation)s now (it has no members).") % {"rotation": rotation}}
+            )
+        targets = [PageTarget(on_call, _("on call in %(rotation)s") % {"rotation": rotation})]
         data = {"target": "rotation", "rotation": rotation.pk, "user": on_call.pk}
     else:
         assert tier is not None
         targets = step_targets(tier)
         if not targets:
-            raise ValidationError({"tier": f"The tier {tier.tier} has nobody to page; add people to its step."})
-        described = f"tier {tier.tier} ({', '.join(target.label for target in targets)})"
+            raise ValidationError(
+                {"tier": _("The tier %(tier)s has nobody to page; add people to its step.") % {"tier": tier.tier}}
+            )
         data = {"target": "tier", "tier": tier.tier, "step": tier.pk}
-    entry = timeline_append(
-        incident, kind=TimelineKind.PAGE, text=f"Paged {described}: {reason}", by=by, data={**data, "reason": reason}
-    )
+    # The log is shared by everyone: written in the site's language.
+    with in_language(site_language()):
+        if user is not None:
+            described = person(user)
+        elif rotation is not None:
+            described = _("%(person)s, on call in %(rotation)s") % {"person": person(on_call), "rotation": rotation}
+        else:
+            assert tier is not None
+            described = _("tier %(tier)s (%(names)s)") % {
+                "tier": tier.tier,
+                "names": ", ".join(target.label for target in targets),
+            }
+        text = _("Paged %(described)s: %(reason)s") % {"described": described, "reason": reason}
+    entry = timeline_append(incident, kind=TimelineKind.PAGE, text=text, by=by, data={**data, "reason": reason})
     Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
+    who = _who(by)
     _page(
         incident,
         [target.target for target in targets],
-        f"paged by {_who(by)}: {reason}",
+        lambda: _("paged by %(who)s: %(reason)s") % {"who": who, "reason": reason},
         f"page:{entry.pk}",
     )
     return entry
@@ -154,14 +170,25 @@ def notify_command_handed_over(
 ) -> None:
     """Both commanders hear of a hand-over (a `command_handed_over` receiver, in the service's transaction)."""
     people = [new] if previous is None or previous.pk == new.pk else [previous, new]
-    headline = (
-        f"command handed over from {person(previous)} to {person(new)}" if previous else f"{person(new)} took command"
-    )
+
+    def headline() -> str:
+        if previous:
+            return _("command handed over from %(previous)s to %(new)s") % {
+                "previous": person(previous),
+                "new": person(new),
+            }
+        return _("%(person)s took command") % {"person": person(new)}
+
     _page(incident, people, headline, f"handover:{entry.pk}")
 
 
 def notify_role_assigned(incident: Incident, *, role: str, user: User, entry: TimelineEntry, **kwargs: Any) -> None:
-    _page(incident, [user], f"you are now the {ROLE_NAMES.get(role, role)}", f"role:{entry.pk}")
+    _page(
+        incident,
+        [user],
+        lambda: _("you are now the %(role)s") % {"role": ROLE_NAMES.get(role, role)},
+        f"role:{entry.pk}",
+    )
 
 
 def page_added_responder(
@@ -169,4 +196,5 @@ def page_added_responder(
 ) -> None:
     """A responder added with "page them" is paged now."""
     if page:
-        _page(incident, [user], f"{_who(by)} added you as a responder", f"responder:{entry.pk}")
+        who = _who(by)
+        _page(incident, [user], lambda: _("%(who)s added you as a responder") % {"who": who}, f"responder:{entry.pk}")

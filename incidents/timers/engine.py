@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from incidents import logcontext
 from incidents.timers.models import Timer, TimerHeartbeat
@@ -31,7 +32,7 @@ SubjectT = TypeVar("SubjectT", bound=models.Model)
 class TimerKind:
     kind: str
     handler: Handler
-    label: str
+    label: str | Promise  # shown in the cockpit's Timers panel: a lazy translation, rendered in the reader's language
 
 
 _KINDS: dict[str, TimerKind] = {}
@@ -42,12 +43,12 @@ TICK_BATCH = 500
 MAX_HANDLER_FAILURES = 5
 
 
-def register_kind(kind: str, handler: Callable[[Timer, SubjectT], str | None], *, label: str = "") -> None:
+def register_kind(kind: str, handler: Callable[[Timer, SubjectT], str | None], *, label: str | Promise = "") -> None:
     """Register (or replace) the handler of a timer kind. Call it from an AppConfig.ready()."""
     _KINDS[kind] = TimerKind(kind=kind, handler=handler, label=label or kind)
 
 
-def kind_label(kind: str) -> str:
+def kind_label(kind: str) -> str | Promise:
     registered = _KINDS.get(kind)
     return registered.label if registered else kind
 

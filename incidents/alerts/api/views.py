@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -53,7 +54,7 @@ def webhook(request: HttpRequest, endpoint: str, key: str = "") -> HttpResponse:
     """POST a payload. The key is the URL's segment or `Authorization: Bearer <key>`. A wrong or revoked
     key answers 404 with no detail and stores nothing."""
     if not key:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
         key = token.strip() if scheme.lower() == "bearer" else ""
     integration = selectors.integration_for_key(key)
     if integration is None or endpoint not in IntegrationKind.values:
@@ -65,10 +66,10 @@ def webhook(request: HttpRequest, endpoint: str, key: str = "") -> HttpResponse:
     except ValueError:
         length = 0
     if length > services.MAX_PAYLOAD_BYTES:
-        return JsonResponse({"detail": "A payload may be at most 1 MiB."}, status=413)
+        return JsonResponse({"detail": _("A payload may be at most 1 MiB.")}, status=413)
     raw = request.read(services.MAX_PAYLOAD_BYTES + 1)
     if len(raw) > services.MAX_PAYLOAD_BYTES:
-        return JsonResponse({"detail": "A payload may be at most 1 MiB."}, status=413)
+        return JsonResponse({"detail": _("A payload may be at most 1 MiB.")}, status=413)
     received = services.receive(integration, endpoint=endpoint, raw=raw)
     if received.errors:
         return JsonResponse(received.errors, status=400)

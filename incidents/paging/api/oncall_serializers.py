@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from incidents.outbox.channels import redact_apprise_url
@@ -21,7 +23,7 @@ class EscalationStepSerializer(serializers.ModelSerializer):
         slug_field="name", many=True, read_only=True
     )
     apprise_urls = serializers.SerializerMethodField(
-        help_text="Redacted (tokens shortened, passwords starred) unless you may change escalation steps."
+        help_text=gettext_lazy("Redacted (tokens shortened, passwords starred) unless you may change escalation steps.")
     )
 
     class Meta:
@@ -59,7 +61,9 @@ class RotationMemberSerializer(serializers.ModelSerializer):
 class RotationSerializer(serializers.ModelSerializer):
     members = RotationMemberSerializer(many=True, read_only=True)
     # Wall-clock time in the rotation's time zone: no UTC offset, so not an RFC 3339 "time".
-    handoff_time = serializers.CharField(read_only=True, help_text="Local time (HH:MM:SS) at which shifts change.")
+    handoff_time = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("Local time (HH:MM:SS) at which shifts change.")
+    )
 
     class Meta:
         model = Rotation
@@ -73,11 +77,13 @@ LATEST_MOMENT = datetime(9998, 12, 31, tzinfo=UTC)
 
 
 class OnCallQuerySerializer(serializers.Serializer):
-    at = serializers.DateTimeField(required=False, help_text="ISO 8601 moment from 1970 to 9998; default now.")
+    at = serializers.DateTimeField(
+        required=False, help_text=gettext_lazy("ISO 8601 moment from 1970 to 9998; default now.")
+    )
 
     def validate_at(self, value: datetime) -> datetime:
         if not EARLIEST_MOMENT <= value <= LATEST_MOMENT:
-            raise serializers.ValidationError("Give a moment between 1970 and 9998.")
+            raise serializers.ValidationError(_("Give a moment between 1970 and 9998."))
         return value
 
 
@@ -96,7 +102,9 @@ class OnCallSerializer(serializers.Serializer):
     rotation = serializers.IntegerField(read_only=True)
     rotation_name = serializers.CharField(read_only=True)
     at = serializers.DateTimeField(read_only=True)
-    shift = ShiftSerializer(read_only=True, allow_null=True, help_text="Null: the rotation has no active members.")
+    shift = ShiftSerializer(
+        read_only=True, allow_null=True, help_text=gettext_lazy("Null: the rotation has no active members.")
+    )
     next_shift = ShiftSerializer(read_only=True, allow_null=True)
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -22,7 +24,7 @@ from incidents.paging.api import oncall_serializers as s
 from incidents.paging.models import EscalationPolicy, Rotation
 
 AT_PARAMETER = OpenApiParameter(
-    "at", datetime, description="ISO 8601 moment, e.g. 2026-12-24T21:00:00Z; default now.", required=False
+    "at", datetime, description=gettext_lazy("ISO 8601 moment, e.g. 2026-12-24T21:00:00Z; default now."), required=False
 )
 
 
@@ -53,7 +55,9 @@ def on_call(rotation: Rotation, at: datetime) -> dict[str, Any]:
         shift = oncall.on_call_at(rotation, at)
         following = oncall.on_call_at(rotation, shift.ends_at) if shift else None
     except OverflowError as error:  # a shift so long that it ends past the calendar
-        raise ValidationError({"at": f"{rotation}: its shifts cannot be computed around this moment."}) from error
+        raise ValidationError(
+            {"at": _("%(rotation)s: its shifts cannot be computed around this moment.") % {"rotation": rotation}}
+        ) from error
     return s.on_call_row(rotation, at, shift, following)
 
 

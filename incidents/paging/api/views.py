@@ -6,6 +6,8 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
@@ -26,22 +28,29 @@ class PageNowSerializer(serializers.Serializer):
     """Exactly one of `user`, `rotation` or `tier`, and a reason."""
 
     user = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.all(), required=False, help_text="Username of a person to page."
+        slug_field="username",
+        queryset=User.objects.all(),
+        required=False,
+        help_text=gettext_lazy("Username of a person to page."),
     )
     rotation = serializers.PrimaryKeyRelatedField(
-        queryset=Rotation.objects.all(), required=False, help_text="Page whoever is on call in this rotation now."
+        queryset=Rotation.objects.all(),
+        required=False,
+        help_text=gettext_lazy("Page whoever is on call in this rotation now."),
     )
     tier = serializers.PrimaryKeyRelatedField(
         queryset=EscalationStep.objects.all(),
         required=False,
-        help_text="An escalation policy step: page every target of its tier now.",
+        help_text=gettext_lazy("An escalation policy step: page every target of its tier now."),
     )
-    reason = serializers.CharField(max_length=500, help_text="Why they are paged; it goes in the page and the log.")
+    reason = serializers.CharField(
+        max_length=500, help_text=gettext_lazy("Why they are paged; it goes in the page and the log.")
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         given = [name for name in ("user", "rotation", "tier") if attrs.get(name) is not None]
         if len(given) != 1:
-            raise serializers.ValidationError({"target": "Give exactly one of user, rotation or tier."})
+            raise serializers.ValidationError({"target": _("Give exactly one of user, rotation or tier.")})
         return attrs
 
 
@@ -68,8 +77,10 @@ class IncidentPageNow(APIView):
     @extend_schema(
         request=PageNowSerializer,
         responses={201: PageResultSerializer},
-        description="Page a person, a rotation's current on-call or an escalation tier now, outside the "
-        "escalation schedule: one notification per target through the outbox, logged on the timeline.",
+        description=gettext_lazy(
+            "Page a person, a rotation's current on-call or an escalation tier now, outside the "
+            "escalation schedule: one notification per target through the outbox, logged on the timeline."
+        ),
     )
     def post(self, request: Request, reference: str) -> Response:
         incident = get_object_or_404(Incident, reference=reference)

@@ -144,7 +144,7 @@ def test_retry_action_queues_failed_notifications_again(
             {"action": "retry", "_selected_action": [failed.pk]},
             follow=True,
         )
-    assert "Queued 1 notification(s) again." in response.content.decode()
+    assert "Queued 1 notification again." in response.content.decode()
     failed.refresh_from_db()
     assert failed.status == NotificationStatus.SENT
 
