@@ -140,8 +140,11 @@ def blank_out(pattern: re.Pattern[str], text: str) -> str:
     return pattern.sub(lambda match: re.sub(r"[^\n]", " ", match.group()), text)
 
 
+FILE_NAME = re.compile(r"\b[\w-]+\.(json|svg|xml|ics|csv|md|txt)\b")
+
+
 def words_left(text: str) -> list[str]:
-    return [word for word in WORD.findall(text) if word not in UNTRANSLATED_WORDS]
+    return [word for word in WORD.findall(FILE_NAME.sub(" ", text)) if word not in UNTRANSLATED_WORDS]
 
 
 def text_outside_translation(source: str) -> str:
