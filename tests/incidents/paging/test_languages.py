@@ -155,6 +155,7 @@ def test_an_italian_site_seeds_italian_tiers_that_still_escalate(severities, com
     tiers = [e.data["tier"] for e in incident.timeline.filter(kind=TimelineKind.ESCALATION).order_by("at", "id")]
     assert tiers == ["Ingegnere di turno", "Ingegnere senior"]
     entry = incident.timeline.filter(kind=TimelineKind.ESCALATION).order_by("at", "id").first()
+    assert entry is not None
     assert entry.text.startswith("Escalation a Ingegnere di turno (+0 min): chiamo ")
     # The site's language is also the language of a user without a preference.
     assert sent_to(incident, oncall).subject.startswith("[INCIDENTE] P1 - ")
@@ -215,7 +216,9 @@ def test_cockpit_panels_and_paging_admin_in_italian(commander, severities):
 def test_page_now_api_refusal_in_the_readers_language(commander, severities, seniors):
     incident = IncidentFactory.create(by=commander, level="P3")
     url = reverse("incident-page-now", args=[incident.reference])
-    body = {"user": "italo", "tier": EscalationStep.objects.first().pk, "reason": "x"}
+    tier = EscalationStep.objects.first()
+    assert tier is not None
+    body = {"user": "italo", "tier": tier.pk, "reason": "x"}
     italian = api_for(commander).post(url, body, format="json", HTTP_ACCEPT_LANGUAGE="it")
     assert italian.status_code == 400
     assert italian.json()["target"] == ["Indica esattamente uno tra utente, turno di reperibilità o livello."]
