@@ -203,15 +203,22 @@ def gettext_tools_present() -> bool:
     return all(shutil.which(tool) for tool in ("xgettext", "msgmerge", "msgfmt"))
 
 
+# What a copy for extraction leaves out when the project is not a git checkout (a release tarball).
+NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "var", "*.mo", "__pycache__", ".*_cache", "node_modules")
+
+
 def project_copy(destination: Path) -> Path:
     """The project's tracked and new files (not .venv, var, caches) in `destination`."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=ROOT,
         capture_output=True,
-        check=True,
-    ).stdout.split(b"\0")
-    for name in filter(None, listed):
+        check=False,
+    )
+    if listed.returncode != 0:
+        shutil.copytree(ROOT, destination, ignore=NOT_COPIED, dirs_exist_ok=True)
+        return destination
+    for name in filter(None, listed.stdout.split(b"\0")):
         source = ROOT / name.decode()
         if source.is_file():
             target = destination / name.decode()
