@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -94,6 +95,11 @@ def _page(incident: Incident, targets: Sequence[User | str], headline: Headline,
     enqueue_incident_message(incident, list(targets), headline, dedupe_key)
 
 
+# The same page (same sender, target and reason) asked for again this soon is a double click or a retried
+# request: the page already sent stands, and nobody is paged twice.
+PAGE_REPEAT_WINDOW = timedelta(seconds=60)
+
+
 @transaction.atomic
 def page_now(
     incident: Incident,
@@ -140,6 +146,9 @@ def page_now(
                 {"tier": _("The tier %(tier)s has nobody to page; add people to its step.") % {"tier": tier.tier}}
             )
         data = {"target": "tier", "tier": tier.tier, "step": tier.pk}
+    repeated = _same_page_just_sent(incident, by, {**data, "reason": reason})
+    if repeated is not None:
+        return repeated
     # The log is shared by everyone: written in the site's language.
     with in_language(site_language()):
         if user is not None:
@@ -163,6 +172,15 @@ def page_now(
         f"page:{entry.pk}",
     )
     return entry
+
+
+def _same_page_just_sent(incident: Incident, by: Actor, data: dict[str, Any]) -> TimelineEntry | None:
+    """The page logged by the same sender, to the same target, for the same reason within
+    PAGE_REPEAT_WINDOW (the incident row is locked, so two requests cannot both miss it)."""
+    recent = incident.timeline.filter(
+        kind=TimelineKind.PAGE, author=acting_user(by), at__gte=timezone.now() - PAGE_REPEAT_WINDOW
+    ).order_by("-at", "-id")
+    return next((entry for entry in recent if entry.data == data), None)
 
 
 def notify_command_handed_over(

@@ -286,3 +286,26 @@ def test_cockpit_queries_do_not_grow_with_people_rotations_and_responders(
         page = commander_client.get(url).content.decode()
     assert page.count('value="rotation:') == Rotation.objects.count()
     assert "Extra11" in page
+
+
+def test_the_same_page_twice_within_a_minute_pages_once(incident, commander, people):
+    """A double click on "Page now" (or a retried API request) sends one page and logs it once."""
+    with time_machine.travel(datetime(2026, 3, 2, 10, 0, tzinfo=UTC), tick=False):
+        first = services.page_now(incident, by=commander, user=people["ana"], reason="replica lag growing")
+    with time_machine.travel(datetime(2026, 3, 2, 10, 0, 1, tzinfo=UTC), tick=False):
+        again = services.page_now(incident, by=commander, user=people["ana"], reason="replica lag  growing")
+        other_reason = services.page_now(incident, by=commander, user=people["ana"], reason="now the primary too")
+    with time_machine.travel(datetime(2026, 3, 2, 10, 1, 5, tzinfo=UTC), tick=False):
+        a_minute_later = services.page_now(incident, by=commander, user=people["ana"], reason="replica lag growing")
+    assert again == first
+    assert len({first.pk, other_reason.pk, a_minute_later.pk}) == 3
+    assert incident.timeline.filter(kind=TimelineKind.PAGE).count() == 3
+    assert Notification.objects.filter(user=people["ana"], dedupe_key__startswith="page:").count() == 3
+
+
+def test_a_double_submitted_page_now_form_pages_once(commander_client, incident, people):
+    url = reverse("admin:paging_page_now", args=[incident.pk])
+    for _ in range(2):
+        commander_client.post(url, {"target": f"user:{people['ana'].pk}", "reason": "need eyes"}, follow=True)
+    assert incident.timeline.filter(kind=TimelineKind.PAGE).count() == 1
+    assert Notification.objects.filter(user=people["ana"]).count() == 1
