@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.languages import in_language, site_language
+from incidents.library.communications import render_message
 from incidents.library.files import SECTIONS, PlaybookDocument
 from incidents.library.models import CommunicationTemplate, Playbook, QuickReferenceLink
 from incidents.library.reviews import plan_playbook_review
@@ -36,9 +37,13 @@ def communication_send(
     body: str,
 ) -> TimelineEntry:
     """Email a message (usually rendered from a runbook template, then edited) and log it on the timeline.
+    A subject or body left empty is taken from `template` rendered for the incident.
 
     One outbox row per address, written in this transaction: a refused change sends nothing, and a mail
     server outage is retried by the outbox instead of failing the commander's request."""
+    if template is not None and not (subject.strip() and body.strip()):
+        rendered = render_message(template, incident)
+        subject, body = subject.strip() or rendered.subject, body.strip() or rendered.body
     addresses = [address.strip() for address in recipients if address.strip()]
     if not addresses:
         raise ValidationError({"recipients": _("Name at least one recipient.")})

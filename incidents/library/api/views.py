@@ -95,15 +95,14 @@ class IncidentCommunicationViewSet(IncidentScopedViewSet):
         given = s.CommunicationSendSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        template = None
-        subject, body = data.get("subject", ""), data.get("body", "")
-        if data.get("template") is not None:
-            template = offered_template(self.incident, data["template"])
-            if not (subject and body):
-                rendered = render_message(template, self.incident)
-                subject, body = subject or rendered.subject, body or rendered.body
+        template = offered_template(self.incident, data["template"]) if data.get("template") is not None else None
         entry = services.communication_send(
-            self.incident, template=template, by=request.user, recipients=data["recipients"], subject=subject, body=body
+            self.incident,
+            template=template,
+            by=request.user,
+            recipients=data["recipients"],
+            subject=data.get("subject", ""),
+            body=data.get("body", ""),
         )
         sent = {**entry.data, "timeline_entry": entry.pk}
         return Response(s.CommunicationSentSerializer(sent).data, status=status.HTTP_201_CREATED)

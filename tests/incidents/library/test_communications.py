@@ -39,6 +39,19 @@ def test_internal_notification_renders_the_runbook_template(severities, commande
     assert "&" not in message.body  # plain text, not HTML-escaped
 
 
+def test_send_fills_an_empty_subject_or_body_from_the_template(severities, commander):
+    incident = IncidentFactory.create(by=commander, level="P1", title="API down")
+    template = CommunicationTemplate.objects.get(name="Internal notification")
+    entry = library_services.communication_send(
+        incident, template=template, by=commander, recipients=["ops@example.com"], subject="", body="Custom body"
+    )
+    assert entry.data["subject"] == "[INCIDENT] P1 - API down"
+    with pytest.raises(ValidationError):  # no template to fill from: an empty subject is refused
+        library_services.communication_send(
+            incident, template=None, by=commander, recipients=["ops@example.com"], subject="", body="Custom body"
+        )
+
+
 def test_messages_render_in_utc_whatever_the_composers_zone(severities, commander):
     from datetime import UTC, datetime
 
