@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -251,6 +251,13 @@ def component_changes_untold(now: datetime | None = None) -> list[dict[str, Any]
     """Recorded component changes whose webhook subscribers were not told, in the same window as
     `updates_untold`, as `component_changes_fanout` takes them."""
     now = now or timezone.now()
+    # Each change's previous status, read in the same query (a correlated subquery per row).
+    previous = (
+        ComponentStatusChange.objects.filter(component_id=OuterRef("component_id"))
+        .filter(Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk")))
+        .order_by("-at", "-pk")
+        .values("status")[:1]
+    )
     rows = list(
         ComponentStatusChange.objects.filter(
             subscribers_told_at__isnull=True,
@@ -258,22 +265,18 @@ def component_changes_untold(now: datetime | None = None) -> list[dict[str, Any]
             at__lte=now - FANOUT_GRACE,
         )
         .select_related("component")
+        .annotate(previous_status=Subquery(previous))
         .order_by("at", "pk")[:FANOUT_SWEEP_BATCH]
     )
-    changes = []
-    for row in rows:
-        previous = (
-            ComponentStatusChange.objects.filter(component_id=row.component_id)
-            .filter(Q(at__lt=row.at) | Q(at=row.at, pk__lt=row.pk))
-            .order_by("-at", "-pk")
-            .values_list("status", flat=True)
-            .first()
-        )
-        if previous is None:  # its first record: nothing changed
-            ComponentStatusChange.objects.filter(pk=row.pk).update(subscribers_told_at=now)
-            continue
-        changes.append(uptime.component_change(row.component, previous, row))
-    return changes
+    # A component's first record changed nothing: nobody is told, and it is not swept again.
+    firsts = [row.pk for row in rows if row.previous_status is None]
+    if firsts:
+        ComponentStatusChange.objects.filter(pk__in=firsts).update(subscribers_told_at=now)
+    return [
+        uptime.component_change(row.component, row.previous_status, row)
+        for row in rows
+        if row.previous_status is not None
+    ]
 
 
 # Webhooks that keep failing are disabled (told by the outbox's outcome of each delivery).
