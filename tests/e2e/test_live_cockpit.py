@@ -12,7 +12,7 @@ from incidents import roles, services
 from incidents.timers import engine
 from incidents.timers.models import Timer
 from tests.conftest import make_user
-from tests.factories import IncidentFactory
+from tests.factories import ComponentFactory, IncidentFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,8 +25,8 @@ def fast_polling(settings):
     settings.LIVE_POLL_SECONDS = 0.5
 
 
-def logged_in(browser, live_server, username: str, width: int = 1280):
-    context = browser.new_context(viewport={"width": width, "height": 900})
+def logged_in(browser, live_server, username: str, width: int = 1280, language: str = "en"):
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale=language)
     page = context.new_page()
     page.set_default_timeout(SEEN_WITHIN_MS)
     page.goto(f"{live_server.url}/admin/login/")
@@ -85,13 +85,17 @@ def test_changes_by_one_commander_appear_in_the_others_cockpit(
     assert watcher.input_value("input[name=reason]") == "customer impact grew"
 
 
+@pytest.mark.parametrize("language", ["en", "it"])  # Italian words are longer
 @pytest.mark.parametrize("path", ["cockpit", "dashboard", "wall board"])
-def test_phone_width_has_no_horizontal_scroll(browser, live_server, commander, severities, path):
-    incident = IncidentFactory.create(by=commander, level="P1", title="Checkout returns 500 for every EU customer")
+def test_phone_width_has_no_horizontal_scroll(browser, live_server, commander, severities, path, language):
+    payments = ComponentFactory.create(name="Payment processing")  # a row in the publish form's table
+    incident = IncidentFactory.create(
+        by=commander, level="P1", title="Checkout returns 500 for every EU customer", components=[payments]
+    )
     services.incident_add_note(
         incident, by=commander, text="https://grafana.example.com/d/checkout-latency?from=now-6h"
     )
-    page = logged_in(browser, live_server, commander.username, width=375)
+    page = logged_in(browser, live_server, commander.username, width=375, language=language)
     url = {
         "cockpit": f"/admin/incidents/incident/{incident.pk}/change/",
         "dashboard": "/admin/",
@@ -99,6 +103,7 @@ def test_phone_width_has_no_horizontal_scroll(browser, live_server, commander, s
     }[path]
     page.goto(f"{live_server.url}{url}")
     assert incident.reference in page.inner_text("body")
+    assert page.locator("html").get_attribute("lang") == language
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= 375, f"the {path} is {width}px wide at 375px"
 
