@@ -95,8 +95,8 @@ def test_the_panel_shows_the_three_figures_and_the_data_for_the_browser(scene, c
     incident, components = scene
     page = commander_client.get(reverse("admin:incidents_incident_change", args=[incident.pk])).content.decode()
     row = page.split(f'<tr data-component="{components["search"].pk}">', 1)[1].split("</tr>", 1)[0]
-    assert '<td class="wr-stored">Degraded performance</td>' in row
-    assert '<td class="wr-public-now wr-cs-major_outage">Major outage</td>' in row
+    assert '<td class="wr-stored" data-label="Stored">Degraded performance</td>' in row
+    assert '<td class="wr-public-now wr-cs-major_outage" data-label="Public sees now">Major outage</td>' in row
     assert 'class="wr-public-after wr-cs-major_outage"' in row
     assert 'id="wr-outlook-data"' in page
     assert '"raisesTo": "partial_outage"' in page
