@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def revert_form_data(page) -> dict:
     """What the browser posts from the revert page: every field as rendered."""
     form = page.context["adminform"].form
-    data = {}
+    data: dict[str, str | list[str]] = {}
     for name in form.fields:
         value = form[name].value()
         if isinstance(value, list | tuple):
