@@ -45,6 +45,12 @@ def in_language(code: str | None) -> AbstractContextManager[None]:
     return translation.override(supported_language(code))
 
 
+def in_site_language() -> AbstractContextManager[None]:
+    """Render within the site's language: for what Warroom stores and everyone reads (the timeline, timer
+    outcomes, seeded runbook defaults) and for messages to no one in particular (a channel, a URL)."""
+    return in_language(site_language())
+
+
 class UserLanguageMiddleware:
     """On admin pages, a signed-in user's chosen language wins over the browser's (after LocaleMiddleware
     and AuthenticationMiddleware; the preference is loaded with the user, so this costs no query)."""

@@ -10,10 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext, gettext_noop
 
-from incidents.languages import in_language
+from incidents.languages import in_site_language
 
 SEVERITY_DEFAULTS = [
     {
@@ -107,6 +106,6 @@ def seed(apps: Any) -> None:
     """Create the runbook's severities that are missing, in the site's language; values an operator has
     edited are left alone."""
     severity_policy = apps.get_model("incidents", "SeverityPolicy")
-    with in_language(settings.LANGUAGE_CODE):
+    with in_site_language():
         for row in SEVERITY_DEFAULTS:
             severity_policy.objects.get_or_create(level=str(row["level"]), defaults=severity_defaults(row))

@@ -3,11 +3,10 @@ transaction that makes the change they record, and never edited or deleted.
 
 The log is one record read by everyone (the cockpit, the API, the post-mortem), so its texts are written
 in the site's language (WARROOM_LANGUAGE), whoever's browser made the change: build them inside
-`in_site_language()`."""
+`incidents.languages.in_site_language()`."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, cast
 
@@ -15,16 +14,10 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.utils import timezone
 
 from incidents import logcontext
-from incidents.languages import in_language, site_language
 from incidents.models import Incident, TimelineEntry
 
 # Who did it: a user, or None for the system (timers, commands); anonymous callers count as the system.
 Actor = AbstractBaseUser | AnonymousUser | None
-
-
-def in_site_language() -> AbstractContextManager[None]:
-    """Within: gettext gives the site's language, the one timeline texts are written in."""
-    return in_language(site_language())
 
 
 def acting_user(by: Actor) -> User | None:

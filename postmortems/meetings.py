@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from incidents.languages import in_language, site_language, user_language
+from incidents.languages import in_language, in_site_language, user_language
 from incidents.models import TimelineKind
 from incidents.outbox import services as outbox
 from incidents.timeline import Actor, acting_user, timeline_append
@@ -62,7 +62,7 @@ def review_meeting_schedule(
         created_by=acting_user(by),
     )
     MeetingAttendee.objects.bulk_create(MeetingAttendee(meeting=meeting, user=u, role=r) for u, r in rows)
-    with in_language(site_language()):  # stored text: the site's language, whoever schedules
+    with in_site_language():  # stored text: the site's language, whoever schedules
         AgendaItem.objects.bulk_create(
             AgendaItem(meeting=meeting, position=n, title=_(title), minutes=minutes)
             for n, (title, minutes) in enumerate(REVIEW_AGENDA, start=1)
@@ -177,7 +177,7 @@ def review_meeting_send_invite(meeting: ReviewMeeting, *, by: Actor) -> int:
                 attachments=[invites[language]],
                 about=incident,
             )
-    with in_language(site_language()):
+    with in_site_language():
         text = ngettext(
             "Review meeting invite sent to %(count)d attendee",
             "Review meeting invite sent to %(count)d attendees",

@@ -35,7 +35,7 @@ from incidents.alerts.models import (
     ResolvedAction,
 )
 from incidents.alerts.rules import all_matches, first_match, parse_rules
-from incidents.languages import in_language, site_language, user_language
+from incidents.languages import in_language, in_site_language, user_language
 from incidents.models import Component, Incident, IncidentStatus, SeverityPolicy, TimelineKind
 from incidents.outbox import services as outbox
 from incidents.services.lifecycle import incident_declare, incident_move_status, legal_moves, lock_incident
@@ -117,7 +117,7 @@ def receive(integration: Integration, *, endpoint: str, raw: bytes) -> Received:
 
     What it writes for people (the payload's detail, timeline entries, incident titles) is in the site's
     language, whoever sent it; a message to the commander is in theirs."""
-    with in_language(site_language()):
+    with in_site_language():
         return _receive(integration, endpoint=endpoint, raw=raw)
 
 
@@ -433,7 +433,7 @@ def _heard_from(integration: Integration, now: datetime) -> None:
 
 def heartbeat_lost(timer: Any, integration: Integration) -> str | None:
     """Timer handler: no payload for `heartbeat_minutes`. Writes in the site's language."""
-    with in_language(site_language()):
+    with in_site_language():
         return _heartbeat_lost(integration)
 
 
@@ -522,5 +522,5 @@ def send_test_alert(integration: Integration) -> Received:
 
 def _test_title(integration: Integration) -> str:
     """The test alert's title (it becomes an incident's title): in the site's language."""
-    with in_language(site_language()):
+    with in_site_language():
         return _("Test alert from %(name)s") % {"name": integration.name}

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 
-from incidents.languages import in_language
+from incidents.languages import in_site_language
 
 # The texts are marked with gettext_noop and translated when seeded, into the site's language
 # (settings.LANGUAGE_CODE, from WARROOM_LANGUAGE); rows that exist are left as they are. Shell commands,
@@ -189,7 +188,7 @@ def seed(apps: Any) -> None:
     playbook_model = apps.get_model("library", "Playbook")
     template_model = apps.get_model("library", "CommunicationTemplate")
     link_model = apps.get_model("library", "QuickReferenceLink")
-    with in_language(settings.LANGUAGE_CODE):
+    with in_site_language():
         for row in map(translated, PLAYBOOK_DEFAULTS):
             playbook_model.objects.get_or_create(title=row["title"], defaults=row)
         for row in map(translated, COMMUNICATION_DEFAULTS):

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.languages import in_language, site_language
+from incidents.languages import in_site_language
 from incidents.library.communications import render_message
 from incidents.library.files import SECTIONS, PlaybookDocument
 from incidents.library.models import CommunicationTemplate, Playbook, QuickReferenceLink
@@ -59,7 +59,7 @@ def communication_send(
     incident = lock_incident(incident)
     for address in addresses:
         outbox.enqueue(target=f"email:{address}", subject=subject, body=body, about=incident)
-    with in_language(site_language()):  # the timeline is the incident's record, kept in the site's language
+    with in_site_language():  # the timeline is the incident's record, kept in the site's language
         text = _("Emailed “%(subject)s” to %(recipients)s") % {"subject": subject, "recipients": ", ".join(addresses)}
     return timeline_append(
         incident,
@@ -87,7 +87,7 @@ def playbook_apply(incident: Incident, *, playbook: Playbook, by: Actor) -> list
         raise ValidationError(
             {"playbook": _("“%(playbook)s” has no resolution steps to add.") % {"playbook": playbook.title}}
         )
-    with in_language(site_language()):
+    with in_site_language():
         source = _("playbook “%(playbook)s”") % {"playbook": playbook.title}
     return checklist_items_add(incident, labels=steps, by=by, source=source)
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from incidents.languages import in_language, site_language, user_language
+from incidents.languages import in_language, in_site_language, site_language, user_language
 from incidents.models import Incident, TimelineEntry, TimelineKind
 from incidents.outbox import services as outbox
 from incidents.outbox.channels import redact_apprise_url
@@ -188,7 +188,7 @@ def enqueue_incident_message(
 
 def _append(incident: Incident, kind: str, text: Callable[[], str], timer: Timer, **data: Any) -> None:
     """A timeline entry written in the site's language (the log is shared by everyone)."""
-    with in_language(site_language()):
+    with in_site_language():
         written = text()
     timeline_append(incident, kind=kind, text=written, data={"timer": timer.pk, "kind": timer.kind, **data})
 
@@ -200,7 +200,7 @@ def _notify(timer: Timer, incident: Incident, targets: list[User | str], headlin
 
 def _outcome(text: Callable[[], str]) -> str:
     """A timer's outcome (shown in the cockpit's Timers panel), in the site's language."""
-    with in_language(site_language()):
+    with in_site_language():
         return text()
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from incidents import cockpit, hooks
-from incidents.languages import in_language, site_language
+from incidents.languages import in_site_language
 from incidents.models import Incident, TimelineKind
 from incidents.outbox.models import Notification, NotificationStatus
 from incidents.outbox.signals import notification_finished
@@ -32,7 +32,7 @@ def log_notification(sender: Any, notification: Notification, **kwargs: Any) -> 
         "count": notification.attempts,
         "error": notification.last_error,
     }
-    with in_language(site_language()):  # the timeline is shared: the site's language
+    with in_site_language():  # the timeline is shared: the site's language
         if notification.status == NotificationStatus.SENT:
             text = _("Notified %(target)s (%(channel)s): %(subject)s") % values
         else:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
-from incidents.languages import in_language
+from incidents.languages import in_site_language
 
 # Runbook 2.3, the escalation path: 0-15 min on-call engineer, 15-30 senior engineer, 30-60 engineering
 # manager, 60+ VP Engineering / CTO. Groups start empty; add people in the admin (Users → Groups).
@@ -73,7 +73,7 @@ def seed(apps: Any) -> None:
     escalation_step = apps.get_model("paging", "EscalationStep")
     rotation_model = apps.get_model("paging", "Rotation")
 
-    with in_language(settings.LANGUAGE_CODE):
+    with in_site_language():
         rotation = primary_rotation(apps) or rotation_model.objects.create(name=gettext(PRIMARY_ROTATION))
         groups = {
             key: escalation_group(key, apps) or group_model.objects.create(name=gettext(name))

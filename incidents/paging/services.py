@@ -15,7 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.languages import in_language, site_language
+from incidents.languages import in_site_language
 from incidents.models import Incident, TimelineEntry, TimelineKind
 from incidents.paging.clocks import Headline, PageTarget, enqueue_incident_message, step_targets
 from incidents.paging.models import EscalationPolicy, EscalationStep, Rotation
@@ -150,7 +150,7 @@ def page_now(
     if repeated is not None:
         return repeated
     # The log is shared by everyone: written in the site's language.
-    with in_language(site_language()):
+    with in_site_language():
         if user is not None:
             described = person(user)
         elif rotation is not None:

@@ -14,6 +14,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from incidents.languages import in_site_language
 from incidents.models import (
     ChecklistItem,
     Component,
@@ -24,7 +25,7 @@ from incidents.models import (
 )
 from incidents.services.lifecycle import incident_change_severity, incident_move_status, lock_incident
 from incidents.services.versioning import count_change
-from incidents.timeline import Actor, acting_user, in_site_language, timeline_append
+from incidents.timeline import Actor, acting_user, timeline_append
 from incidents.timezones import zoned_text
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from incidents import logcontext
 from incidents.hooks import incident_changed, incident_closing, incident_resolved
+from incidents.languages import in_site_language
 from incidents.models import (
     INITIAL_RESPONSE_CHECKLIST,
     ChecklistItem,
@@ -30,7 +31,7 @@ from incidents.models import (
 )
 from incidents.services.versioning import check_version, count_change
 from incidents.severity import ImpactFacts, suggest_severity
-from incidents.timeline import Actor, acting_user, in_site_language, timeline_append
+from incidents.timeline import Actor, acting_user, timeline_append
 from incidents.timezones import zoned_text
 
 # Legal status moves. Resolved incidents may be reopened; closed is final.

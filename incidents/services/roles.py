@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from incidents.hooks import command_handed_over, responder_added, role_assigned
+from incidents.languages import in_site_language
 from incidents.models import Incident, IncidentStatus, TimelineEntry, TimelineKind
 from incidents.roles import person
 from incidents.services.lifecycle import lock_incident
 from incidents.services.versioning import count_change
-from incidents.timeline import Actor, in_site_language, timeline_append
+from incidents.timeline import Actor, timeline_append
 
 COMMANDER = "commander"
 COMMUNICATIONS_LEAD = "communications_lead"

@@ -22,7 +22,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.languages import in_language, site_language, supported_language
+from incidents.languages import in_language, in_site_language, supported_language
 from incidents.models import Component
 from incidents.outbox.channels import WEBHOOK_PREFIX
 from incidents.outbox.models import Notification, NotificationStatus
@@ -302,7 +302,7 @@ def delivery_finished(notification: Notification) -> None:
     days = float(settings.SUBSCRIBER_WEBHOOK_DISABLE_DAYS)
     if locked.state == SubscriberState.ACTIVE and now - locked.failing_since >= timedelta(days=days):
         locked.state = SubscriberState.DISABLED
-        with in_language(site_language()):  # stored, shown in the admin
+        with in_site_language():  # stored, shown in the admin
             reason = _("Failing since %(since)s UTC: %(error)s") % {
                 "since": f"{locked.failing_since:%Y-%m-%d %H:%M}",
                 "error": notification.last_error,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from incidents import hooks
-from incidents.languages import in_language, site_language
+from incidents.languages import in_site_language
 from incidents.models import Component, ComponentStatus, Incident, IncidentStatus, TimelineKind
 from incidents.services import count_change, incident_move_status, lock_incident
 from incidents.statuspage.models import (
@@ -45,7 +45,7 @@ MAINTENANCE_TIMESTAMP = {
 
 def default_maintenance_body(status: str) -> str:
     """The standard public message of a maintenance status, in the site's language (it is stored)."""
-    with in_language(site_language()):
+    with in_site_language():
         return gettext(DEFAULT_MAINTENANCE_BODY[MaintenanceStatus(status)])
 
 
@@ -259,7 +259,7 @@ def status_update_publish(
         StatusUpdateComponent.objects.bulk_create(rows)
         incident.components.add(*locked.values())
     incident.save(update_fields=[*count_change(incident, by=by, at=now), "updated_at"])
-    with in_language(site_language()):  # stored on the timeline: in the site's language
+    with in_site_language():  # stored on the timeline: in the site's language
         text = gettext("Status update (%(status)s): %(body)s") % {
             "status": str(PublicIncidentStatus(status).label).lower(),
             "body": body,
@@ -302,7 +302,7 @@ def status_update_withdraw(update: StatusUpdate, *, by: Actor, expected_version:
 
 def _withdrawn_text(update: StatusUpdate) -> str:
     """The timeline's note of a withdrawal, in the site's language (it is stored)."""
-    with in_language(site_language()):
+    with in_site_language():
         return gettext("Withdrew the status update of %(time)s UTC from the status page") % {
             "time": f"{update.display_at:%H:%M}"
         }

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from incidents.languages import in_language, site_language
+from incidents.languages import in_site_language
 from incidents.models import Incident, TimelineKind
 from incidents.timeline import Actor, timeline_append
 from postmortems.models import PostMortem
@@ -18,7 +18,7 @@ def log_to_incident(incident: Incident, text: str | Callable[[], str], *, by: Ac
     """Append to the incident log. The log is stored text read by everyone: a callable `text` is rendered in
     the site's language (WARROOM_LANGUAGE), whichever language the acting user reads."""
     if callable(text):
-        with in_language(site_language()):
+        with in_site_language():
             text = text()
     timeline_append(incident, kind=TimelineKind.POSTMORTEM, text=text, by=by, data=data)
 

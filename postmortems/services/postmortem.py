@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from incidents.languages import in_language, site_language
+from incidents.languages import in_site_language
 from incidents.models import Incident, TimelineKind
 from incidents.timeline import Actor, acting_user
 from postmortems import timers
@@ -52,7 +52,7 @@ DATA_IMPACT_PLACEHOLDER = gettext_noop("Data loss or corruption: to be described
 
 
 def _site_text(text: str) -> str:
-    with in_language(site_language()):
+    with in_site_language():
         return _(text)
 
 

@@ -32,14 +32,6 @@ ITALIAN_CHECKLIST = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _back_to_the_default_language():
-    """A request with Accept-Language leaves its language active in the thread (LocaleMiddleware activates,
-    nothing deactivates): later tests must start in the default language again."""
-    yield
-    translation.deactivate()
-
-
 def reseed() -> dict[str, SeverityPolicy]:
     """Seed the severities afresh (as the data migration does on a new site) in the active settings."""
     SeverityPolicy.objects.all().delete()

@@ -40,18 +40,6 @@ REPORT_TEXTS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _language_restored():
-    """A request in Italian leaves Italian active in this thread (LocaleMiddleware): put back the language
-    the next test expects."""
-    previous = translation.get_language()
-    yield
-    if previous:
-        translation.activate(previous)
-    else:
-        translation.deactivate()
-
-
 def prefer(user, language: str) -> None:
     UserPreference.objects.update_or_create(user=user, defaults={"language": language})
 

@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.test import Client, override_settings
 from django.urls import reverse
-from django.utils import translation
 
 from incidents.alerts import services
 from incidents.models import Incident, UserPreference
@@ -16,13 +15,6 @@ from incidents.outbox.services import notifications_about
 from tests.incidents.alerts.conftest import T0, am_payload, raw
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_default_language():
-    """A request activates its reader's language for the thread: later tests expect the default again."""
-    yield
-    translation.deactivate()
 
 
 def send(integration, body):

@@ -63,14 +63,6 @@ def seed_library_in(language: str) -> None:
         library_seed.seed(live_apps)
 
 
-@pytest.fixture(autouse=True)
-def _back_to_the_sites_language():
-    """A request activates its reader's language for the thread (LocaleMiddleware, UserLanguageMiddleware)
-    and nothing deactivates it afterwards: leave the next test in the site's language."""
-    yield
-    translation.deactivate()
-
-
 @pytest.fixture
 def italian_library():
     seed_library_in("it")

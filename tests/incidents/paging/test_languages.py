@@ -29,13 +29,6 @@ from tests.factories import IncidentFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _back_to_the_default_language():
-    """A request activates its reader's language for the thread: later tests expect the default again."""
-    yield
-    translation.deactivate()
-
-
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 
